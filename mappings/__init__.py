@@ -1,0 +1,1 @@
+"""Mapping specs and the transform library: legacy notations → canonical values."""

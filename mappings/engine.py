@@ -1,0 +1,204 @@
+"""The map stage's engine: a raw table + a table mapping → a target-shaped table.
+
+Order of work for one target table:
+
+1. **skip** — each source row is tested against the mapping's skip rules in
+   order; the first rule that matches skips the row and is counted by name.
+2. **map** — each target column takes its source column(s) and runs its
+   transforms; a transform's reason becomes ``<column>.<transform>.<reason>``.
+3. **type** — the result must be of the contract's type
+   (``<column>.type.mismatch`` otherwise); nothing is coerced silently.
+
+Every problem is collected (a row can have several); deciding what is
+rejected is the validation stage's job. Positions are raw-table indexes, which
+the pipeline turns into file, sheet and row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+
+from mappings.spec import ColumnMapping, SkipRule, TableMapping
+from mappings.transforms import Reject, distinct_apply, as_text, apply_transform
+
+__all__ = ["MappedTable", "coerce", "map_table", "typed_series"]
+
+_INT64 = 2**63
+_BLANK_CHARS = " \t\r\n\u3000\u00a0"
+
+
+@dataclass(frozen=True)
+class MappedTable:
+    """A target table before validation.
+
+    ``frame`` holds the typed target columns for every row that was not
+    skipped (null where a column failed); ``problems`` is one line per failed
+    cell: raw row index, target column, finding slug.
+    """
+
+    table: str
+    source: str
+    frame: pd.DataFrame
+    skipped: pd.Series
+    problems: pd.DataFrame
+    source_rows: int
+
+
+def _blank_rows(frame: pd.DataFrame) -> pd.Series:
+    blank = pd.Series(True, index=frame.index)
+    for name in frame.columns:
+        column = frame[name]
+        empty = column.isna()
+        if column.dtype == object:
+            strings = column.map(lambda v: v if isinstance(v, str) else None).astype("string")
+            empty = empty | (strings.str.strip(_BLANK_CHARS) == "").fillna(False)
+        blank &= empty
+    return blank
+
+
+def _match_rows(series: pd.Series, pattern: str) -> pd.Series:
+    regex = re.compile(pattern)
+
+    def test(value: Any) -> bool:
+        try:
+            text = unicodedata.normalize("NFKC", as_text(value))
+        except Reject:
+            return False
+        return regex.search(text) is not None
+
+    result = distinct_apply(series, test).values
+    return result.fillna(False).astype(bool)
+
+
+def _apply_skips(frame: pd.DataFrame, rules: tuple[SkipRule, ...]) -> pd.Series:
+    """Name of the first skip rule matching each row (None where none does)."""
+    skipped = pd.Series(None, index=frame.index, dtype=object)
+    for rule in rules:
+        if rule.blank:
+            hit = _blank_rows(frame)
+        else:
+            assert rule.column is not None and rule.matches is not None
+            hit = _match_rows(frame[rule.column], rule.matches)
+        skipped = skipped.mask(hit & skipped.isna(), rule.name)
+    return skipped
+
+
+def _source_values(frame: pd.DataFrame, spec: ColumnMapping) -> pd.Series:
+    if len(spec.source) == 1:
+        return frame[spec.source[0]]
+
+    def joined(values: tuple[Any, ...]) -> Any:
+        parts = []
+        for value in values:
+            if value is None or (isinstance(value, float) and value != value):
+                continue
+            try:
+                parts.append(as_text(value))
+            except Reject:
+                parts.append(str(value))
+        return spec.join.join(parts) if parts else None
+
+    rows = zip(*(frame[name].tolist() for name in spec.source), strict=True)
+    return pd.Series([joined(r) for r in rows], index=frame.index, dtype=object)
+
+
+def coerce(value: Any, kind: str) -> Any:
+    """One value to the contract type ``kind``, or :class:`Reject` ``mismatch``."""
+    if kind == "string":
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            return as_text(value)
+    elif kind == "integer":
+        if isinstance(value, bool):
+            raise Reject("mismatch")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, Decimal) and value == value.to_integral_value():
+            value = int(value)
+        if isinstance(value, int):
+            if not -_INT64 <= value < _INT64:
+                raise Reject("out_of_range")
+            return value
+    elif kind == "decimal":
+        if isinstance(value, Decimal):
+            return value
+        if isinstance(value, int) and not isinstance(value, bool):
+            return Decimal(value)
+        if isinstance(value, float) and value == value and abs(value) != float("inf"):
+            return Decimal(repr(value))
+    elif kind == "date":
+        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+            return value
+    elif kind == "boolean":
+        if isinstance(value, bool):
+            return value
+    raise Reject("mismatch")
+
+
+def typed_series(values: pd.Series, kind: str) -> pd.Series:
+    """Give already-coerced values the pandas dtype ikou uses for ``kind``."""
+    if kind == "string":
+        return values.astype("string")
+    if kind == "integer":
+        return values.astype("Int64")
+    if kind == "boolean":
+        return values.astype("boolean")
+    return values.astype(object).where(values.notna(), None)
+
+
+def map_table(
+    raw: pd.DataFrame,
+    *,
+    table: str,
+    source: str,
+    spec: TableMapping,
+    kinds: dict[str, str],
+    progress: Callable[[str], None] | None = None,
+) -> MappedTable:
+    """Skip, transform and type one target table from a raw frame."""
+    skipped_all = _apply_skips(raw, spec.skip)
+    kept = raw.loc[skipped_all.isna()]
+    problems: list[pd.DataFrame] = []
+    columns: dict[str, pd.Series] = {}
+    for name, column_spec in spec.columns.items():
+        if progress is not None:
+            progress(name)
+        values = _source_values(kept, column_spec)
+        failed = pd.Series(None, index=kept.index, dtype=object)
+        for step in column_spec.transforms:
+            result = apply_transform(step.name, values, step.args)
+            new_fail = result.reasons.notna() & failed.isna()
+            prefix = f"{name}.{step.name}."
+            failed = failed.mask(new_fail, prefix + result.reasons.fillna(""))
+            values = result.values
+        kind = kinds[name]
+        typed = distinct_apply(values, lambda v, k=kind: coerce(v, k))
+        type_fail = typed.reasons.notna() & failed.isna()
+        failed = failed.mask(type_fail, f"{name}.type." + typed.reasons.fillna(""))
+        columns[name] = typed_series(typed.values, kind)
+        bad = failed.dropna()
+        if not bad.empty:
+            problems.append(pd.DataFrame({"row": bad.index, "column": name, "slug": bad.values}))
+    frame = pd.DataFrame(columns, index=kept.index)
+    problem_frame = (
+        pd.concat(problems, ignore_index=True)
+        if problems
+        else pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "slug": []})
+    )
+    return MappedTable(
+        table=table,
+        source=source,
+        frame=frame,
+        skipped=skipped_all.dropna(),
+        problems=problem_frame,
+        source_rows=len(raw),
+    )

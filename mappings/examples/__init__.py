@@ -1,0 +1,1 @@
+"""Example mapping files (package data)."""

@@ -1,0 +1,205 @@
+"""The mapping: how one office's legacy files become the contract's tables.
+
+Per target table a mapping names the plan source that feeds it, the rows to
+skip (each rule with a name that appears in the report), each target column's
+source column(s) and transforms, and the control totals to reconcile. Every
+key is documented in ``docs/plan.md``; unknown keys and unknown transforms are
+errors with a key path, found before any file is read.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mappings.transforms import check_args
+from mappings.yamlfile import load_model
+
+__all__ = [
+    "ColumnMapping",
+    "Control",
+    "Mapping",
+    "SkipRule",
+    "TableMapping",
+    "TransformStep",
+    "load_mapping",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TransformStep(_Strict):
+    """One named transform with its checked arguments."""
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class ColumnMapping(_Strict):
+    """Where one target column comes from and how it is transformed."""
+
+    source: tuple[str, ...] = Field(alias="from")
+    join: str = ""
+    transforms: tuple[TransformStep, ...] = ()
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        if isinstance(value, str):
+            return (value,)
+        return value
+
+    @field_validator("source")
+    @classmethod
+    def _named(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or any(not name.strip() for name in value):
+            raise ValueError("'from' must name at least one source column")
+        return value
+
+    @field_validator("transforms", mode="before")
+    @classmethod
+    def _steps(cls, value: object) -> object:
+        if not isinstance(value, list | tuple):
+            raise ValueError("transforms must be a list, e.g. [strip, {zero_pad: {width: 6}}]")
+        steps = []
+        for index, item in enumerate(value):
+            if isinstance(item, str):
+                name, args = item, {}
+            elif isinstance(item, dict) and len(item) == 1:
+                name, args = next(iter(item.items()))
+                args = {} if args is None else args
+                if not isinstance(args, dict):
+                    raise ValueError(
+                        f"[{index}]: arguments of {name!r} must be a mapping like {{width: 6}}"
+                    )
+            else:
+                raise ValueError(
+                    f"[{index}]: a transform is a name or a one-key mapping {{name: {{args}}}}"
+                )
+            try:
+                checked = check_args(str(name), args)
+            except ValueError as exc:
+                raise ValueError(f"[{index}]: {exc}") from None
+            steps.append({"name": name, "args": checked})
+        return steps
+
+
+class SkipRule(_Strict):
+    """A named rule that skips source rows: blank rows, or rows whose
+    ``column`` matches the regular expression ``matches`` (subtotals, totals)."""
+
+    name: str
+    blank: bool = False
+    column: str | None = None
+    matches: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError("a skip rule's name must be lower-case letters, digits and _")
+        return value
+
+    @field_validator("matches")
+    @classmethod
+    def _compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"'matches' is not a valid regular expression ({exc.msg})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> SkipRule:
+        if self.blank == (self.matches is not None):
+            raise ValueError("a skip rule has either 'blank: true' or 'column' with 'matches'")
+        if self.matches is not None and self.column is None:
+            raise ValueError("a skip rule with 'matches' needs the source 'column' to look at")
+        return self
+
+
+class Control(_Strict):
+    """A control total: exactly one of ``count``, ``sum`` or ``count_by``."""
+
+    kind: str
+    column: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _parse(cls, value: object) -> object:
+        if value == "count":
+            return {"kind": "count"}
+        if isinstance(value, dict) and len(value) == 1:
+            kind, column = next(iter(value.items()))
+            if kind in ("sum", "count_by") and isinstance(column, str):
+                return {"kind": kind, "column": column}
+        raise ValueError("a control is 'count', {sum: column} or {count_by: column}")
+
+    @property
+    def label(self) -> str:
+        """How the report names it: ``count``, ``sum(rent)``, ``count_by(ward)``."""
+        return self.kind if self.column is None else f"{self.kind}({self.column})"
+
+
+class TableMapping(_Strict):
+    """How one target table is filled."""
+
+    source: str
+    key: tuple[str, ...] | None = None
+    skip: tuple[SkipRule, ...] = ()
+    columns: dict[str, ColumnMapping]
+    controls: tuple[Control, ...] = ()
+
+    @field_validator("key", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> TableMapping:
+        if not self.columns:
+            raise ValueError("a table mapping needs at least one column")
+        names = [rule.name for rule in self.skip]
+        if len(names) != len(set(names)):
+            raise ValueError("skip rule names must be unique within a table")
+        for name in self.key or ():
+            if name not in self.columns:
+                raise ValueError(f"key names {name!r}, which is not a mapped column")
+        return self
+
+    def source_columns(self) -> tuple[str, ...]:
+        """Every source column this table reads, in first-use order."""
+        seen: dict[str, None] = {}
+        for column in self.columns.values():
+            for name in column.source:
+                seen.setdefault(name, None)
+        for rule in self.skip:
+            if rule.column is not None:
+                seen.setdefault(rule.column, None)
+        return tuple(seen)
+
+
+class Mapping(_Strict):
+    """The whole mapping file."""
+
+    mapping: str
+    description: str | None = None
+    tables: dict[str, TableMapping]
+
+    @field_validator("tables")
+    @classmethod
+    def _not_empty(cls, value: dict[str, TableMapping]) -> dict[str, TableMapping]:
+        if not value:
+            raise ValueError("a mapping needs at least one table")
+        return value
+
+
+def load_mapping(path: Path) -> Mapping:
+    """Read and check a mapping file (exit 2 with a key path on any problem)."""
+    return load_model(path, Mapping, "mapping")

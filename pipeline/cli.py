@@ -1,0 +1,190 @@
+"""The ``ikou`` command line: parse, call one library function, render, exit.
+
+Exit codes are decided in :func:`main` alone: 0 success, 1 a check failed
+(unbalanced run, tampered chain), 2 bad input or usage — with one sentence
+naming the file, sheet, row or key, and a traceback only with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from mappings.errors import IkouError
+from pipeline import __version__
+
+__all__ = ["CheckFailed", "cli", "main"]
+
+EXIT_OK, EXIT_CHECK, EXIT_INPUT = 0, 1, 2
+
+
+class CheckFailed(Exception):  # noqa: N818 - an outcome, not a programming error
+    """A check ran and failed (exit 1); the message is one sentence."""
+
+
+def _err() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _out() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
+    """A rich progress bar on a terminal; nothing at all otherwise."""
+    console = _err()
+    if not (enabled and console.is_terminal):
+        yield None
+        return
+    with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("ikou", total=6)
+
+        def update(label: str, done: int, total: int) -> None:
+            if label.startswith("extract ") and total:
+                bar.update(task, description=label[:28])
+            else:
+                bar.update(task, description=label[:28], completed=done)
+
+        yield update
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ikou")
+@click.option("--debug", is_flag=True, help="Show a traceback when something goes wrong.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """ikou (移行): verified migration of personal data out of legacy Office files."""
+    ctx.obj = {"debug": debug}
+
+
+def _summary(report: dict[str, Any], lang: str) -> Table:
+    ja = lang == "ja"
+    table = Table(title="件数の内訳" if ja else "Row counts")
+    for header in (["テーブル", "移行元", "除外", "不採用", "登録", "一致"] if ja
+                   else ["table", "source", "skipped", "rejected", "loaded", "balanced"]):
+        table.add_column(header, justify="left" if header in ("テーブル", "table") else "right")
+    for name, t in report["tables"].items():
+        table.add_row(name, f"{t['source_rows']:,}", f"{t['skipped']:,}", f"{t['rejected']:,}",
+                      f"{t['loaded']:,}", "✔" if t["balanced"] else "✘")
+    return table
+
+
+def _render_run(result: Any, lang: str, as_json: bool) -> None:
+    report = result.report.data
+    out = _out()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    out.print(_summary(report, lang))
+    status = report["status"]
+    out.print(f"status: {status}")
+    out.print(f"report: {result.report_html}")
+    out.print(f"json:   {result.report_json}")
+    out.print(f"audit:  {result.audit_log}  head {report['chain_head_short']}")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of the HTML report's labels.")
+@click.option("--json", "as_json", is_flag=True, help="Print report.json instead of a summary.")
+def rehearse(plan: Path, lang: str, as_json: bool) -> None:
+    """Dry run of PLAN on its test sources: extract, map, validate, load, reconcile, report."""
+    from pipeline.run import rehearse as run_rehearsal
+
+    with _progress(not as_json) as progress:
+        result = run_rehearsal(plan, lang=lang, progress=progress)
+    _render_run(result, lang, as_json)
+    if result.report.status != "reconciled":
+        raise CheckFailed(f"the rehearsal did not reconcile; see {result.report_html}.")
+
+
+@cli.command()
+@click.option("--dir", "folder", type=click.Path(path_type=Path), default=None,
+              help="Keep the demo here instead of a new temporary folder.")
+@click.option("--rows", type=click.IntRange(10, 1_000_000), default=300, show_default=True,
+              help="Tenants in the synthetic ledger.")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed for Faker.")
+@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
+              help="Language of the HTML report's labels.")
+def demo(folder: Path | None, rows: int, seed: int, lang: str) -> None:
+    """The whole story on bundled synthetic data: make a legacy .xls, rehearse it, report."""
+    from pipeline.examples import write_demo
+    from pipeline.run import rehearse as run_rehearsal
+
+    plan = write_demo(folder, rows=rows, seed=seed)
+    _out().print(f"synthetic ledger and plan: {plan.parent}")
+    with _progress(True) as progress:
+        result = run_rehearsal(plan, lang=lang, progress=progress)
+    _render_run(result, lang, False)
+    if result.report.status != "reconciled":
+        raise CheckFailed(f"the demo rehearsal did not reconcile; see {result.report_html}.")
+
+
+@cli.group()
+def audit() -> None:
+    """Work with the audit chain."""
+
+
+@audit.command("verify")
+@click.argument("log", type=click.Path(path_type=Path))
+@click.option("--head", default=None,
+              help="The chain head printed on the signed report (full or short form).")
+def audit_verify(log: Path, head: str | None) -> None:
+    """Check every line of the audit LOG; name the first bad one."""
+    from audit.chain import verify
+
+    if not log.is_file():
+        raise click.UsageError(f"{log} is not a file; give the audit.log of a workspace.")
+    result = verify(log, head)
+    if not result.ok:
+        raise CheckFailed(f"{log}: {result.sentence()}")
+    _out().print(f"{log}: {result.sentence()}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn every outcome into one exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="ikou", standalone_mode=False)
+    except CheckFailed as exc:
+        _err().print(f"[bold red]ikou:[/] {escape(str(exc))}")
+        return EXIT_CHECK
+    except IkouError as exc:
+        if debug:
+            raise
+        _err().print(f"[bold red]ikou:[/] {escape(exc.message)}")
+        return EXIT_INPUT
+    except click.exceptions.Abort:
+        _err().print("ikou: aborted.")
+        return EXIT_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        _err().print("ikou: interrupted.")
+        return EXIT_INPUT
+    except Exception:
+        if debug:
+            raise
+        _err().print("ikou: an internal error occurred (a bug, not your input); run again with "
+                     "--debug to see the traceback, and check it for personal data before sharing.")
+        return EXIT_CHECK
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,39 @@
+"""Bundled examples: the housing-ledger plan and the code that makes its synthetic data.
+
+The example's contract ships in ``validation/contracts``, its mapping in
+``mappings/examples`` and its plan here, as package data, so ``ikou demo``
+works from an installed wheel as well as from a checkout.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from importlib import resources
+from pathlib import Path
+
+from pipeline.examples.housing import make_ledger, write_xls
+
+__all__ = ["example_files", "write_demo"]
+
+
+def example_files() -> dict[str, str]:
+    """The housing example's plan, mapping and contract texts, by file name."""
+    return {
+        "plan.yaml": resources.files("pipeline.examples").joinpath("housing-plan.yaml")
+        .read_text("utf-8"),
+        "mapping.yaml": resources.files("mappings.examples").joinpath("housing.yaml")
+        .read_text("utf-8"),
+        "contract.yaml": resources.files("validation.contracts").joinpath("housing.yaml")
+        .read_text("utf-8"),
+    }
+
+
+def write_demo(folder: Path | None = None, *, rows: int = 300, seed: int = 2026) -> Path:
+    """Write a synthetic ``ledger.xls`` and the example plan files; return the plan's path."""
+    target = Path(tempfile.mkdtemp(prefix="ikou-demo-")) if folder is None else folder
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "data").mkdir(exist_ok=True)
+    write_xls(make_ledger(rows, seed), target / "data" / "ledger.xls")
+    for name, text in example_files().items():
+        (target / name).write_text(text, encoding="utf-8")
+    return target / "plan.yaml"

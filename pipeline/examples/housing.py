@@ -1,0 +1,232 @@
+"""A synthetic public-housing tenant ledger, shaped like a real legacy one.
+
+Made by code from a seed (Faker ``ja_JP``): no real person is in it. The
+layout is what twenty years of hand-kept Excel looks like — a merged title
+row, merged group headers above the header row, a subtotal row after each
+estate and a grand total at the end, era dates in mixed notations next to
+real date cells, full-width digits, amounts typed as text — and a few rows
+that a careful migration must reject, so the rehearsal has something to say.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ESTATES", "HEADER", "Ledger", "make_ledger", "write_xls", "write_xlsx"]
+
+HEADER = (
+    "入居者番号", "氏名", "フリガナ", "生年月日", "電話番号", "団地名", "部屋番号",
+    "入居年月日", "家賃", "世帯人数", "備考",
+)
+GROUPS = (("入居者", 0, 4), ("住宅", 5, 7), ("家賃・世帯", 8, 9))
+ESTATES = ("青葉台団地", "桜ヶ丘団地", "緑町住宅", "港南ハイツ", "東山団地")
+TITLE = "市営住宅 入居者台帳（令和6年度）"
+_FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
+_ERAS = (("令和", "R", 2018, dt.date(2019, 5, 1)), ("平成", "H", 1988, dt.date(1989, 1, 8)),
+         ("昭和", "S", 1925, dt.date(1926, 12, 25)))
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """The ledger's rows as cell values (dates are ``datetime.date`` cells)."""
+
+    title: str
+    header: tuple[str, ...]
+    rows: list[list[Any]]  # data, subtotal and total rows in sheet order
+    tenants: int
+    planted_rejects: int
+
+
+def _era(day: dt.date) -> tuple[str, str, int]:
+    for kanji, letter, offset, start in _ERAS:
+        if day >= start:
+            return kanji, letter, day.year - offset
+    raise ValueError("before Showa")
+
+
+def _date_notation(day: dt.date, rng: random.Random) -> Any:
+    kanji, letter, year = _era(day)
+    y = "元" if year == 1 else str(year)
+    choice = rng.randrange(8)
+    if choice == 0:
+        return day  # a real date cell
+    if choice == 1:
+        return f"{kanji}{y}年{day.month}月{day.day}日"
+    if choice == 2:
+        return f"{letter}{year}.{day.month}.{day.day}"
+    if choice == 3:
+        return f"{letter}{year}/{day.month}/{day.day}"
+    if choice == 4:
+        return f"{kanji[0]}{year}.{day.month}.{day.day}"
+    if choice == 5:
+        return f"{letter}{year:02d}-{day.month:02d}-{day.day:02d}"
+    if choice == 6:
+        return f"{letter}{year}.{day.month}.{day.day}".translate(_FULL)
+    return f"{day.year}/{day.month}/{day.day}"
+
+
+def _half_width_kana(text: str) -> str:
+    import unicodedata
+
+    out = []
+    for ch in text:
+        decomposed = unicodedata.normalize("NFD", ch)
+        base, marks = decomposed[0], decomposed[1:]
+        half = _KANA_HALF.get(base, base)
+        out.append(half + "".join({"\u3099": "ﾞ", "\u309a": "ﾟ"}.get(m, m) for m in marks))
+    return "".join(out)
+
+
+_KANA_FULL = "ァアィイゥウェエォオカキクケコサシスセソタチッツテトナニヌネノハヒフヘホマミムメモャヤュユョヨラリルレロワヲンー　"
+_KANA_HALF_CHARS = "ｧｱｨｲｩｳｪｴｫｵｶｷｸｹｺｻｼｽｾｿﾀﾁｯﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓｬﾔｭﾕｮﾖﾗﾘﾙﾚﾛﾜｦﾝｰ "
+_KANA_HALF = dict(zip(_KANA_FULL, _KANA_HALF_CHARS, strict=True))
+
+
+def _people(count: int, seed: int) -> Iterator[dict[str, Any]]:
+    from faker import Faker
+
+    fake = Faker("ja_JP")
+    fake.seed_instance(seed)
+    pool = []
+    for _ in range(min(count, 2000)):
+        pool.append({
+            "last": fake.last_name(), "first": fake.first_name(),
+            "last_kana": fake.last_kana_name(), "first_kana": fake.first_kana_name(),
+            "phone": fake.phone_number(),
+        })
+    rng = random.Random(seed)
+    for index in range(count):
+        yield pool[index % len(pool)] if count <= len(pool) else rng.choice(pool)
+
+
+def make_ledger(tenants: int = 300, seed: int = 2026, *, plant_rejects: bool = True) -> Ledger:
+    """Build the ledger's cells: ``tenants`` people across the estates, with
+    subtotals, a grand total and (by default) about 2 % rows to be rejected."""
+    rng = random.Random(seed)
+    people = list(_people(tenants, seed))
+    per_estate: dict[str, list[list[Any]]] = {e: [] for e in ESTATES}
+    planted = 0
+    used_ids: list[str] = []
+    for number, person in enumerate(people, start=1):
+        tenant_id = f"{number:06d}"
+        birth = dt.date(1935, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 68))
+        move_in = dt.date(1975, 4, 1) + dt.timedelta(days=rng.randrange(0, 365 * 49))
+        rent = rng.randrange(8, 90) * 500
+        size = rng.randrange(1, 7)
+        estate = rng.choice(ESTATES)
+        sep = rng.choice((" ", "\u3000"))
+        kana = person["last_kana"] + sep + person["first_kana"]
+        row: list[Any] = [
+            rng.choice((float(number), tenant_id, tenant_id.translate(_FULL))),
+            person["last"] + sep + person["first"],
+            _half_width_kana(kana) if rng.random() < 0.2 else kana,
+            _date_notation(birth, rng),
+            person["phone"],
+            estate,
+            f"{rng.randrange(1, 9)}-{rng.randrange(1, 5)}0{rng.randrange(1, 9)}",
+            _date_notation(move_in, rng),
+            rng.choice((float(rent), f"{rent:,}", f"{rent:,}".translate(_FULL), f"{rent}円")),
+            rng.choice((float(size), str(size).translate(_FULL))),
+            rng.choice((None, None, None, "駐車場あり", "要連絡")),
+        ]
+        if plant_rejects and number % 50 == 7:
+            planted += 1
+            fault = (number // 50) % 5
+            if fault == 0:
+                row[7] = "H31.13.1"  # no 13th month
+            elif fault == 1:
+                row[8] = "相談中"  # rent is not an amount
+            elif fault == 2 and used_ids:
+                row[0] = used_ids[-1]  # a second tenant with an existing number
+                planted += 1  # both rows sharing the key are rejected
+            elif fault == 3:
+                row[3] = "S64.1.8"  # Shōwa ended on 1989-01-07
+            else:
+                row[1] = None  # name missing
+        used_ids.append(row[0] if isinstance(row[0], str) else tenant_id)
+        per_estate[estate].append(row)
+    rows: list[list[Any]] = []
+    grand = 0
+    for estate in ESTATES:
+        members = per_estate[estate]
+        rows.extend(members)
+        total = sum(_amount(r[8]) for r in members)
+        grand += total
+        rows.append([None, "小計", None, None, None, estate, None, None, float(total), None, None])
+        if rng.random() < 0.5:
+            rows.append([None] * len(HEADER))  # a blank spacer row
+    rows.append([None, "合計", None, None, None, None, None, None, float(grand), None, None])
+    return Ledger(TITLE, HEADER, rows, tenants, planted)
+
+
+def _amount(value: Any) -> int:
+    if isinstance(value, float):
+        return int(value)
+    digits = "".join(ch for ch in str(value).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+                     if ch.isdigit())
+    return int(digits) if digits else 0
+
+
+def write_xls(ledger: Ledger, path: Path) -> Path:
+    """Write the ledger as a BIFF8 ``.xls`` (Excel 97-2003) with merged title rows."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("入居者台帳")
+    title = xlwt.easyxf("font: bold on, height 280; align: horiz center")
+    group = xlwt.easyxf("font: bold on; align: horiz center; borders: bottom thin")
+    head = xlwt.easyxf("font: bold on; pattern: pattern solid, fore_colour gray25")
+    date_style = xlwt.easyxf(num_format_str="yyyy/mm/dd")
+    sheet.write_merge(0, 0, 0, len(ledger.header) - 1, ledger.title, title)
+    sheet.write(1, 0, "作成：住宅課　出力日：令和6年4月1日")
+    for label, first, last in GROUPS:
+        sheet.write_merge(2, 2, first, last, label, group)
+    for col, name in enumerate(ledger.header):
+        sheet.write(3, col, name, head)
+    for r, row in enumerate(ledger.rows, start=4):
+        for c, value in enumerate(row):
+            if value is None:
+                continue
+            if isinstance(value, dt.date):
+                sheet.write(r, c, value, date_style)
+            else:
+                sheet.write(r, c, value)
+    book.save(str(path))
+    return path
+
+
+def write_xlsx(ledger: Ledger, path: Path) -> Path:
+    """Write the ledger as ``.xlsx`` with the same layout (openpyxl, write-only)."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("入居者台帳")
+    bold = Font(bold=True)
+    title = WriteOnlyCell(sheet, ledger.title)
+    title.font = bold
+    sheet.append([title])
+    sheet.append(["作成：住宅課　出力日：令和6年4月1日"])
+    groups: list[Any] = [None] * len(ledger.header)
+    for label, first, _ in GROUPS:
+        groups[first] = label
+    sheet.append(groups)
+    sheet.append(list(ledger.header))
+    for row in ledger.rows:
+        cells = []
+        for value in row:
+            if isinstance(value, dt.date):
+                cell = WriteOnlyCell(sheet, value)
+                cell.number_format = "yyyy/mm/dd"
+                cells.append(cell)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    book.save(str(path))
+    return path

@@ -1,0 +1,208 @@
+"""The extract stage: legacy files → raw tables in memory.
+
+A raw table holds cell values as the files hold them (text, float, date,
+bool, error cells) plus, for every row, the file, sheet and 1-based row number
+it came from. Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from audit.hashing import row_digests, table_digest
+from mappings.errors import SourceFileError, UnreadableFileError
+from pipeline.extract.grid import SheetTable, table_from_grid
+from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
+from pipeline.plan import LoadedPlan, SourceSpec
+from pipeline.stage import StageReport
+
+__all__ = ["RawTable", "SourceFile", "resolve_files", "run_extract"]
+
+_EXTENSIONS = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv",
+               ".tsv": "csv"}
+POSITION_COLUMNS = ("file", "sheet", "row")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A source file as read: its name for reports, size and whole-file hash."""
+
+    name: str
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class RawTable:
+    """One plan source's rows: values by column name, positions by row."""
+
+    source: str
+    frame: pd.DataFrame
+    positions: pd.DataFrame
+    files: tuple[SourceFile, ...]
+
+    def digest(self) -> str:
+        """Canonical SHA-256 of values and positions (the extract stage's output)."""
+        combined = pd.concat([self.positions, self.frame], axis=1)
+        kinds = {"file": "string", "sheet": "string", "row": "integer"}
+        kinds.update({name: "raw" for name in self.frame.columns})
+        return table_digest(combined, kinds, digests=row_digests(combined, kinds))
+
+
+def resolve_files(base: Path, source_name: str, pattern: str) -> list[Path]:
+    """Files for a source: a path or a glob relative to the plan's folder."""
+    full = base / pattern
+    if glob.has_magic(pattern):
+        found = sorted(Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file())
+        if not found:
+            raise SourceFileError(
+                f"no file matches {pattern!r} for source {source_name!r} "
+                f"(looked in {base}); check the plan's path.",
+                file=pattern,
+            )
+        return found
+    if not full.is_file():
+        raise SourceFileError(
+            f"source {source_name!r}: {full} does not exist; check the plan's path.",
+            file=str(full),
+        )
+    return [full]
+
+
+def _display_name(base: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return path.name
+
+
+def _format_for(path: Path, spec: SourceSpec, shown: str) -> str:
+    if spec.format != "auto":
+        return spec.format
+    fmt = _EXTENSIONS.get(path.suffix.lower())
+    if fmt is None:
+        raise UnreadableFileError(
+            f"cannot tell the format of {shown} from its name; set format: (xls, xlsx or csv) "
+            "in the plan's source.",
+            file=shown,
+        )
+    return fmt
+
+
+def _read_file(path: Path, shown: str, spec: SourceSpec,
+               wanted: Sequence[str]) -> tuple[SourceFile, list[tuple[str, SheetTable]]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceFileError(f"cannot read {shown}: {exc.strerror}.", file=shown) from None
+    if not data:
+        raise UnreadableFileError(f"{shown} is an empty file (0 bytes); check the copy.",
+                                  file=shown)
+    info = SourceFile(shown, path, len(data), hashlib.sha256(data).hexdigest())
+    declared = _format_for(path, spec, shown)
+    fmt = detect_format(data, declared, shown)
+    if fmt == "xls":
+        grids = read_xls(data, shown, spec.sheets)
+    elif fmt == "xlsx":
+        grids = read_xlsx(data, shown, spec.sheets)
+    else:
+        grids = read_csv(data, shown, spec.encoding, spec.delimiter)
+    del data
+    tables = [
+        (sheet, table_from_grid(grid, header_row=spec.header_row, wanted=wanted, file=shown,
+                                sheet=sheet or None))
+        for sheet, grid in grids
+    ]
+    return info, tables
+
+
+def _raw_table(source: str, parts: list[tuple[str, str, SheetTable]],
+               files: list[SourceFile]) -> RawTable:
+    names: dict[str, None] = {}
+    for _, _, table in parts:
+        for name in table.columns:
+            names.setdefault(name, None)
+    columns: dict[str, list[Any]] = {name: [] for name in names}
+    pos_file: list[str] = []
+    pos_sheet: list[str] = []
+    pos_row: list[int] = []
+    for file, sheet, table in parts:
+        count = len(table.rows)
+        for name in names:
+            values = table.columns.get(name)
+            columns[name].extend(values if values is not None else [None] * count)
+        pos_file.extend([file] * count)
+        pos_sheet.extend([sheet] * count)
+        pos_row.extend(table.rows)
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
+    positions = pd.DataFrame({
+        "file": pd.Series(pos_file, dtype="string"),
+        "sheet": pd.Series(pos_sheet, dtype="string"),
+        "row": pd.Series(pos_row, dtype="Int64"),
+    })
+    frame.index = positions.index
+    return RawTable(source, frame, positions, tuple(files))
+
+
+def run_extract(
+    plan: LoadedPlan,
+    *,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[dict[str, RawTable], StageReport]:
+    """Read every source the mapping uses; return raw tables and the stage report."""
+    wanted: dict[str, list[str]] = {}
+    for table in plan.mapping.tables.values():
+        bucket = wanted.setdefault(table.source, [])
+        bucket.extend(c for c in table.source_columns() if c not in bucket)
+    jobs = [
+        (source, path)
+        for source in wanted
+        for path in resolve_files(plan.base, source, plan.plan.sources[source].rehearsal)
+    ]
+    raws: dict[str, RawTable] = {}
+    per_source: dict[str, tuple[list[tuple[str, str, SheetTable]], list[SourceFile]]] = {}
+    for done, (source, path) in enumerate(jobs):
+        spec = plan.plan.sources[source]
+        shown = _display_name(plan.base, path)
+        if progress is not None:
+            progress(shown, done, len(jobs))
+        info, tables = _read_file(path, shown, spec, wanted[source])
+        parts, files = per_source.setdefault(source, ([], []))
+        files.append(info)
+        parts.extend((shown, sheet, table) for sheet, table in tables)
+    if progress is not None:
+        progress("", len(jobs), len(jobs))
+    for source, (parts, files) in per_source.items():
+        raws[source] = _raw_table(source, parts, files)
+    digest_parts = [f"{name}:{raw.digest()}" for name, raw in sorted(raws.items())]
+    output = hashlib.sha256("\n".join(digest_parts).encode("ascii")).hexdigest()
+    report = StageReport(
+        stage="extract",
+        counts={
+            "files": len(jobs),
+            "rows": sum(len(raw.frame) for raw in raws.values()),
+        },
+        output_sha256=output,
+        details={
+            "sources": {
+                name: {
+                    "rows": len(raw.frame),
+                    "files": [
+                        {"name": f.name, "size": f.size, "sha256": f.sha256} for f in raw.files
+                    ],
+                    "sheets": sorted({(f, s) for f, s, _ in per_source[name][0]}),
+                    "header_rows": [t.header_row for _, _, t in per_source[name][0]],
+                }
+                for name, raw in raws.items()
+            }
+        },
+    )
+    return raws, report

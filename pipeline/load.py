@@ -1,0 +1,237 @@
+"""The load stage and the target database: DDL from the contract, one transaction.
+
+Tables are created from the contract (typed columns, primary key, NOT NULL
+for required columns) and every accepted row is inserted in one transaction
+with ``executemany``; any failure rolls the whole load back, DDL included
+(SQLite is put in explicit-transaction mode so that ``CREATE TABLE`` is part
+of the transaction too). A target table that already holds rows is refused
+before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from audit.hashing import table_digest
+from mappings.engine import typed_series
+from mappings.errors import TargetError
+from pipeline.stage import StageReport
+from validation.contract import Contract, TableContract
+from validation.schema import ValidatedTable
+
+__all__ = [
+    "ExactDecimal",
+    "open_target",
+    "read_back",
+    "run_load",
+    "target_aggregates",
+    "target_metadata",
+    "target_metadata_one",
+]
+
+
+class ExactDecimal(sa.types.TypeDecorator[Decimal]):
+    """``NUMERIC`` where the database has exact decimals; canonical text on SQLite,
+    whose NUMERIC affinity would turn 0.1 into a binary float."""
+
+    impl = sa.Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int | None = None, scale: int | None = None) -> None:
+        super().__init__()
+        self._precision = precision
+        self._scale = scale
+
+    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(sa.String())
+        return dialect.type_descriptor(
+            sa.Numeric(self._precision or 38, self._scale or 0, asdecimal=True)
+        )
+
+    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return format(Decimal(value), "f")
+        return Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(str(value))
+
+
+def _column_type(kind: str, spec: Any) -> sa.types.TypeEngine[Any]:
+    if kind == "string":
+        return sa.String(spec.max_length) if spec.max_length else sa.Text()
+    if kind == "integer":
+        return sa.BigInteger()
+    if kind == "decimal":
+        return ExactDecimal(spec.precision, spec.scale)
+    if kind == "date":
+        return sa.Date()
+    return sa.Boolean()
+
+
+def target_metadata(contract: Contract, tables: list[str]) -> sa.MetaData:
+    """SQLAlchemy tables for the named contract tables."""
+    metadata = sa.MetaData()
+    for name in tables:
+        table = contract.tables[name]
+        sa.Table(
+            name,
+            metadata,
+            *(
+                sa.Column(
+                    column,
+                    _column_type(spec.type, spec),
+                    primary_key=column in table.primary_key,
+                    nullable=not (spec.required or column in table.primary_key),
+                )
+                for column, spec in table.columns.items()
+            ),
+        )
+    return metadata
+
+
+def open_target(url: str) -> Engine:
+    """An engine for ``url``; SQLite gets transactional DDL."""
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        kind = type(exc).__name__
+        raise TargetError(
+            f"the target URL is not usable ({kind}); write it as a SQLAlchemy URL such as "
+            "sqlite:///path/to/file.db or postgresql://user@host/db.",
+        ) from None
+    if engine.dialect.name == "sqlite":
+
+        @sa.event.listens_for(engine, "connect")
+        def _no_implicit(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None
+
+        @sa.event.listens_for(engine, "begin")
+        def _begin(connection: sa.Connection) -> None:
+            connection.exec_driver_sql("BEGIN")
+
+    return engine
+
+
+@contextmanager
+def _connected(engine: Engine) -> Iterator[sa.Connection]:
+    try:
+        with engine.connect() as connection:
+            yield connection
+    except sa.exc.OperationalError as exc:
+        raise TargetError(
+            f"the target database ({engine.dialect.name}) cannot be reached or used "
+            f"({type(exc.orig).__name__}); check the target URL and that it is writable.",
+        ) from None
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    plain = frame.astype(object).where(frame.notna(), None)
+    return plain.to_dict("records")
+
+
+def _assert_empty(engine: Engine, metadata: sa.MetaData) -> None:
+    with _connected(engine) as connection:
+        inspector = sa.inspect(connection)
+        for table in metadata.tables.values():
+            if inspector.has_table(table.name):
+                count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+                if count:
+                    raise TargetError(
+                        f"target table {table.name!r} already holds {count} row(s); "
+                        "ikou loads only into absent or empty tables.",
+                    )
+
+
+def run_load(
+    validated: dict[str, ValidatedTable], contract: Contract, engine: Engine
+) -> tuple[dict[str, int], StageReport]:
+    """Create the tables and insert every accepted row in one transaction."""
+    metadata = target_metadata(contract, list(validated))
+    _assert_empty(engine, metadata)
+    loaded: dict[str, int] = {}
+    digests: list[str] = []
+    try:
+        with engine.begin() as connection:
+            metadata.create_all(connection, checkfirst=True)
+            for name, table in validated.items():
+                records = _records(table.accepted)
+                if records:
+                    connection.execute(metadata.tables[name].insert(), records)
+                loaded[name] = len(records)
+                kinds = contract.tables[name].kinds()
+                ordered = table.accepted[list(kinds)]
+                digests.append(f"{name}:{table_digest(ordered, kinds)}")
+    except sa.exc.SQLAlchemyError as exc:
+        raise TargetError(
+            f"the load into the target failed and was rolled back ({type(exc).__name__}); "
+            "the target is as it was.",
+        ) from None
+    output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
+    return loaded, StageReport("load", {"loaded": sum(loaded.values())}, output, {"tables": loaded})
+
+
+def read_back(engine: Engine, contract: TableContract, name: str) -> pd.DataFrame:
+    """Every row of target table ``name``, typed as the map stage types them."""
+    metadata = sa.MetaData()
+    kinds = contract.kinds()
+    table = target_metadata_one(metadata, name, contract)
+    with _connected(engine) as connection:
+        result = connection.execute(
+            sa.select(table).order_by(*(table.c[k] for k in contract.primary_key))
+        )
+        rows = result.fetchall()
+    frame = pd.DataFrame.from_records(rows, columns=list(kinds)) if rows else pd.DataFrame(
+        {k: [] for k in kinds}
+    )
+    return pd.DataFrame({k: typed_series(frame[k].astype(object), v) for k, v in kinds.items()})
+
+
+def target_metadata_one(metadata: sa.MetaData, name: str, contract: TableContract) -> sa.Table:
+    """One contract table bound to ``metadata``."""
+    return sa.Table(
+        name,
+        metadata,
+        *(
+            sa.Column(column, _column_type(spec.type, spec), primary_key=column in contract.primary_key)
+            for column, spec in contract.columns.items()
+        ),
+    )
+
+
+def target_aggregates(engine: Engine, name: str, contract: TableContract,
+                      sums: list[str], count_by: list[str]) -> dict[str, Any]:
+    """``count``, ``sum(col)`` and ``count_by(col)`` computed by the database itself."""
+    metadata = sa.MetaData()
+    table = target_metadata_one(metadata, name, contract)
+    out: dict[str, Any] = {}
+    with _connected(engine) as connection:
+        out["count"] = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+        for column in sums:
+            if contract.columns[column].type == "integer":
+                total = connection.execute(sa.select(sa.func.sum(table.c[column]))).scalar()
+                out[f"sum({column})"] = int(total or 0)
+        for column in count_by:
+            rows = connection.execute(
+                sa.select(table.c[column], sa.func.count()).group_by(table.c[column])
+            ).fetchall()
+            out[f"count_by({column})"] = {_category(v): int(n) for v, n in rows}
+    return out
+
+
+def _category(value: Any) -> str:
+    return "(null)" if value is None else str(value)
+

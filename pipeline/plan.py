@@ -1,0 +1,205 @@
+"""The plan: which sources, which mapping and contract, which target, where to keep runs.
+
+:func:`load_plan` reads the plan, its mapping and its contract, checks each
+file's keys and then checks them against each other — all before a single
+source byte is read — and fixes the plan's identity: the SHA-256 over the three
+files, which later decides whether a production run may use a rehearsed plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from mappings.errors import ConfigError
+from mappings.spec import Mapping, load_mapping
+from mappings.yamlfile import load_model
+from validation.contract import Contract, load_contract
+
+__all__ = ["LoadedPlan", "Plan", "SourceSpec", "TargetSpec", "load_plan"]
+
+_REFUSED_ENCODINGS = {
+    "shift_jis": "shift_jis cannot decode 髙 or ①",
+    "shift-jis": "shift_jis cannot decode 髙 or ①",
+    "sjis": "shift_jis cannot decode 髙 or ①",
+    "s_jis": "shift_jis cannot decode 髙 or ①",
+    "shift_jisx0213": "shift_jisx0213 silently turns 髙 and 﨑 into other kanji",
+    "shift_jis_2004": "shift_jis_2004 silently turns 髙 and 﨑 into other kanji",
+}
+_ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp932", "utf-16")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSpec(_Strict):
+    """One legacy source: the files a rehearsal reads and how to read them."""
+
+    rehearsal: str
+    format: Literal["auto", "xls", "xlsx", "csv"] = "auto"
+    sheets: tuple[str, ...] | None = None
+    header_row: int | Literal["auto"] = "auto"
+    encoding: str = "auto"
+    delimiter: str = ","
+
+    @field_validator("sheets", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("header_row")
+    @classmethod
+    def _positive(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and value < 1:
+            raise ValueError("header_row counts from 1 (the first row of the sheet), or is 'auto'")
+        return value
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str) -> str:
+        lowered = value.lower()
+        if lowered in _REFUSED_ENCODINGS:
+            raise ValueError(
+                f"use encoding: cp932 instead of {value} ({_REFUSED_ENCODINGS[lowered]})"
+            )
+        lowered = lowered.replace("_", "-")
+        if lowered in ("utf8",):
+            lowered = "utf-8"
+        if lowered in ("windows-31j", "ms932", "mskanji"):
+            lowered = "cp932"
+        if lowered not in _ENCODINGS:
+            raise ValueError(f"encoding must be one of {', '.join(_ENCODINGS)}")
+        return lowered
+
+    @field_validator("delimiter")
+    @classmethod
+    def _one_char(cls, value: str) -> str:
+        if len(value) != 1:
+            raise ValueError("delimiter must be a single character, e.g. ',' or '\\t'")
+        return value
+
+
+class TargetSpec(_Strict):
+    """The new system's database (SQLAlchemy URLs)."""
+
+    url: str | None = None
+    rehearsal_url: str | None = None
+
+
+class Plan(_Strict):
+    """The plan file."""
+
+    plan: str
+    description: str | None = None
+    mapping: str
+    contract: str
+    workspace: str = "ikou-work"
+    sources: dict[str, SourceSpec]
+    target: TargetSpec = Field(default_factory=TargetSpec)
+
+    @field_validator("sources")
+    @classmethod
+    def _not_empty(cls, value: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
+        if not value:
+            raise ValueError("a plan needs at least one source")
+        return value
+
+
+@dataclass(frozen=True)
+class LoadedPlan:
+    """A plan with its mapping and contract, checked against each other."""
+
+    path: Path
+    plan: Plan
+    mapping_path: Path
+    mapping: Mapping
+    contract_path: Path
+    contract: Contract
+    file_sha256: dict[str, str]
+    sha256: str
+
+    @property
+    def base(self) -> Path:
+        """The folder the plan's relative paths start from."""
+        return self.path.parent
+
+    @property
+    def workspace(self) -> Path:
+        """Where runs, reports and the audit log live."""
+        return (self.base / self.plan.workspace).resolve()
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _cross_check(loaded: LoadedPlan) -> None:
+    mapping, contract = loaded.mapping, loaded.contract
+    mfile, cfile = loaded.mapping_path, loaded.contract_path
+
+    def fail(file: Path, key: str, message: str) -> None:
+        raise ConfigError(f"{file}: {key}: {message}.", file=str(file), key=key)
+
+    for table_name, table in mapping.tables.items():
+        where = f"tables.{table_name}"
+        if table_name not in contract.tables:
+            fail(mfile, where, f"the contract {cfile.name} has no table {table_name!r}")
+        target = contract.tables[table_name]
+        if table.source not in loaded.plan.sources:
+            fail(mfile, f"{where}.source",
+                 f"the plan {loaded.path.name} has no source {table.source!r}")
+        for column in table.columns:
+            if column not in target.columns:
+                fail(mfile, f"{where}.columns.{column}",
+                     f"the contract's table {table_name!r} has no column {column!r}")
+        for column, spec in target.columns.items():
+            needed = spec.required or column in target.primary_key
+            if needed and column not in table.columns:
+                fail(cfile, f"tables.{table_name}.columns.{column}",
+                     f"this column is required, but the mapping {mfile.name} does not feed it")
+        for index, control in enumerate(table.controls):
+            key = f"{where}.controls[{index}]"
+            if control.column is None:
+                continue
+            if control.column not in table.columns:
+                fail(mfile, key, f"{control.label} names a column the mapping does not feed")
+            spec = target.columns[control.column]
+            if control.kind == "sum" and spec.type not in ("integer", "decimal"):
+                fail(mfile, key, f"{control.label} needs an integer or decimal column")
+            if control.kind == "count_by" and spec.allowed is None:
+                fail(mfile, key,
+                     f"{control.label} needs a column with 'allowed' values in the contract, "
+                     "so that its categories come from the contract and never from the data")
+
+
+def load_plan(path: str | Path) -> LoadedPlan:
+    """Load and check a plan, its mapping and its contract (ConfigError → exit 2)."""
+    plan_path = Path(path).resolve()
+    plan = load_model(plan_path, Plan, "plan")
+    mapping_path = (plan_path.parent / plan.mapping).resolve()
+    contract_path = (plan_path.parent / plan.contract).resolve()
+    mapping = load_mapping(mapping_path)
+    contract = load_contract(contract_path)
+    hashes = {
+        "plan": _sha256(plan_path),
+        "mapping": _sha256(mapping_path),
+        "contract": _sha256(contract_path),
+    }
+    combined = "\n".join(f"{name}:{digest}" for name, digest in hashes.items())
+    loaded = LoadedPlan(
+        path=plan_path,
+        plan=plan,
+        mapping_path=mapping_path,
+        mapping=mapping,
+        contract_path=contract_path,
+        contract=contract,
+        file_sha256=hashes,
+        sha256=hashlib.sha256(combined.encode("ascii")).hexdigest(),
+    )
+    _cross_check(loaded)
+    return loaded

@@ -1,0 +1,248 @@
+"""The run report: ``report.json`` for machines, ``report.html`` for people and paper.
+
+Both come from one dictionary built here, so they cannot disagree. It holds
+counts, rule names, finding slugs, positions (file, sheet, row) and hashes —
+never a cell value. The HTML is printable (A4, print CSS) with Japanese labels
+by default and English with ``lang="en"``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import pandas as pd
+import sqlalchemy as sa
+
+from pipeline import __version__
+from pipeline.extract import RawTable
+from pipeline.plan import LoadedPlan
+from pipeline.stage import StageEvent, utc_now
+from validation.reconcile import TableReconciliation
+from validation.schema import ValidatedTable
+
+__all__ = ["LABELS", "HTML_REJECT_LIMIT", "RunReport", "build_report", "render_html",
+           "write_report"]
+
+HTML_REJECT_LIMIT = 500  # rows listed on paper per table; report.json lists all
+
+LABELS: dict[str, dict[str, str]] = {
+    "ja": {
+        "title": "移行リハーサル報告書",
+        "title_production": "本番移行報告書",
+        "run_id": "実行ID", "mode": "区分", "status": "結果", "plan": "計画",
+        "plan_sha256": "計画のハッシュ (SHA-256)", "generated": "作成日時 (UTC)",
+        "target": "移行先", "version": "ikou バージョン",
+        "rehearsal": "リハーサル", "production": "本番", "reconcile": "照合",
+        "reconciled": "照合一致", "unbalanced": "不一致", "failed": "失敗",
+        "sources": "移行元ファイル", "file": "ファイル", "sheet": "シート", "row": "行",
+        "size": "サイズ (バイト)", "sha256": "SHA-256", "rows": "行数",
+        "funnel": "件数の内訳", "table": "テーブル", "source_rows": "移行元の行数",
+        "skipped": "除外", "rejected": "不採用", "loaded": "登録",
+        "balance": "内訳の一致", "ok": "一致", "ng": "不一致",
+        "skipped_by_rule": "除外の内訳（規則別）", "rule": "規則", "count": "件数",
+        "rejects_by_reason": "不採用の内訳（理由別）", "reason": "理由コード",
+        "rejects": "不採用の行（位置）", "reasons": "理由",
+        "rejects_more": "ほか {n} 行は report.json に全件あります。",
+        "controls": "管理合計", "control": "項目", "source_side": "移行元", "target_side": "移行先",
+        "result": "結果", "findings": "照合の相違", "none": "なし",
+        "stages": "処理段階とハッシュ", "stage": "段階", "outcome": "結果",
+        "input": "入力ハッシュ", "output": "出力ハッシュ", "duration": "所要 (ms)",
+        "artifacts": "中間ファイル", "no_artifacts": "このリハーサルは中間ファイルを作成していません。",
+        "chain": "監査ログ", "chain_head": "監査チェーンの先頭ハッシュ",
+        "chain_short": "読み上げ用の短縮形", "audit_log": "監査ログのファイル",
+        "verify_hint": "確認: ikou audit verify {log} --head {short}",
+        "note_values": "この報告書にはセルの値を一切記載していません（位置・規則・件数・ハッシュのみ）。",
+    },
+    "en": {
+        "title": "Migration rehearsal report",
+        "title_production": "Production migration report",
+        "run_id": "Run ID", "mode": "Mode", "status": "Status", "plan": "Plan",
+        "plan_sha256": "Plan hash (SHA-256)", "generated": "Generated (UTC)",
+        "target": "Target", "version": "ikou version",
+        "rehearsal": "rehearsal", "production": "production", "reconcile": "reconcile",
+        "reconciled": "reconciled", "unbalanced": "unbalanced", "failed": "failed",
+        "sources": "Source files", "file": "File", "sheet": "Sheet", "row": "Row",
+        "size": "Size (bytes)", "sha256": "SHA-256", "rows": "Rows",
+        "funnel": "Row counts", "table": "Table", "source_rows": "Source rows",
+        "skipped": "Skipped", "rejected": "Rejected", "loaded": "Loaded",
+        "balance": "Balances", "ok": "yes", "ng": "NO",
+        "skipped_by_rule": "Skipped, by rule", "rule": "Rule", "count": "Count",
+        "rejects_by_reason": "Rejected, by reason", "reason": "Reason",
+        "rejects": "Rejected rows (positions)", "reasons": "Reasons",
+        "rejects_more": "{n} more rows are listed in report.json.",
+        "controls": "Control totals", "control": "Control", "source_side": "Source",
+        "target_side": "Target", "result": "Result", "findings": "Reconciliation differences",
+        "none": "none", "stages": "Stages and hashes", "stage": "Stage", "outcome": "Outcome",
+        "input": "Input hash", "output": "Output hash", "duration": "Time (ms)",
+        "artifacts": "Artifacts", "no_artifacts": "This rehearsal created no artifacts.",
+        "chain": "Audit log", "chain_head": "Audit chain head",
+        "chain_short": "Short form for reading aloud", "audit_log": "Audit log file",
+        "verify_hint": "Check: ikou audit verify {log} --head {short}",
+        "note_values": "This report contains no cell values: only positions, rules, counts and hashes.",
+    },
+}
+
+
+@dataclass(frozen=True)
+class RunReport:
+    """The report's data (JSON-ready) and the status that decides the exit code."""
+
+    data: dict[str, Any]
+
+    @property
+    def status(self) -> str:
+        """``reconciled``, ``unbalanced`` or ``failed``."""
+        return str(self.data["status"])
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def short_head(head: str) -> str:
+    """First 16 hex digits in groups of four, for reading aloud (``1a2b-3c4d-…``)."""
+    return "-".join(head[i : i + 4] for i in range(0, 16, 4))
+
+
+def _rejects(table: ValidatedTable, raw: RawTable) -> list[dict[str, Any]]:
+    if table.rejects.empty:
+        return []
+    grouped = table.rejects.groupby("row", sort=True)["slug"].apply(list)
+    positions = raw.positions.loc[grouped.index]
+    return [
+        {"file": str(f), "sheet": str(s), "row": int(r), "reasons": reasons}
+        for f, s, r, reasons in zip(positions["file"], positions["sheet"], positions["row"],
+                                    grouped.tolist(), strict=True)
+    ]
+
+
+def _redact(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(unparseable URL)"
+
+
+def build_report(
+    *,
+    run_id: str,
+    mode: str,
+    plan: LoadedPlan,
+    status: str,
+    raws: dict[str, RawTable],
+    validated: dict[str, ValidatedTable],
+    reconciled: dict[str, TableReconciliation],
+    events: list[StageEvent],
+    chain_head: str,
+    target_url: str,
+    run_dir: Path,
+) -> RunReport:
+    """Assemble the report dictionary (no values: counts, positions, hashes)."""
+    tables: dict[str, Any] = {}
+    for name, table in validated.items():
+        rec = reconciled[name]
+        reasons = table.rejects["slug"].value_counts().sort_index()
+        skipped = table.skipped.value_counts().sort_index()
+        tables[name] = {
+            "source": table.source,
+            "source_rows": rec.source_rows,
+            "skipped": rec.skipped,
+            "rejected": rec.rejected,
+            "loaded": rec.loaded,
+            "balanced": rec.balanced,
+            "skipped_by_rule": {str(k): int(v) for k, v in skipped.items()},
+            "rejects_by_reason": {str(k): int(v) for k, v in reasons.items()},
+            "rejects": _rejects(table, raws[table.source]),
+            "controls": [
+                {"name": c.name, "source": c.source, "target": c.target, "ok": c.ok}
+                for c in rec.controls
+            ],
+            "findings": dict(rec.finding_counts),
+        }
+    data = {
+        "ikou_version": __version__,
+        "run_id": run_id,
+        "mode": mode,
+        "generated": utc_now(),
+        "plan": {"name": plan.plan.plan, "path": plan.path.name, "files": plan.file_sha256},
+        "plan_sha256": plan.sha256,
+        "status": status,
+        "target": _redact(target_url),
+        "sources": {
+            name: {
+                "rows": len(raw.frame),
+                "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in raw.files],
+            }
+            for name, raw in raws.items()
+        },
+        "tables": tables,
+        "stages": [
+            {
+                "stage": e.stage, "outcome": e.outcome, "input_sha256": e.input_sha256,
+                "output_sha256": e.output_sha256, "counts": e.counts,
+                "duration_ms": e.duration_ms, "event_hash": e.event_hash,
+            }
+            for e in events
+        ],
+        "artifacts": [],
+        "chain_head": chain_head,
+        "chain_head_short": short_head(chain_head),
+        "audit_log": str(run_dir.parent.parent / "audit.log"),
+    }
+    return RunReport(_jsonable(data))
+
+
+def _environment() -> jinja2.Environment:
+    loader = jinja2.FunctionLoader(
+        lambda name: resources.files("pipeline.templates").joinpath(name).read_text("utf-8")
+    )
+    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
+
+
+def render_html(report: RunReport, lang: str = "ja") -> str:
+    """The printable HTML report in ``lang`` (``ja`` or ``en``)."""
+    labels = LABELS[lang]
+    template = _environment().get_template("report.html")
+    return template.render(r=report.data, L=labels, lang=lang, limit=HTML_REJECT_LIMIT,
+                           fmt=_fmt)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "✔" if value else "✘"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) or "—"
+    if value is None:
+        return "—"
+    return str(value)
+
+
+def write_report(report: RunReport, run_dir: Path, *, lang: str = "ja") -> tuple[Path, Path]:
+    """Write ``report.json`` and ``report.html`` into ``run_dir``."""
+    json_path = run_dir / "report.json"
+    html_path = run_dir / "report.html"
+    json_path.write_text(
+        json.dumps(report.data, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
+        encoding="utf-8",
+    )
+    html_path.write_text(render_html(report, lang), encoding="utf-8")
+    return json_path, html_path
+
+
+def frame_positions(raw: RawTable, rows: pd.Index) -> pd.DataFrame:
+    """File, sheet and row for raw indexes (used by tests and later stages)."""
+    return raw.positions.loc[rows]

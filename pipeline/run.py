@@ -1,0 +1,254 @@
+"""A run: plan → extract → map → validate → load → reconcile → report.
+
+:func:`rehearse` is the library call behind ``ikou rehearse``; the CLI only
+parses, calls it and renders. Every stage goes through one
+:class:`~pipeline.stage.StageRecorder`, which writes the audit chain.
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from audit.chain import ChainWriteError, ChainWriter
+from audit.hashing import row_digests, table_digest
+from mappings.engine import MappedTable, map_table
+from mappings.errors import AuditLogError
+from pipeline import __version__
+from pipeline.extract import RawTable, run_extract
+from pipeline.load import open_target, read_back, run_load, target_aggregates
+from pipeline.plan import LoadedPlan, load_plan
+from pipeline.report import RunReport, build_report, write_report
+from pipeline.stage import StageRecorder, StageReport, utc_now
+from validation.reconcile import ControlResult, TableReconciliation, reconcile_table
+from validation.schema import ValidatedTable, validate_table
+
+__all__ = ["Progress", "RunResult", "rehearse"]
+
+Progress = Callable[[str, int, int], None]
+"""``progress(label, done, total)``: called as work advances (the CLI draws it)."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What a run produced: its report, where it is, and the run folder."""
+
+    report: RunReport
+    run_dir: Path
+    report_json: Path
+    report_html: Path
+    audit_log: Path
+
+
+def _run_id() -> str:
+    stamp = utc_now().replace("-", "").replace(":", "")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def run_map(plan: LoadedPlan, raws: dict[str, RawTable],
+            progress: Progress | None = None) -> tuple[dict[str, MappedTable], StageReport]:
+    """The map stage over every table of the mapping."""
+    mapped: dict[str, MappedTable] = {}
+    digests = []
+    tables = list(plan.mapping.tables.items())
+    for number, (name, spec) in enumerate(tables):
+        if progress is not None:
+            progress(f"map {name}", number, len(tables))
+        kinds = {col: plan.contract.tables[name].columns[col].type for col in spec.columns}
+        result = map_table(raws[spec.source].frame, table=name, source=spec.source, spec=spec,
+                           kinds=kinds)
+        mapped[name] = result
+        digests.append(f"{name}:{table_digest(result.frame, kinds)}")
+    output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
+    counts = {
+        "rows": sum(len(m.frame) for m in mapped.values()),
+        "skipped": sum(len(m.skipped) for m in mapped.values()),
+        "problems": sum(len(m.problems) for m in mapped.values()),
+    }
+    return mapped, StageReport("map", counts, output)
+
+
+def run_validate(plan: LoadedPlan, mapped: dict[str, MappedTable]
+                 ) -> tuple[dict[str, ValidatedTable], StageReport]:
+    """The validate stage: pandera checks and keys for every table."""
+    validated = {name: validate_table(m, plan.contract.tables[name]) for name, m in mapped.items()}
+    digests = []
+    for name, table in validated.items():
+        kinds = plan.contract.tables[name].kinds()
+        fed = {k: v for k, v in kinds.items() if k in table.accepted.columns}
+        digests.append(f"{name}:{table_digest(table.accepted, fed)}")
+        digests.append(f"{name}.rejects:{len(table.rejects)}")
+    output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
+    counts = {
+        "accepted": sum(len(v.accepted) for v in validated.values()),
+        "rejected": sum(len(v.rejected_rows) for v in validated.values()),
+    }
+    return validated, StageReport("validate", counts, output)
+
+
+def _full_frame(table: ValidatedTable, kinds: dict[str, str]) -> pd.DataFrame:
+    """Accepted rows with every contract column (unfed ones are null)."""
+    frame = table.accepted.copy()
+    for column in kinds:
+        if column not in frame.columns:
+            frame[column] = pd.Series(None, index=frame.index, dtype=object)
+    return frame[list(kinds)]
+
+
+def _source_controls(plan: LoadedPlan, name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    out: dict[str, Any] = {"count": len(frame)}
+    contract = plan.contract.tables[name]
+    for control in plan.mapping.tables[name].controls:
+        if control.kind == "sum" and control.column is not None:
+            values = frame[control.column].dropna()
+            if contract.columns[control.column].type == "integer":
+                out[control.label] = int(values.astype("int64").sum()) if len(values) else 0
+            else:
+                out[control.label] = sum((Decimal(v) for v in values), Decimal(0))
+        elif control.kind == "count_by" and control.column is not None:
+            counts = frame[control.column].astype(object).where(frame[control.column].notna(),
+                                                                None)
+            tally: dict[str, int] = {}
+            for value in counts:
+                label = "(null)" if value is None else str(value)
+                tally[label] = tally.get(label, 0) + 1
+            out[control.label] = tally
+    return out
+
+
+def run_reconcile(plan: LoadedPlan, validated: dict[str, ValidatedTable], engine: Any,
+                  ) -> tuple[dict[str, TableReconciliation], StageReport]:
+    """Read every table back and prove it holds exactly what was validated."""
+    results: dict[str, TableReconciliation] = {}
+    digests = []
+    for name, table in validated.items():
+        contract = plan.contract.tables[name]
+        kinds = contract.kinds()
+        key_kinds = {k: kinds[k] for k in contract.primary_key}
+        expected_frame = _full_frame(table, kinds)
+        actual_frame = read_back(engine, contract, name)
+        expected = pd.DataFrame({
+            "key": row_digests(expected_frame, key_kinds),
+            "row": row_digests(expected_frame, kinds),
+        }, index=expected_frame.index)
+        actual_digests = row_digests(actual_frame, kinds)
+        actual = pd.DataFrame({
+            "key": row_digests(actual_frame, key_kinds),
+            "row": actual_digests,
+        })
+        controls_spec = plan.mapping.tables[name].controls
+        sums = [c.column for c in controls_spec if c.kind == "sum" and c.column]
+        by = [c.column for c in controls_spec if c.kind == "count_by" and c.column]
+        target = target_aggregates(engine, name, contract, sums, by)
+        for column in sums:  # exact decimals: summed from the rows read back
+            if contract.columns[column].type == "decimal":
+                values = actual_frame[column].dropna()
+                target[f"sum({column})"] = sum((Decimal(v) for v in values), Decimal(0))
+        source = _source_controls(plan, name, expected_frame)
+        labels = ["count", *[c.label for c in controls_spec if c.kind != "count"]]
+        controls = [ControlResult(label, source[label], target[label]) for label in labels]
+        results[name] = reconcile_table(
+            name,
+            source_rows=table.source_rows,
+            skipped=len(table.skipped),
+            rejected=len(table.rejected_rows),
+            expected=expected,
+            actual=actual,
+            controls=controls,
+        )
+        digests.append(f"{name}:{table_digest(actual_frame, kinds, digests=actual_digests)}")
+    output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
+    counts = {
+        "loaded": sum(r.loaded for r in results.values()),
+        "differences": sum(sum(r.finding_counts.values()) for r in results.values()),
+    }
+    return results, StageReport("reconcile", counts, output)
+
+
+def rehearse(
+    plan_path: str | Path,
+    *,
+    lang: str = "ja",
+    progress: Progress | None = None,
+) -> RunResult:
+    """Run a rehearsal of ``plan_path`` end to end and write its report.
+
+    Raises :class:`~mappings.errors.IkouError` for bad input (after recording
+    the failed stage in the chain); returns a result whose report status is
+    ``reconciled`` or ``unbalanced`` otherwise.
+    """
+    plan = load_plan(plan_path)
+    run_id = _run_id()
+    workspace = plan.workspace
+    run_dir = workspace / "runs" / run_id
+    try:
+        run_dir.mkdir(parents=True, exist_ok=False)
+        writer = ChainWriter(workspace / "audit.log")
+    except ChainWriteError as exc:
+        raise AuditLogError(str(exc)) from None
+    except OSError as exc:
+        raise AuditLogError(
+            f"cannot create the run folder {run_dir}: {exc.strerror}; check the plan's workspace."
+        ) from None
+    recorder = StageRecorder(writer, run_id=run_id, mode="rehearsal", actor=_actor())
+    recorder.note("run", "started", plan_sha256=plan.sha256, files=plan.file_sha256,
+                  ikou_version=__version__)
+    step = progress or (lambda label, done, total: None)
+    try:
+        step("extract", 0, 6)
+        raws = recorder.run("extract", run_extract, plan,
+                            progress=lambda label, done, total: step(f"extract {label}".strip(),
+                                                                     done, total))
+        step("map", 1, 6)
+        mapped = recorder.run("map", run_map, plan, raws)
+        step("validate", 2, 6)
+        validated = recorder.run("validate", run_validate, plan, mapped)
+        url = plan.plan.target.rehearsal_url or f"sqlite:///{(run_dir / 'target.sqlite').as_posix()}"
+        engine = open_target(url)
+        try:
+            step("load", 3, 6)
+            recorder.run("load", run_load, validated, plan.contract, engine)
+            step("reconcile", 4, 6)
+            reconciled = recorder.run("reconcile", run_reconcile, plan, validated, engine)
+        finally:
+            engine.dispose()
+    except BaseException as exc:
+        outcome = "failed" if isinstance(exc, Exception) else "interrupted"
+        recorder.note("run", outcome, error=getattr(exc, "slug", type(exc).__name__))
+        raise
+    status = "reconciled" if all(r.balanced for r in reconciled.values()) else "unbalanced"
+    head = recorder.note("run", status, plan_sha256=plan.sha256,
+                         counts={"loaded": sum(r.loaded for r in reconciled.values())})
+    step("report", 5, 6)
+    report = build_report(
+        run_id=run_id, mode="rehearsal", plan=plan, status=status, raws=raws,
+        validated=validated, reconciled=reconciled, events=recorder.events, chain_head=head,
+        target_url=url, run_dir=run_dir,
+    )
+    json_path, html_path = write_report(report, run_dir, lang=lang)
+    recorder.note("report", "written", report_json_sha256=_file_sha(json_path),
+                  report_html_sha256=_file_sha(html_path))
+    step("done", 6, 6)
+    return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log")
+
+
+def _file_sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+__all__ += ["run_map", "run_reconcile", "run_validate", "load_plan"]

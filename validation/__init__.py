@@ -1,0 +1,1 @@
+"""Contracts and checks: pandera row checks, keys, and reconciliation."""

@@ -1,0 +1,134 @@
+"""The contract: what the new system's tables must hold.
+
+A contract is written once per target system and shared by every office that
+migrates to it. It names tables, their typed columns, constraints and primary
+keys; the row-level pandera schema and the target's DDL are both generated
+from it, so the two cannot disagree. See ``docs/plan.md`` for every key.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from mappings.yamlfile import load_model
+
+__all__ = ["ColumnContract", "Contract", "TableContract", "load_contract"]
+
+ColumnType = Literal["string", "integer", "decimal", "date", "boolean"]
+Bound = int | Decimal | dt.date
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ColumnContract(_Strict):
+    """One column of a target table."""
+
+    type: ColumnType
+    description: str | None = None
+    required: bool = False
+    unique: bool = False
+    pattern: str | None = None
+    min: Bound | None = None
+    max: Bound | None = None
+    allowed: tuple[str | int | bool, ...] | None = None
+    max_length: int | None = Field(default=None, gt=0)
+    precision: int | None = Field(default=None, gt=0, le=38)
+    scale: int | None = Field(default=None, ge=0, le=18)
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern_compiles(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"the pattern is not a valid regular expression ({exc.msg})") from None
+        return value
+
+    @model_validator(mode="after")
+    def _fits_type(self) -> ColumnContract:
+        if self.pattern is not None and self.type != "string":
+            raise ValueError("pattern applies to string columns only")
+        if self.max_length is not None and self.type != "string":
+            raise ValueError("max_length applies to string columns only")
+        if (self.precision is not None or self.scale is not None) and self.type != "decimal":
+            raise ValueError("precision and scale apply to decimal columns only")
+        for name in ("min", "max"):
+            bound = getattr(self, name)
+            if bound is None:
+                continue
+            if self.type in ("string", "boolean"):
+                raise ValueError(f"{name} applies to integer, decimal and date columns only")
+            if self.type == "date" and not isinstance(bound, dt.date):
+                raise ValueError(f"{name} of a date column must be a date like 1950-01-01")
+            if self.type in ("integer", "decimal") and isinstance(bound, dt.date):
+                raise ValueError(f"{name} of a {self.type} column must be a number")
+        return self
+
+
+class TableContract(_Strict):
+    """One target table: its columns (in order) and primary key."""
+
+    description: str | None = None
+    primary_key: tuple[str, ...]
+    columns: dict[str, ColumnContract]
+
+    @field_validator("primary_key", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("columns")
+    @classmethod
+    def _column_names(cls, value: dict[str, ColumnContract]) -> dict[str, ColumnContract]:
+        if not value:
+            raise ValueError("a table needs at least one column")
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ValueError(f"column name {name!r} must be letters, digits and underscores")
+        return value
+
+    @model_validator(mode="after")
+    def _key_is_a_column(self) -> TableContract:
+        if not self.primary_key:
+            raise ValueError("primary_key must name at least one column")
+        for name in self.primary_key:
+            if name not in self.columns:
+                raise ValueError(f"primary_key names {name!r}, which is not one of the columns")
+        return self
+
+    def kinds(self) -> dict[str, str]:
+        """Column name → logical type, in contract order (for hashing)."""
+        return {name: column.type for name, column in self.columns.items()}
+
+
+class Contract(_Strict):
+    """The whole contract file."""
+
+    contract: str
+    version: str | int = 1
+    description: str | None = None
+    tables: dict[str, TableContract]
+
+    @field_validator("tables")
+    @classmethod
+    def _not_empty(cls, value: dict[str, TableContract]) -> dict[str, TableContract]:
+        if not value:
+            raise ValueError("a contract needs at least one table")
+        for name in value:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+                raise ValueError(f"table name {name!r} must be letters, digits and underscores")
+        return value
+
+
+def load_contract(path: Path) -> Contract:
+    """Read and check a contract file (exit 2 with a key path on any problem)."""
+    return load_model(path, Contract, "contract")

@@ -1,0 +1,153 @@
+"""Row-level validation: a pandera schema built from the contract, run lazily.
+
+Declaring the schema (:func:`build_schema`) is kept apart from running it
+(:func:`validate_table`). pandera's failure cases and messages carry the
+failing *values*; this module keeps only row, column and check, and drops the
+values before anything is stored or shown (``failure_case`` never leaves
+:func:`_pandera_problems`, and the exception text is never used).
+
+Finding slugs: ``<column>.required``, ``<column>.pattern``, ``<column>.min``,
+``<column>.max``, ``<column>.allowed``, ``<column>.max_length``,
+``<column>.duplicate`` (for a ``unique`` column) and ``<key>.duplicate`` for the
+primary key (columns joined with ``+`` when it has several).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+
+from mappings.engine import MappedTable
+from validation.contract import ColumnContract, TableContract
+
+__all__ = ["ValidatedTable", "build_schema", "validate_table"]
+
+_CHECK_SLUGS = {"not_nullable": "required"}
+
+
+@dataclass(frozen=True)
+class ValidatedTable:
+    """Rows that passed every check, and every problem of the rows that did not."""
+
+    table: str
+    source: str
+    accepted: pd.DataFrame
+    rejects: pd.DataFrame  # row (raw index), column, slug — no values
+    skipped: pd.Series  # raw index → skip rule name
+    source_rows: int
+
+    @property
+    def rejected_rows(self) -> pd.Index:
+        """Raw indexes of the rejected rows, in source order."""
+        return pd.Index(sorted(set(self.rejects["row"].tolist())), dtype="int64")
+
+
+def _checks(spec: ColumnContract) -> list[pa.Check]:
+    checks: list[pa.Check] = []
+    if spec.pattern is not None:
+        regex = re.compile(spec.pattern)
+        checks.append(pa.Check(lambda s, r=regex: s.astype("string").str.fullmatch(r.pattern),
+                               name="pattern"))
+    if spec.max_length is not None:
+        checks.append(pa.Check(lambda s, n=spec.max_length: s.astype("string").str.len() <= n,
+                               name="max_length"))
+    if spec.min is not None:
+        checks.append(pa.Check(lambda s, b=spec.min: _compare(s, b, ge=True), name="min"))
+    if spec.max is not None:
+        checks.append(pa.Check(lambda s, b=spec.max: _compare(s, b, ge=False), name="max"))
+    if spec.allowed is not None:
+        allowed = list(spec.allowed)
+        checks.append(pa.Check(lambda s, a=allowed: s.isin(a), name="allowed"))
+    return checks
+
+
+def _compare(series: pd.Series, bound: Any, *, ge: bool) -> pd.Series:
+    values = series.astype(object)
+    result = [(v >= bound) if ge else (v <= bound) for v in values]
+    return pd.Series(result, index=series.index, dtype=bool)
+
+
+def build_schema(contract: TableContract, columns: list[str]) -> pa.DataFrameSchema:
+    """The pandera schema for the contract columns a mapping feeds.
+
+    Types are not checked here: the map stage already gave every column its
+    contract type or rejected the cell (``<column>.type.mismatch``).
+    """
+    return pa.DataFrameSchema(
+        {
+            name: pa.Column(
+                None,
+                checks=_checks(contract.columns[name]),
+                nullable=not (contract.columns[name].required or name in contract.primary_key),
+                required=True,
+            )
+            for name in columns
+        },
+        strict=False,
+    )
+
+
+def _pandera_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.DataFrame:
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        kept = cases.loc[cases["index"].notna(), ["index", "column", "check"]].copy()
+        del cases  # the values stop here
+        check = kept["check"].astype(str).map(lambda c: _CHECK_SLUGS.get(c, c))
+        return pd.DataFrame({
+            "row": kept["index"].astype("int64").to_numpy(),
+            "column": kept["column"].astype(str).to_numpy(),
+            "slug": (kept["column"].astype(str) + "." + check).to_numpy(),
+        })
+    return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "slug": []})
+
+
+def _duplicates(frame: pd.DataFrame, columns: tuple[str, ...], slug: str) -> pd.DataFrame:
+    keyed = frame[list(columns)]
+    present = keyed.notna().all(axis=1)
+    dupes = keyed[present].duplicated(keep=False)
+    rows = dupes[dupes].index
+    return pd.DataFrame({"row": rows.astype("int64"), "column": columns[0], "slug": slug})
+
+
+def validate_table(mapped: MappedTable, contract: TableContract) -> ValidatedTable:
+    """Run every row check, collect every problem, split accepted from rejected.
+
+    A cell that already failed in the map stage is null now; the checks that
+    null would trip (``required``) are dropped for it, so each failed cell is
+    reported once, by its first reason.
+    """
+    frame = mapped.frame
+    schema = build_schema(contract, list(frame.columns))
+    found = [mapped.problems, _pandera_problems(schema, frame)]
+    key = contract.primary_key
+    if all(name in frame.columns for name in key):
+        found.append(_duplicates(frame, key, "+".join(key) + ".duplicate"))
+    for name in frame.columns:
+        if contract.columns[name].unique and (name,) != key:
+            found.append(_duplicates(frame, (name,), f"{name}.duplicate"))
+    problems = pd.concat([f for f in found if not f.empty] or [found[0]], ignore_index=True)
+    if not problems.empty:
+        map_cells = set(zip(mapped.problems["row"], mapped.problems["column"], strict=True))
+        stage = problems.index >= len(mapped.problems)
+        repeat = pd.Series(
+            [(r, c) in map_cells for r, c in zip(problems["row"], problems["column"], strict=True)],
+            index=problems.index,
+        )
+        problems = problems[~(stage & repeat & problems["slug"].str.endswith(".required"))]
+        problems = problems.drop_duplicates().sort_values(["row", "slug"], kind="stable")
+        problems = problems.reset_index(drop=True)
+    accepted = frame.loc[~frame.index.isin(problems["row"].unique())]
+    return ValidatedTable(
+        table=mapped.table,
+        source=mapped.source,
+        accepted=accepted,
+        rejects=problems,
+        skipped=mapped.skipped,
+        source_rows=mapped.source_rows,
+    )
