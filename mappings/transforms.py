@@ -16,6 +16,7 @@ naming the key path.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import re
 import unicodedata
@@ -99,10 +100,14 @@ def check_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
     try:
         model = _arg_model(name).model_validate(args)
     except ValidationError as exc:
-        first = exc.errors(include_input=False, include_url=False)[0]
+        errors = exc.errors(include_input=False, include_url=False)
+        first = sorted(errors, key=lambda e: e["type"] != "extra_forbidden")[0]
         arg = ".".join(str(p) for p in first["loc"]) or "(arguments)"
         if first["type"] == "extra_forbidden":
-            raise ValueError(f"transform {name!r} has no argument {arg!r}") from None
+            known = list(inspect.signature(REGISTRY[name].func).parameters)[1:]
+            close = difflib.get_close_matches(arg, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ValueError(f"transform {name!r} has no argument {arg!r}{hint}") from None
         if first["type"] == "missing":
             raise ValueError(f"transform {name!r} needs argument {arg!r}") from None
         msg = first["msg"].removeprefix("Value error, ")

@@ -87,6 +87,11 @@ _KANA_HALF_CHARS = "ｧｱｨｲｩｳｪｴｫｵｶｷｸｹｺｻｼｽｾｿ
 _KANA_HALF = dict(zip(_KANA_FULL, _KANA_HALF_CHARS, strict=True))
 
 
+def _phone(number: str) -> str:
+    """Faker ja_JP sometimes drops the trunk prefix (``98-7973-0911``); restore it."""
+    return number if number.startswith("0") else "0" + number
+
+
 def _people(count: int, seed: int) -> Iterator[dict[str, Any]]:
     from faker import Faker
 
@@ -97,7 +102,7 @@ def _people(count: int, seed: int) -> Iterator[dict[str, Any]]:
         pool.append({
             "last": fake.last_name(), "first": fake.first_name(),
             "last_kana": fake.last_kana_name(), "first_kana": fake.first_kana_name(),
-            "phone": fake.phone_number(),
+            "phone": _phone(fake.phone_number()),
         })
     rng = random.Random(seed)
     for index in range(count):

@@ -1,0 +1,25 @@
+"""Shared fixtures: synthetic data only, made by code from seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.examples import write_demo
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus"
+
+
+@pytest.fixture
+def housing_plan(tmp_path: Path) -> Path:
+    """The bundled housing example with a 120-tenant synthetic ledger."""
+    return write_demo(tmp_path / "housing", rows=120, seed=7)
+
+
+def write_files(folder: Path, files: dict[str, str]) -> None:
+    """Write small text files (plans, mappings, contracts) for a test."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")

@@ -1,0 +1,96 @@
+"""End to end through the library: balance, positions, rollback, tampering."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from audit.chain import verify
+from mappings.errors import TargetError
+from pipeline.examples.housing import make_ledger
+from pipeline.extract import run_extract
+from pipeline.load import open_target, run_load
+from pipeline.plan import load_plan
+from pipeline.run import rehearse, run_map, run_reconcile, run_validate
+
+HEADER_ROW = 4  # title, note, group headers, then the header row
+
+
+def test_rehearsal_balances_and_names_positions(housing_plan: Path) -> None:
+    result = rehearse(housing_plan)
+    report = json.loads(result.report_json.read_text(encoding="utf-8"))
+    table = report["tables"]["tenants"]
+    assert report["status"] == "reconciled" and table["balanced"]
+    assert table["source_rows"] == table["skipped"] + table["rejected"] + table["loaded"]
+    ledger = make_ledger(120, 7)
+    assert table["skipped_by_rule"]["subtotal_row"] == 6
+    assert table["rejected"] == ledger.planted_rejects
+    assert table["loaded"] == 120 - ledger.planted_rejects
+    bad_row = next(i for i, r in enumerate(ledger.rows) if r[7] == "H31.13.1")
+    assert {"file": "data/ledger.xls", "sheet": "入居者台帳", "row": HEADER_ROW + 1 + bad_row,
+            "reasons": ["move_in_date.date.invalid"]} in table["rejects"]
+    assert all(c["ok"] for c in table["controls"])
+    chain = verify(result.audit_log, report["chain_head"])
+    assert chain.ok and chain.head_found_at == chain.events - 1
+    stages = [s["stage"] for s in report["stages"]]
+    assert stages == ["extract", "map", "validate", "load", "reconcile"]
+
+
+def test_loaded_rows_equal_the_target(housing_plan: Path) -> None:
+    result = rehearse(housing_plan)
+    with sqlite3.connect(result.run_dir / "target.sqlite") as db:
+        rows = db.execute("select count(*), sum(rent) from tenants").fetchone()
+    table = result.report.data["tables"]["tenants"]
+    assert rows[0] == table["loaded"]
+    assert rows[1] == next(c["target"] for c in table["controls"] if c["name"] == "sum(rent)")
+
+
+def _stages(plan_path: Path, url: str):  # type: ignore[no-untyped-def]
+    plan = load_plan(plan_path)
+    raws, _ = run_extract(plan)
+    mapped, _ = run_map(plan, raws)
+    validated, _ = run_validate(plan, mapped)
+    return plan, validated, open_target(url)
+
+
+def test_tampered_target_is_found_by_reconcile(housing_plan: Path, tmp_path: Path) -> None:
+    db = tmp_path / "t.sqlite"
+    plan, validated, engine = _stages(housing_plan, f"sqlite:///{db}")
+    run_load(validated, plan.contract, engine)
+    with sqlite3.connect(db) as con:
+        con.execute("update tenants set rent = rent + 1 where rowid = 3")
+        con.execute("delete from tenants where rowid = 5")
+    results, _ = run_reconcile(plan, validated, engine)
+    found = results["tenants"].finding_counts
+    assert found["reconcile.row_changed"] == 1 and found["reconcile.row_missing"] == 1
+    assert found["reconcile.unbalanced"] == 1 and found["reconcile.control_differs"] == 3  # count, sum(rent), count_by(estate)
+    engine.dispose()
+
+
+def test_failed_load_leaves_the_target_as_it_was(housing_plan: Path, tmp_path: Path) -> None:
+    db = tmp_path / "t.sqlite"
+    plan, validated, engine = _stages(housing_plan, f"sqlite:///{db}")
+    bad = validated["tenants"]
+    doubled = pd.concat([bad.accepted, bad.accepted.iloc[:1]])  # a key twice: insert fails
+    object.__setattr__(bad, "accepted", doubled)
+    with pytest.raises(TargetError, match="rolled back"):
+        run_load(validated, plan.contract, engine)
+    engine.dispose()
+    with sqlite3.connect(db) as con:
+        tables = con.execute("select name from sqlite_master where type='table'").fetchall()
+    assert tables == []  # not even the CREATE TABLE survived
+
+
+def test_non_empty_target_is_refused(housing_plan: Path, tmp_path: Path) -> None:
+    db = tmp_path / "t.sqlite"
+    with sqlite3.connect(db) as con:
+        con.execute("create table tenants (tenant_id text primary key)")
+        con.execute("insert into tenants values ('000001')")
+    plan, validated, engine = _stages(housing_plan, f"sqlite:///{db}")
+    with pytest.raises(TargetError, match="already holds 1 row"):
+        run_load(validated, plan.contract, engine)
+    engine.dispose()

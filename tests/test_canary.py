@@ -1,0 +1,109 @@
+"""Canary: unique values planted in every column never leave the target database.
+
+A synthetic ledger is filled with recognisable values — in loaded rows and in
+rejected rows, in the title above the header — and a rehearsal runs as a
+separate process with its own HOME and TMPDIR. Then every byte ikou wrote
+outside the target database (reports, audit log, run folder, temp and home
+folders, stdout and stderr) is scanned for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import xlwt
+
+from pipeline.examples import example_files
+from pipeline.examples.housing import ESTATES, HEADER
+from tests.conftest import write_files
+
+# (pattern, what it is); numeric canaries must not touch other hex/decimal digits
+CANARIES = [
+    (r"カナリア", "any planted text"),
+    (r"雀野", "name"),
+    (r"(?<![0-9a-fA-F])91827\d(?![0-9a-fA-F])", "tenant number"),
+    (r"S6\.7\.13|1931-07-13|1931/07/13", "birth date"),
+    (r"(?<![0-9a-fA-F])0?9?0?-?8765-?4321(?![0-9a-fA-F])", "phone"),
+    (r"K-997\d", "room"),
+    (r"H7\.11\.29|1995-11-29|1995/11/29", "move-in date"),
+    (r"(?<![0-9a-fA-F])271,?81[3-6](?![0-9a-fA-F])", "rent"),
+    (r"ﾂﾊﾞﾒ|ツバメ", "kana"),
+]
+
+
+def _canary_ledger(path: Path) -> None:
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("入居者台帳")
+    sheet.write(0, 0, "カナリア表題 雀野")
+    for col, name in enumerate(HEADER):
+        sheet.write(3, col, name)
+    rows = []
+    for i in range(4):  # loaded rows, every column planted
+        rows.append([f"91827{i}", f"雀野 カナリア{i}", "ﾂﾊﾞﾒ ｶﾅﾘｱ", "S6.7.13", "090-8765-4321",
+                     ESTATES[i % len(ESTATES)], f"K-997{i}", "H7.11.29", f"{271813 + i:,}",
+                     float(i + 1), f"カナリア備考{i}"])
+    rows.append(["918279", "雀野 カナリア9", "ツバメ", "カナリア日付", "090-8765-4321",
+                 "カナリア団地", "K-9979", dt.date(1995, 11, 29), "カナリア家賃", 2.0, "カナリア"])
+    rows.append([None, "合計", None, None, None, None, None, None, "カナリア合計", None, None])
+    date_style = xlwt.easyxf(num_format_str="yyyy/mm/dd")
+    for r, row in enumerate(rows, start=4):
+        for c, value in enumerate(row):
+            if value is not None:
+                sheet.write(r, c, value, date_style if isinstance(value, dt.date) else
+                            xlwt.Style.default_style)
+    book.save(str(path))
+
+
+def _scan(root: Path, skip: set[Path], extra: dict[str, str]) -> list[str]:
+    hits = []
+    blobs = dict(extra)
+    for path in root.rglob("*"):
+        if path.is_file() and path not in skip:
+            blobs[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+    for name, text in blobs.items():
+        for pattern, what in CANARIES:
+            if re.search(pattern, text):
+                hits.append(f"{what} in {name}")
+    return hits
+
+
+def test_no_planted_value_escapes(tmp_path: Path) -> None:
+    work = tmp_path / "office"
+    write_files(work, example_files())
+    (work / "data").mkdir()
+    ledger = work / "data" / "ledger.xls"
+    _canary_ledger(ledger)
+    home, temp = tmp_path / "home", tmp_path / "tmp"
+    home.mkdir()
+    temp.mkdir()
+    env = {**os.environ, "HOME": str(home), "TMPDIR": str(temp), "TEMP": str(temp),
+           "TMP": str(temp), "XDG_CACHE_HOME": str(home / ".cache")}
+    outputs = {}
+    for lang in ("ja", "en"):
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", "rehearse", str(work / "plan.yaml"),
+             "--lang", lang], capture_output=True, text=True, env=env, cwd=work, timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs[f"stdout {lang}"] = done.stdout
+        outputs[f"stderr {lang}"] = done.stderr
+    log = work / "ikou-work" / "audit.log"
+    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "audit", "verify", str(log)],
+                          capture_output=True, text=True, env=env, timeout=60)
+    outputs["verify"] = done.stdout + done.stderr
+
+    targets = set(work.glob("ikou-work/runs/*/target.sqlite"))
+    assert len(targets) == 2
+    for target in targets:  # the canaries did reach the target: the test can fail
+        assert "雀野".encode() in target.read_bytes()
+    report = next(work.glob("ikou-work/runs/*/report.json")).read_text(encoding="utf-8")
+    assert '"rejected": 1' in report and '"loaded": 4' in report
+
+    inputs = {ledger, *(work / n for n in ("plan.yaml", "mapping.yaml", "contract.yaml"))}
+    hits = _scan(tmp_path, targets | inputs, outputs)
+    assert hits == []
