@@ -120,7 +120,10 @@ def verify(path: str | os.PathLike[str], head: str | None = None) -> VerifyResul
         except (UnicodeDecodeError, ValueError):
             if last and unterminated:
                 return VerifyResult(
-                    False, number - 1, prev if number > 1 else None, number,
+                    False,
+                    number - 1,
+                    prev if number > 1 else None,
+                    number,
                     f"torn last line (a crash while writing); the {number - 1} event(s) "
                     "before it verify.",
                     torn=True,
@@ -131,20 +134,29 @@ def verify(path: str | os.PathLike[str], head: str | None = None) -> VerifyResul
             return VerifyResult(False, number - 1, None, number, f"missing key {missing[0]!s}.")
         if event["seq"] != number:
             return VerifyResult(
-                False, number - 1, None, number,
+                False,
+                number - 1,
+                None,
+                number,
                 f"sequence number is {event['seq']}, expected {number} "
                 "(a line was inserted, deleted or moved).",
             )
         if event["prev"] != prev:
             return VerifyResult(
-                False, number - 1, None, number,
+                False,
+                number - 1,
+                None,
+                number,
                 "does not follow the line before it (a line was inserted, deleted or moved).",
             )
         if event_hash(event) != event["hash"]:
             return VerifyResult(False, number - 1, None, number, "edited: its hash does not match.")
         if last and unterminated:
             return VerifyResult(
-                False, number - 1, prev if number > 1 else None, number,
+                False,
+                number - 1,
+                prev if number > 1 else None,
+                number,
                 f"torn last line (a crash while writing); the {number - 1} event(s) "
                 "before it verify.",
                 torn=True,
@@ -157,12 +169,22 @@ def verify(path: str | os.PathLike[str], head: str | None = None) -> VerifyResul
             head_at = number
     if wanted is not None and head_at is None:
         return VerifyResult(
-            False, len(lines), prev, None,
+            False,
+            len(lines),
+            prev,
+            None,
             "the head printed on the signed report is not in this chain "
             "(events were removed, or this is another log).",
         )
-    return VerifyResult(True, len(lines), prev if lines else None, None, None,
-                        head_found_at=head_at, runs=tuple(runs))
+    return VerifyResult(
+        True,
+        len(lines),
+        prev if lines else None,
+        None,
+        None,
+        head_found_at=head_at,
+        runs=tuple(runs),
+    )
 
 
 class ChainWriter:

@@ -105,8 +105,8 @@ def _encode_column(series: pd.Series, kind: str) -> pd.Series:
         out = "i" + text.str.len().astype("string") + ":" + text
         return out.fillna("n").astype(object)
     if kind == "boolean":
-        return series.astype("boolean").map({True: "b1:1", False: "b1:0"}).fillna("n").astype(
-            object
+        return (
+            series.astype("boolean").map({True: "b1:1", False: "b1:0"}).fillna("n").astype(object)
         )
     if kind not in KINDS:
         raise ValueError(f"unknown column kind {kind!r}")
@@ -155,9 +155,7 @@ def row_digests(
     if key is None:
         digests = [hashlib.sha256(row.encode("utf-8")).hexdigest() for row in joined]
     else:
-        digests = [
-            hmac.new(key, row.encode("utf-8"), hashlib.sha256).hexdigest() for row in joined
-        ]
+        digests = [hmac.new(key, row.encode("utf-8"), hashlib.sha256).hexdigest() for row in joined]
     return pd.Series(digests, index=frame.index, dtype=object)
 
 

@@ -17,7 +17,7 @@ from typing import Any
 __all__ = ["ERAS", "Era", "Reject", "parse_date"]
 
 
-class Reject(Exception):  # noqa: N818 - a rejection, not an error
+class Reject(Exception):
     """A value this transform cannot accept; ``reason`` is a stable slug part."""
 
     def __init__(self, reason: str) -> None:
@@ -94,8 +94,9 @@ def _period_end(value: dt.date, month: int | None, day: int | None) -> dt.date:
     return following - dt.timedelta(days=1)
 
 
-def _from_era(era: Era, era_year: int, month: int | None, day: int | None,
-              precision: str, lenient_era: bool) -> dt.date:
+def _from_era(
+    era: Era, era_year: int, month: int | None, day: int | None, precision: str, lenient_era: bool
+) -> dt.date:
     if era_year < 1:
         raise Reject("invalid")
     value = _build(era.offset + era_year, month, day, precision)
@@ -170,8 +171,9 @@ def parse_date(
     match = _SHORT_RE.match(text)
     if match and default_era is not None:
         era = _era_named(default_era)
-        return _from_era(era, int(match["y"]), int(match["m"]), int(match["d"]),
-                         precision, lenient_era)
+        return _from_era(
+            era, int(match["y"]), int(match["m"]), int(match["d"]), precision, lenient_era
+        )
     raise Reject("unparseable")
 
 

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from mappings.spec import ColumnMapping, SkipRule, TableMapping
-from mappings.transforms import Reject, distinct_apply, as_text, apply_transform
+from mappings.transforms import Reject, apply_transform, as_text, distinct_apply
 
 __all__ = ["MappedTable", "coerce", "map_table", "typed_series"]
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 __all__ = [
     "AuditLogError",
     "ConfigError",
-    "EncryptedFileError",
     "EncodingError",
+    "EncryptedFileError",
     "HeaderNotFoundError",
     "IkouError",
     "SourceError",

@@ -112,7 +112,9 @@ class SkipRule(_Strict):
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"'matches' is not a valid regular expression ({exc.msg})") from None
+                raise ValueError(
+                    f"'matches' is not a valid regular expression ({exc.msg})"
+                ) from None
         return value
 
     @model_validator(mode="after")

@@ -63,7 +63,9 @@ class TransformResult:
 REGISTRY: dict[str, Transform] = {}
 
 
-def register(name: str, *, reasons: tuple[str, ...] = ()) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def register(
+    name: str, *, reasons: tuple[str, ...] = ()
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register ``func(value, *, arg=…)`` as transform ``name``."""
 
     def decorator(func: Callable[..., Any]) -> Callable[..., Any]:

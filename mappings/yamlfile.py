@@ -38,9 +38,7 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     return loader.construct_mapping(node, deep=deep)
 
 
-_StrictLoader.add_constructor(
-    yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping
-)
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
 def read_yaml(path: Path, what: str) -> Any:
@@ -54,9 +52,11 @@ def read_yaml(path: Path, what: str) -> Any:
             f"{what} file {path} is not UTF-8 text; save it as UTF-8.", file=str(path)
         ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read {what} file {path}: {exc.strerror}.", file=str(path)) from None
+        raise ConfigError(
+            f"cannot read {what} file {path}: {exc.strerror}.", file=str(path)
+        ) from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
@@ -107,6 +107,4 @@ def load_model(path: Path, model: type[M], what: str, data: Any | None = None) -
         where, message = _describe(first)
         more = exc.error_count() - 1
         tail = f" ({more} more problem(s) after this one)" if more else ""
-        raise ConfigError(
-            f"{path}: {where}: {message}{tail}.", file=str(path), key=where
-        ) from None
+        raise ConfigError(f"{path}: {where}: {message}{tail}.", file=str(path), key=where) from None

@@ -28,7 +28,7 @@ __all__ = ["CheckFailed", "cli", "main"]
 EXIT_OK, EXIT_CHECK, EXIT_INPUT = 0, 1, 2
 
 
-class CheckFailed(Exception):  # noqa: N818 - an outcome, not a programming error
+class CheckFailed(Exception):
     """A check ran and failed (exit 1); the message is one sentence."""
 
 
@@ -47,8 +47,14 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
     if not (enabled and console.is_terminal):
         yield None
         return
-    with Progress(TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description:<28}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("ikou", total=6)
 
         def update(label: str, done: int, total: int) -> None:
@@ -72,12 +78,21 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def _summary(report: dict[str, Any], lang: str) -> Table:
     ja = lang == "ja"
     table = Table(title="件数の内訳" if ja else "Row counts")
-    for header in (["テーブル", "移行元", "除外", "不採用", "登録", "一致"] if ja
-                   else ["table", "source", "skipped", "rejected", "loaded", "balanced"]):
+    for header in (
+        ["テーブル", "移行元", "除外", "不採用", "登録", "一致"]
+        if ja
+        else ["table", "source", "skipped", "rejected", "loaded", "balanced"]
+    ):
         table.add_column(header, justify="left" if header in ("テーブル", "table") else "right")
     for name, t in report["tables"].items():
-        table.add_row(name, f"{t['source_rows']:,}", f"{t['skipped']:,}", f"{t['rejected']:,}",
-                      f"{t['loaded']:,}", "✔" if t["balanced"] else "✘")
+        table.add_row(
+            name,
+            f"{t['source_rows']:,}",
+            f"{t['skipped']:,}",
+            f"{t['rejected']:,}",
+            f"{t['loaded']:,}",
+            "✔" if t["balanced"] else "✘",
+        )
     return table
 
 
@@ -97,8 +112,13 @@ def _render_run(result: Any, lang: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("plan", type=click.Path(path_type=Path))
-@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
-              help="Language of the HTML report's labels.")
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default="ja",
+    show_default=True,
+    help="Language of the HTML report's labels.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print report.json instead of a summary.")
 def rehearse(plan: Path, lang: str, as_json: bool) -> None:
     """Dry run of PLAN on its test sources: extract, map, validate, load, reconcile, report."""
@@ -112,13 +132,28 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
 
 
 @cli.command()
-@click.option("--dir", "folder", type=click.Path(path_type=Path), default=None,
-              help="Keep the demo here instead of a new temporary folder.")
-@click.option("--rows", type=click.IntRange(10, 1_000_000), default=300, show_default=True,
-              help="Tenants in the synthetic ledger.")
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Keep the demo here instead of a new temporary folder.",
+)
+@click.option(
+    "--rows",
+    type=click.IntRange(10, 1_000_000),
+    default=300,
+    show_default=True,
+    help="Tenants in the synthetic ledger.",
+)
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed for Faker.")
-@click.option("--lang", type=click.Choice(["ja", "en"]), default="ja", show_default=True,
-              help="Language of the HTML report's labels.")
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default="ja",
+    show_default=True,
+    help="Language of the HTML report's labels.",
+)
 def demo(folder: Path | None, rows: int, seed: int, lang: str) -> None:
     """The whole story on bundled synthetic data: make a legacy .xls, rehearse it, report."""
     from pipeline.examples import write_demo
@@ -140,8 +175,9 @@ def audit() -> None:
 
 @audit.command("verify")
 @click.argument("log", type=click.Path(path_type=Path))
-@click.option("--head", default=None,
-              help="The chain head printed on the signed report (full or short form).")
+@click.option(
+    "--head", default=None, help="The chain head printed on the signed report (full or short form)."
+)
 def audit_verify(log: Path, head: str | None) -> None:
     """Check every line of the audit LOG; name the first bad one."""
     from audit.chain import verify
@@ -180,8 +216,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception:
         if debug:
             raise
-        _err().print("ikou: an internal error occurred (a bug, not your input); run again with "
-                     "--debug to see the traceback, and check it for personal data before sharing.")
+        _err().print(
+            "ikou: an internal error occurred (a bug, not your input); run again with "
+            "--debug to see the traceback, and check it for personal data before sharing."
+        )
         return EXIT_CHECK
     return EXIT_OK
 

@@ -194,8 +194,10 @@ def read_back(engine: Engine, contract: TableContract, name: str) -> pd.DataFram
             sa.select(table).order_by(*(table.c[k] for k in contract.primary_key))
         )
         rows = result.fetchall()
-    frame = pd.DataFrame.from_records(rows, columns=list(kinds)) if rows else pd.DataFrame(
-        {k: [] for k in kinds}
+    frame = (
+        pd.DataFrame.from_records(rows, columns=list(kinds))
+        if rows
+        else pd.DataFrame({k: [] for k in kinds})
     )
     return pd.DataFrame({k: typed_series(frame[k].astype(object), v) for k, v in kinds.items()})
 
@@ -206,14 +208,17 @@ def target_metadata_one(metadata: sa.MetaData, name: str, contract: TableContrac
         name,
         metadata,
         *(
-            sa.Column(column, _column_type(spec.type, spec), primary_key=column in contract.primary_key)
+            sa.Column(
+                column, _column_type(spec.type, spec), primary_key=column in contract.primary_key
+            )
             for column, spec in contract.columns.items()
         ),
     )
 
 
-def target_aggregates(engine: Engine, name: str, contract: TableContract,
-                      sums: list[str], count_by: list[str]) -> dict[str, Any]:
+def target_aggregates(
+    engine: Engine, name: str, contract: TableContract, sums: list[str], count_by: list[str]
+) -> dict[str, Any]:
     """``count``, ``sum(col)`` and ``count_by(col)`` computed by the database itself."""
     metadata = sa.MetaData()
     table = target_metadata_one(metadata, name, contract)
@@ -234,4 +239,3 @@ def target_aggregates(engine: Engine, name: str, contract: TableContract,
 
 def _category(value: Any) -> str:
     return "(null)" if value is None else str(value)
-

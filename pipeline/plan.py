@@ -151,17 +151,26 @@ def _cross_check(loaded: LoadedPlan) -> None:
             fail(mfile, where, f"the contract {cfile.name} has no table {table_name!r}")
         target = contract.tables[table_name]
         if table.source not in loaded.plan.sources:
-            fail(mfile, f"{where}.source",
-                 f"the plan {loaded.path.name} has no source {table.source!r}")
+            fail(
+                mfile,
+                f"{where}.source",
+                f"the plan {loaded.path.name} has no source {table.source!r}",
+            )
         for column in table.columns:
             if column not in target.columns:
-                fail(mfile, f"{where}.columns.{column}",
-                     f"the contract's table {table_name!r} has no column {column!r}")
+                fail(
+                    mfile,
+                    f"{where}.columns.{column}",
+                    f"the contract's table {table_name!r} has no column {column!r}",
+                )
         for column, spec in target.columns.items():
             needed = spec.required or column in target.primary_key
             if needed and column not in table.columns:
-                fail(cfile, f"tables.{table_name}.columns.{column}",
-                     f"this column is required, but the mapping {mfile.name} does not feed it")
+                fail(
+                    cfile,
+                    f"tables.{table_name}.columns.{column}",
+                    f"this column is required, but the mapping {mfile.name} does not feed it",
+                )
         for index, control in enumerate(table.controls):
             key = f"{where}.controls[{index}]"
             if control.column is None:
@@ -172,9 +181,12 @@ def _cross_check(loaded: LoadedPlan) -> None:
             if control.kind == "sum" and spec.type not in ("integer", "decimal"):
                 fail(mfile, key, f"{control.label} needs an integer or decimal column")
             if control.kind == "count_by" and spec.allowed is None:
-                fail(mfile, key,
-                     f"{control.label} needs a column with 'allowed' values in the contract, "
-                     "so that its categories come from the contract and never from the data")
+                fail(
+                    mfile,
+                    key,
+                    f"{control.label} needs a column with 'allowed' values in the contract, "
+                    "so that its categories come from the contract and never from the data",
+                )
 
 
 def load_plan(path: str | Path) -> LoadedPlan:

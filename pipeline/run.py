@@ -60,8 +60,9 @@ def _actor() -> str:
         return "unknown"
 
 
-def run_map(plan: LoadedPlan, raws: dict[str, RawTable],
-            progress: Progress | None = None) -> tuple[dict[str, MappedTable], StageReport]:
+def run_map(
+    plan: LoadedPlan, raws: dict[str, RawTable], progress: Progress | None = None
+) -> tuple[dict[str, MappedTable], StageReport]:
     """The map stage over every table of the mapping."""
     mapped: dict[str, MappedTable] = {}
     digests = []
@@ -70,8 +71,9 @@ def run_map(plan: LoadedPlan, raws: dict[str, RawTable],
         if progress is not None:
             progress(f"map {name}", number, len(tables))
         kinds = {col: plan.contract.tables[name].columns[col].type for col in spec.columns}
-        result = map_table(raws[spec.source].frame, table=name, source=spec.source, spec=spec,
-                           kinds=kinds)
+        result = map_table(
+            raws[spec.source].frame, table=name, source=spec.source, spec=spec, kinds=kinds
+        )
         mapped[name] = result
         digests.append(f"{name}:{table_digest(result.frame, kinds)}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
@@ -83,8 +85,9 @@ def run_map(plan: LoadedPlan, raws: dict[str, RawTable],
     return mapped, StageReport("map", counts, output)
 
 
-def run_validate(plan: LoadedPlan, mapped: dict[str, MappedTable]
-                 ) -> tuple[dict[str, ValidatedTable], StageReport]:
+def run_validate(
+    plan: LoadedPlan, mapped: dict[str, MappedTable]
+) -> tuple[dict[str, ValidatedTable], StageReport]:
     """The validate stage: pandera checks and keys for every table."""
     validated = {name: validate_table(m, plan.contract.tables[name]) for name, m in mapped.items()}
     digests = []
@@ -121,8 +124,7 @@ def _source_controls(plan: LoadedPlan, name: str, frame: pd.DataFrame) -> dict[s
             else:
                 out[control.label] = sum((Decimal(v) for v in values), Decimal(0))
         elif control.kind == "count_by" and control.column is not None:
-            counts = frame[control.column].astype(object).where(frame[control.column].notna(),
-                                                                None)
+            counts = frame[control.column].astype(object).where(frame[control.column].notna(), None)
             tally: dict[str, int] = {}
             for value in counts:
                 label = "(null)" if value is None else str(value)
@@ -131,8 +133,11 @@ def _source_controls(plan: LoadedPlan, name: str, frame: pd.DataFrame) -> dict[s
     return out
 
 
-def run_reconcile(plan: LoadedPlan, validated: dict[str, ValidatedTable], engine: Any,
-                  ) -> tuple[dict[str, TableReconciliation], StageReport]:
+def run_reconcile(
+    plan: LoadedPlan,
+    validated: dict[str, ValidatedTable],
+    engine: Any,
+) -> tuple[dict[str, TableReconciliation], StageReport]:
     """Read every table back and prove it holds exactly what was validated."""
     results: dict[str, TableReconciliation] = {}
     digests = []
@@ -142,15 +147,20 @@ def run_reconcile(plan: LoadedPlan, validated: dict[str, ValidatedTable], engine
         key_kinds = {k: kinds[k] for k in contract.primary_key}
         expected_frame = _full_frame(table, kinds)
         actual_frame = read_back(engine, contract, name)
-        expected = pd.DataFrame({
-            "key": row_digests(expected_frame, key_kinds),
-            "row": row_digests(expected_frame, kinds),
-        }, index=expected_frame.index)
+        expected = pd.DataFrame(
+            {
+                "key": row_digests(expected_frame, key_kinds),
+                "row": row_digests(expected_frame, kinds),
+            },
+            index=expected_frame.index,
+        )
         actual_digests = row_digests(actual_frame, kinds)
-        actual = pd.DataFrame({
-            "key": row_digests(actual_frame, key_kinds),
-            "row": actual_digests,
-        })
+        actual = pd.DataFrame(
+            {
+                "key": row_digests(actual_frame, key_kinds),
+                "row": actual_digests,
+            }
+        )
         controls_spec = plan.mapping.tables[name].controls
         sums = [c.column for c in controls_spec if c.kind == "sum" and c.column]
         by = [c.column for c in controls_spec if c.kind == "count_by" and c.column]
@@ -206,19 +216,25 @@ def rehearse(
             f"cannot create the run folder {run_dir}: {exc.strerror}; check the plan's workspace."
         ) from None
     recorder = StageRecorder(writer, run_id=run_id, mode="rehearsal", actor=_actor())
-    recorder.note("run", "started", plan_sha256=plan.sha256, files=plan.file_sha256,
-                  ikou_version=__version__)
+    recorder.note(
+        "run", "started", plan_sha256=plan.sha256, files=plan.file_sha256, ikou_version=__version__
+    )
     step = progress or (lambda label, done, total: None)
     try:
         step("extract", 0, 6)
-        raws = recorder.run("extract", run_extract, plan,
-                            progress=lambda label, done, total: step(f"extract {label}".strip(),
-                                                                     done, total))
+        raws = recorder.run(
+            "extract",
+            run_extract,
+            plan,
+            progress=lambda label, done, total: step(f"extract {label}".strip(), done, total),
+        )
         step("map", 1, 6)
         mapped = recorder.run("map", run_map, plan, raws)
         step("validate", 2, 6)
         validated = recorder.run("validate", run_validate, plan, mapped)
-        url = plan.plan.target.rehearsal_url or f"sqlite:///{(run_dir / 'target.sqlite').as_posix()}"
+        url = (
+            plan.plan.target.rehearsal_url or f"sqlite:///{(run_dir / 'target.sqlite').as_posix()}"
+        )
         engine = open_target(url)
         try:
             step("load", 3, 6)
@@ -232,17 +248,33 @@ def rehearse(
         recorder.note("run", outcome, error=getattr(exc, "slug", type(exc).__name__))
         raise
     status = "reconciled" if all(r.balanced for r in reconciled.values()) else "unbalanced"
-    head = recorder.note("run", status, plan_sha256=plan.sha256,
-                         counts={"loaded": sum(r.loaded for r in reconciled.values())})
+    head = recorder.note(
+        "run",
+        status,
+        plan_sha256=plan.sha256,
+        counts={"loaded": sum(r.loaded for r in reconciled.values())},
+    )
     step("report", 5, 6)
     report = build_report(
-        run_id=run_id, mode="rehearsal", plan=plan, status=status, raws=raws,
-        validated=validated, reconciled=reconciled, events=recorder.events, chain_head=head,
-        target_url=url, run_dir=run_dir,
+        run_id=run_id,
+        mode="rehearsal",
+        plan=plan,
+        status=status,
+        raws=raws,
+        validated=validated,
+        reconciled=reconciled,
+        events=recorder.events,
+        chain_head=head,
+        target_url=url,
+        run_dir=run_dir,
     )
     json_path, html_path = write_report(report, run_dir, lang=lang)
-    recorder.note("report", "written", report_json_sha256=_file_sha(json_path),
-                  report_html_sha256=_file_sha(html_path))
+    recorder.note(
+        "report",
+        "written",
+        report_json_sha256=_file_sha(json_path),
+        report_html_sha256=_file_sha(html_path),
+    )
     step("done", 6, 6)
     return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log")
 
@@ -251,4 +283,4 @@ def _file_sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-__all__ += ["run_map", "run_reconcile", "run_validate", "load_plan"]
+__all__ += ["load_plan", "run_map", "run_reconcile", "run_validate"]

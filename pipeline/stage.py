@@ -98,18 +98,37 @@ class StageRecorder:
         except IkouError as exc:
             elapsed = int((time.perf_counter() - started) * 1000)
             event_hash = self.note(
-                stage, "failed", input_sha256=given_input, output_sha256=None, counts={},
-                duration_ms=elapsed, error=exc.slug,
+                stage,
+                "failed",
+                input_sha256=given_input,
+                output_sha256=None,
+                counts={},
+                duration_ms=elapsed,
+                error=exc.slug,
             )
-            self.events.append(StageEvent(stage, "failed", given_input, None, {}, elapsed,
-                                          event_hash, exc.slug))
+            self.events.append(
+                StageEvent(stage, "failed", given_input, None, {}, elapsed, event_hash, exc.slug)
+            )
             raise
         elapsed = int((time.perf_counter() - started) * 1000)
         event_hash = self.note(
-            stage, "ok", input_sha256=given_input, output_sha256=report.output_sha256,
-            counts=report.counts, duration_ms=elapsed,
+            stage,
+            "ok",
+            input_sha256=given_input,
+            output_sha256=report.output_sha256,
+            counts=report.counts,
+            duration_ms=elapsed,
         )
-        self.events.append(StageEvent(stage, "ok", given_input, report.output_sha256,
-                                      dict(report.counts), elapsed, event_hash))
+        self.events.append(
+            StageEvent(
+                stage,
+                "ok",
+                given_input,
+                report.output_sha256,
+                dict(report.counts),
+                elapsed,
+                event_hash,
+            )
+        )
         self._last_output = report.output_sha256
         return output

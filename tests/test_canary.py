@@ -44,18 +44,47 @@ def _canary_ledger(path: Path) -> None:
         sheet.write(3, col, name)
     rows = []
     for i in range(4):  # loaded rows, every column planted
-        rows.append([f"91827{i}", f"雀野 カナリア{i}", "ﾂﾊﾞﾒ ｶﾅﾘｱ", "S6.7.13", "090-8765-4321",
-                     ESTATES[i % len(ESTATES)], f"K-997{i}", "H7.11.29", f"{271813 + i:,}",
-                     float(i + 1), f"カナリア備考{i}"])
-    rows.append(["918279", "雀野 カナリア9", "ツバメ", "カナリア日付", "090-8765-4321",
-                 "カナリア団地", "K-9979", dt.date(1995, 11, 29), "カナリア家賃", 2.0, "カナリア"])
+        rows.append(
+            [
+                f"91827{i}",
+                f"雀野 カナリア{i}",
+                "ﾂﾊﾞﾒ ｶﾅﾘｱ",
+                "S6.7.13",
+                "090-8765-4321",
+                ESTATES[i % len(ESTATES)],
+                f"K-997{i}",
+                "H7.11.29",
+                f"{271813 + i:,}",
+                float(i + 1),
+                f"カナリア備考{i}",
+            ]
+        )
+    rows.append(
+        [
+            "918279",
+            "雀野 カナリア9",
+            "ツバメ",
+            "カナリア日付",
+            "090-8765-4321",
+            "カナリア団地",
+            "K-9979",
+            dt.date(1995, 11, 29),
+            "カナリア家賃",
+            2.0,
+            "カナリア",
+        ]
+    )
     rows.append([None, "合計", None, None, None, None, None, None, "カナリア合計", None, None])
     date_style = xlwt.easyxf(num_format_str="yyyy/mm/dd")
     for r, row in enumerate(rows, start=4):
         for c, value in enumerate(row):
             if value is not None:
-                sheet.write(r, c, value, date_style if isinstance(value, dt.date) else
-                            xlwt.Style.default_style)
+                sheet.write(
+                    r,
+                    c,
+                    value,
+                    date_style if isinstance(value, dt.date) else xlwt.Style.default_style,
+                )
     book.save(str(path))
 
 
@@ -81,20 +110,43 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     home, temp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
     temp.mkdir()
-    env = {**os.environ, "HOME": str(home), "TMPDIR": str(temp), "TEMP": str(temp),
-           "TMP": str(temp), "XDG_CACHE_HOME": str(home / ".cache")}
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "TMPDIR": str(temp),
+        "TEMP": str(temp),
+        "TMP": str(temp),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+    }
     outputs = {}
     for lang in ("ja", "en"):
         done = subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", "rehearse", str(work / "plan.yaml"),
-             "--lang", lang], capture_output=True, text=True, env=env, cwd=work, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "pipeline.cli",
+                "rehearse",
+                str(work / "plan.yaml"),
+                "--lang",
+                lang,
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=work,
+            timeout=300,
         )
         assert done.returncode == 0, done.stderr
         outputs[f"stdout {lang}"] = done.stdout
         outputs[f"stderr {lang}"] = done.stderr
     log = work / "ikou-work" / "audit.log"
-    done = subprocess.run([sys.executable, "-m", "pipeline.cli", "audit", "verify", str(log)],
-                          capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "audit", "verify", str(log)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     outputs["verify"] = done.stdout + done.stderr
 
     targets = set(work.glob("ikou-work/runs/*/target.sqlite"))

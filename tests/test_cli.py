@@ -14,28 +14,37 @@ from pipeline.cli import cli, main
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_rehearse_ok_prints_summary_and_paths(housing_plan: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_rehearse_ok_prints_summary_and_paths(
+    housing_plan: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["rehearse", str(housing_plan)]) == 0
     out = capsys.readouterr().out
     assert "status: reconciled" in out and "report.html" in out
 
 
-def test_json_output_is_the_report_file(housing_plan: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_output_is_the_report_file(
+    housing_plan: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["rehearse", str(housing_plan), "--json", "--lang", "en"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    written = json.loads(next(housing_plan.parent.glob("ikou-work/runs/*/report.json")).read_text("utf-8"))
+    written = json.loads(
+        next(housing_plan.parent.glob("ikou-work/runs/*/report.json")).read_text("utf-8")
+    )
     assert printed == written
 
 
-def test_missing_plan_is_exit_2_in_one_sentence(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_plan_is_exit_2_in_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["rehearse", str(tmp_path / "nope.yaml")]) == 2
     err = capsys.readouterr().err.strip()
     assert "nope.yaml does not exist" in err and "Traceback" not in err
     assert len(err.splitlines()) == 1 or "\n" not in err.replace("\n", " ")
 
 
-def test_bad_key_is_exit_2_and_debug_shows_traceback(housing_plan: Path,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_key_is_exit_2_and_debug_shows_traceback(
+    housing_plan: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     text = housing_plan.read_text(encoding="utf-8").replace("header_row:", "headerrow:")
     housing_plan.write_text(text, encoding="utf-8")
     assert main(["rehearse", str(housing_plan)]) == 2
@@ -47,12 +56,18 @@ def test_bad_key_is_exit_2_and_debug_shows_traceback(housing_plan: Path,
 
 
 @pytest.mark.parametrize("damage", ["truncate", "empty", "not_excel"])
-def test_bad_source_is_exit_2_and_nothing_is_loaded(housing_plan: Path, damage: str,
-                                                    capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_source_is_exit_2_and_nothing_is_loaded(
+    housing_plan: Path, damage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     ledger = housing_plan.parent / "data" / "ledger.xls"
     data = ledger.read_bytes()
-    ledger.write_bytes({"truncate": data[:3000], "empty": b"",
-                        "not_excel": b"<html><table><tr><td>x</td></tr></table></html>"}[damage])
+    ledger.write_bytes(
+        {
+            "truncate": data[:3000],
+            "empty": b"",
+            "not_excel": b"<html><table><tr><td>x</td></tr></table></html>",
+        }[damage]
+    )
     assert main(["rehearse", str(housing_plan)]) == 2
     err = capsys.readouterr().err
     assert "data/ledger.xls" in err and "Traceback" not in err
@@ -60,8 +75,9 @@ def test_bad_source_is_exit_2_and_nothing_is_loaded(housing_plan: Path, damage: 
     assert targets == []  # the run stopped before a target was even opened
 
 
-def test_unbalanced_run_is_exit_1(housing_plan: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_unbalanced_run_is_exit_1(
+    housing_plan: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import pipeline.run as run
 
     real = run.read_back
@@ -74,7 +90,9 @@ def test_unbalanced_run_is_exit_1(housing_plan: Path, monkeypatch: pytest.Monkey
 def test_audit_verify_exit_codes(housing_plan: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rehearse", str(housing_plan)]) == 0
     log = housing_plan.parent / "ikou-work" / "audit.log"
-    report = json.loads(next(housing_plan.parent.glob("ikou-work/runs/*/report.json")).read_text("utf-8"))
+    report = json.loads(
+        next(housing_plan.parent.glob("ikou-work/runs/*/report.json")).read_text("utf-8")
+    )
     capsys.readouterr()
     assert main(["audit", "verify", str(log), "--head", report["chain_head_short"]]) == 0
     assert "intact" in capsys.readouterr().out
@@ -105,4 +123,5 @@ def test_every_command_has_help_and_docs() -> None:
             if isinstance(param, click.Option):
                 assert param.help, f"ikou {name} {param.opts[0]} has no help text"
                 assert param.opts[-1] in docs or param.opts[0] in docs, (
-                    f"docs/commands.md does not mention ikou {name} {param.opts[0]}")
+                    f"docs/commands.md does not mention ikou {name} {param.opts[0]}"
+                )

@@ -50,7 +50,9 @@ class ColumnContract(_Strict):
             try:
                 re.compile(value)
             except re.error as exc:
-                raise ValueError(f"the pattern is not a valid regular expression ({exc.msg})") from None
+                raise ValueError(
+                    f"the pattern is not a valid regular expression ({exc.msg})"
+                ) from None
         return value
 
     @model_validator(mode="after")

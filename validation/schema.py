@@ -50,11 +50,15 @@ def _checks(spec: ColumnContract) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if spec.pattern is not None:
         regex = re.compile(spec.pattern)
-        checks.append(pa.Check(lambda s, r=regex: s.astype("string").str.fullmatch(r.pattern),
-                               name="pattern"))
+        checks.append(
+            pa.Check(lambda s, r=regex: s.astype("string").str.fullmatch(r.pattern), name="pattern")
+        )
     if spec.max_length is not None:
-        checks.append(pa.Check(lambda s, n=spec.max_length: s.astype("string").str.len() <= n,
-                               name="max_length"))
+        checks.append(
+            pa.Check(
+                lambda s, n=spec.max_length: s.astype("string").str.len() <= n, name="max_length"
+            )
+        )
     if spec.min is not None:
         checks.append(pa.Check(lambda s, b=spec.min: _compare(s, b, ge=True), name="min"))
     if spec.max is not None:
@@ -99,11 +103,13 @@ def _pandera_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.Dat
         kept = cases.loc[cases["index"].notna(), ["index", "column", "check"]].copy()
         del cases  # the values stop here
         check = kept["check"].astype(str).map(lambda c: _CHECK_SLUGS.get(c, c))
-        return pd.DataFrame({
-            "row": kept["index"].astype("int64").to_numpy(),
-            "column": kept["column"].astype(str).to_numpy(),
-            "slug": (kept["column"].astype(str) + "." + check).to_numpy(),
-        })
+        return pd.DataFrame(
+            {
+                "row": kept["index"].astype("int64").to_numpy(),
+                "column": kept["column"].astype(str).to_numpy(),
+                "slug": (kept["column"].astype(str) + "." + check).to_numpy(),
+            }
+        )
     return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "slug": []})
 
 

@@ -19,11 +19,14 @@ __all__ = ["example_files", "write_demo"]
 def example_files() -> dict[str, str]:
     """The housing example's plan, mapping and contract texts, by file name."""
     return {
-        "plan.yaml": resources.files("pipeline.examples").joinpath("housing-plan.yaml")
+        "plan.yaml": resources.files("pipeline.examples")
+        .joinpath("housing-plan.yaml")
         .read_text("utf-8"),
-        "mapping.yaml": resources.files("mappings.examples").joinpath("housing.yaml")
+        "mapping.yaml": resources.files("mappings.examples")
+        .joinpath("housing.yaml")
         .read_text("utf-8"),
-        "contract.yaml": resources.files("validation.contracts").joinpath("housing.yaml")
+        "contract.yaml": resources.files("validation.contracts")
+        .joinpath("housing.yaml")
         .read_text("utf-8"),
     }
 

@@ -20,15 +20,27 @@ from typing import Any
 __all__ = ["ESTATES", "HEADER", "Ledger", "make_ledger", "write_xls", "write_xlsx"]
 
 HEADER = (
-    "入居者番号", "氏名", "フリガナ", "生年月日", "電話番号", "団地名", "部屋番号",
-    "入居年月日", "家賃", "世帯人数", "備考",
+    "入居者番号",
+    "氏名",
+    "フリガナ",
+    "生年月日",
+    "電話番号",
+    "団地名",
+    "部屋番号",
+    "入居年月日",
+    "家賃",
+    "世帯人数",
+    "備考",
 )
 GROUPS = (("入居者", 0, 4), ("住宅", 5, 7), ("家賃・世帯", 8, 9))
 ESTATES = ("青葉台団地", "桜ヶ丘団地", "緑町住宅", "港南ハイツ", "東山団地")
 TITLE = "市営住宅 入居者台帳（令和6年度）"
 _FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
-_ERAS = (("令和", "R", 2018, dt.date(2019, 5, 1)), ("平成", "H", 1988, dt.date(1989, 1, 8)),
-         ("昭和", "S", 1925, dt.date(1926, 12, 25)))
+_ERAS = (
+    ("令和", "R", 2018, dt.date(2019, 5, 1)),
+    ("平成", "H", 1988, dt.date(1989, 1, 8)),
+    ("昭和", "S", 1925, dt.date(1926, 12, 25)),
+)
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,10 @@ def _half_width_kana(text: str) -> str:
     return "".join(out)
 
 
-_KANA_FULL = "ァアィイゥウェエォオカキクケコサシスセソタチッツテトナニヌネノハヒフヘホマミムメモャヤュユョヨラリルレロワヲンー　"
+_KANA_FULL = (
+    "ァアィイゥウェエォオカキクケコサシスセソタチッツテトナニヌネノ"
+    "ハヒフヘホマミムメモャヤュユョヨラリルレロワヲンー　"
+)
 _KANA_HALF_CHARS = "ｧｱｨｲｩｳｪｴｫｵｶｷｸｹｺｻｼｽｾｿﾀﾁｯﾂﾃﾄﾅﾆﾇﾈﾉﾊﾋﾌﾍﾎﾏﾐﾑﾒﾓｬﾔｭﾕｮﾖﾗﾘﾙﾚﾛﾜｦﾝｰ "
 _KANA_HALF = dict(zip(_KANA_FULL, _KANA_HALF_CHARS, strict=True))
 
@@ -99,11 +114,15 @@ def _people(count: int, seed: int) -> Iterator[dict[str, Any]]:
     fake.seed_instance(seed)
     pool = []
     for _ in range(min(count, 2000)):
-        pool.append({
-            "last": fake.last_name(), "first": fake.first_name(),
-            "last_kana": fake.last_kana_name(), "first_kana": fake.first_kana_name(),
-            "phone": _phone(fake.phone_number()),
-        })
+        pool.append(
+            {
+                "last": fake.last_name(),
+                "first": fake.first_name(),
+                "last_kana": fake.last_kana_name(),
+                "first_kana": fake.first_kana_name(),
+                "phone": _phone(fake.phone_number()),
+            }
+        )
     rng = random.Random(seed)
     for index in range(count):
         yield pool[index % len(pool)] if count <= len(pool) else rng.choice(pool)
@@ -172,8 +191,11 @@ def make_ledger(tenants: int = 300, seed: int = 2026, *, plant_rejects: bool = T
 def _amount(value: Any) -> int:
     if isinstance(value, float):
         return int(value)
-    digits = "".join(ch for ch in str(value).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
-                     if ch.isdigit())
+    digits = "".join(
+        ch
+        for ch in str(value).translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        if ch.isdigit()
+    )
     return int(digits) if digits else 0
 
 

@@ -25,8 +25,14 @@ from pipeline.stage import StageReport
 
 __all__ = ["RawTable", "SourceFile", "resolve_files", "run_extract"]
 
-_EXTENSIONS = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv",
-               ".tsv": "csv"}
+_EXTENSIONS = {
+    ".xls": "xls",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+}
 POSITION_COLUMNS = ("file", "sheet", "row")
 
 
@@ -97,15 +103,17 @@ def _format_for(path: Path, spec: SourceSpec, shown: str) -> str:
     return fmt
 
 
-def _read_file(path: Path, shown: str, spec: SourceSpec,
-               wanted: Sequence[str]) -> tuple[SourceFile, list[tuple[str, SheetTable]]]:
+def _read_file(
+    path: Path, shown: str, spec: SourceSpec, wanted: Sequence[str]
+) -> tuple[SourceFile, list[tuple[str, SheetTable]]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceFileError(f"cannot read {shown}: {exc.strerror}.", file=shown) from None
     if not data:
-        raise UnreadableFileError(f"{shown} is an empty file (0 bytes); check the copy.",
-                                  file=shown)
+        raise UnreadableFileError(
+            f"{shown} is an empty file (0 bytes); check the copy.", file=shown
+        )
     info = SourceFile(shown, path, len(data), hashlib.sha256(data).hexdigest())
     declared = _format_for(path, spec, shown)
     fmt = detect_format(data, declared, shown)
@@ -117,15 +125,20 @@ def _read_file(path: Path, shown: str, spec: SourceSpec,
         grids = read_csv(data, shown, spec.encoding, spec.delimiter)
     del data
     tables = [
-        (sheet, table_from_grid(grid, header_row=spec.header_row, wanted=wanted, file=shown,
-                                sheet=sheet or None))
+        (
+            sheet,
+            table_from_grid(
+                grid, header_row=spec.header_row, wanted=wanted, file=shown, sheet=sheet or None
+            ),
+        )
         for sheet, grid in grids
     ]
     return info, tables
 
 
-def _raw_table(source: str, parts: list[tuple[str, str, SheetTable]],
-               files: list[SourceFile]) -> RawTable:
+def _raw_table(
+    source: str, parts: list[tuple[str, str, SheetTable]], files: list[SourceFile]
+) -> RawTable:
     names: dict[str, None] = {}
     for _, _, table in parts:
         for name in table.columns:
@@ -142,12 +155,16 @@ def _raw_table(source: str, parts: list[tuple[str, str, SheetTable]],
         pos_file.extend([file] * count)
         pos_sheet.extend([sheet] * count)
         pos_row.extend(table.rows)
-    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in columns.items()})
-    positions = pd.DataFrame({
-        "file": pd.Series(pos_file, dtype="string"),
-        "sheet": pd.Series(pos_sheet, dtype="string"),
-        "row": pd.Series(pos_row, dtype="Int64"),
-    })
+    frame = pd.DataFrame(
+        {name: pd.Series(values, dtype=object) for name, values in columns.items()}
+    )
+    positions = pd.DataFrame(
+        {
+            "file": pd.Series(pos_file, dtype="string"),
+            "sheet": pd.Series(pos_sheet, dtype="string"),
+            "row": pd.Series(pos_row, dtype="Int64"),
+        }
+    )
     frame.index = positions.index
     return RawTable(source, frame, positions, tuple(files))
 

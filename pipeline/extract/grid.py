@@ -63,8 +63,9 @@ def _where(file: str, sheet: str | None) -> str:
     return f"{file}, sheet {sheet!r}" if sheet else file
 
 
-def _find_header(grid: Sequence[Sequence[Any]], wanted: Sequence[str], file: str,
-                 sheet: str | None) -> int:
+def _find_header(
+    grid: Sequence[Sequence[Any]], wanted: Sequence[str], file: str, sheet: str | None
+) -> int:
     wanted_keys = {header_key(w) for w in wanted}
     best_missing: set[str] | None = None
     for index, row in enumerate(grid[:AUTO_HEADER_ROWS]):
@@ -79,7 +80,8 @@ def _find_header(grid: Sequence[Sequence[Any]], wanted: Sequence[str], file: str
         f"no row among the first {AUTO_HEADER_ROWS} of {_where(file, sheet)} holds all the "
         f"mapped source columns (closest row lacks: {', '.join(shown)}); check the names in "
         "the mapping or set header_row: in the plan.",
-        file=file, sheet=sheet,
+        file=file,
+        sheet=sheet,
     )
 
 
@@ -101,7 +103,8 @@ def table_from_grid(
     if not grid or all(_blank(row) for row in grid):
         raise HeaderNotFoundError(
             f"{_where(file, sheet)} is empty; check the sheet name or the file.",
-            file=file, sheet=sheet,
+            file=file,
+            sheet=sheet,
         )
     if header_row == "auto":
         index = _find_header(grid, wanted, file, sheet)
@@ -111,7 +114,9 @@ def table_from_grid(
             raise HeaderNotFoundError(
                 f"{_where(file, sheet)} has only {len(grid)} rows, so header_row: {header_row} "
                 "does not exist; set header_row: to the row holding the column names.",
-                file=file, sheet=sheet, row=int(header_row),
+                file=file,
+                sheet=sheet,
+                row=int(header_row),
             )
     header = list(grid[index])
     above = list(grid[index - 1]) if index > 0 else []
@@ -134,14 +139,20 @@ def table_from_grid(
             raise HeaderNotFoundError(
                 f"{_where(file, sheet)} has no column {name!r} in header row {index + 1}; "
                 "check the mapping's column name or the plan's header_row.",
-                file=file, sheet=sheet, row=index + 1, column=name,
+                file=file,
+                sheet=sheet,
+                row=index + 1,
+                column=name,
             )
         if len(found) > 1:
             letters = " and ".join(column_letter(c) for c in found)
             raise HeaderNotFoundError(
                 f"{_where(file, sheet)} has column {name!r} twice in header row {index + 1} "
                 f"(columns {letters}); rename one of them in a copy of the file or in the mapping.",
-                file=file, sheet=sheet, row=index + 1, column=name,
+                file=file,
+                sheet=sheet,
+                row=index + 1,
+                column=name,
             )
 
     body = list(grid[index + 1 :])

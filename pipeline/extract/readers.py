@@ -70,8 +70,9 @@ def select_sheets(
     visible = [name for name, hidden in available if not hidden]
     if wanted is None:
         if not visible:
-            raise HeaderNotFoundError(f"{file} has no visible sheet; name one under sheets:.",
-                                      file=file)
+            raise HeaderNotFoundError(
+                f"{file} has no visible sheet; name one under sheets:.", file=file
+            )
         return visible
     chosen: list[str] = []
     names = [name for name, _ in available]
@@ -84,7 +85,8 @@ def select_sheets(
             raise HeaderNotFoundError(
                 f"{file} has no sheet {pattern!r} (it has: {', '.join(names)}); "
                 "correct sheets: in the plan.",
-                file=file, sheet=pattern,
+                file=file,
+                sheet=pattern,
             )
         chosen.extend(m for m in matches if m not in chosen)
     return chosen
@@ -230,7 +232,8 @@ def _decode(data: bytes, encoding: str, file: str) -> str:
         raise EncodingError(
             f"{file} does not decode as {encoding} at line {line}; "
             f"try encoding: auto or encoding: {other}.",
-            file=file, row=line,
+            file=file,
+            row=line,
         ) from None
 
 
@@ -250,6 +253,7 @@ def read_csv(data: bytes, file: str, encoding: str, delimiter: str) -> list[tupl
         raise UnreadableFileError(
             f"{file} is not well-formed CSV near line {reader.line_num} ({exc}); "
             "check its quoting or the plan's delimiter.",
-            file=file, row=reader.line_num,
+            file=file,
+            row=reader.line_num,
         ) from None
     return [("", grid)]

@@ -16,8 +16,14 @@ def _log(tmp_path: Path, events: int = 5) -> Path:
     path = tmp_path / "audit.log"
     writer = ChainWriter(path)
     for n in range(events):
-        writer.append({"time": "2026-01-01T00:00:00Z", "run_id": "r1", "stage": f"s{n}",
-                       "counts": {"rows": n}})
+        writer.append(
+            {
+                "time": "2026-01-01T00:00:00Z",
+                "run_id": "r1",
+                "stage": f"s{n}",
+                "counts": {"rows": n},
+            }
+        )
     return path
 
 
@@ -52,8 +58,13 @@ def test_edited_line_is_named(tmp_path: Path) -> None:
 def test_inserted_line_is_named(tmp_path: Path) -> None:
     path = _log(tmp_path)
     lines = _lines(path)
-    forged = {"time": "t", "run_id": "r1", "stage": "forged", "seq": 2,
-              "prev": json.loads(lines[0])["hash"]}
+    forged = {
+        "time": "t",
+        "run_id": "r1",
+        "stage": "forged",
+        "seq": 2,
+        "prev": json.loads(lines[0])["hash"],
+    }
     forged["hash"] = event_hash(forged)
     lines.insert(1, json.dumps(forged) + "\n")  # self-consistent: only its successor breaks
     path.write_text("".join(lines), encoding="utf-8")

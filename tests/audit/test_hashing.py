@@ -13,8 +13,10 @@ from audit.hashing import CellError, encode_value, row_digests, table_digest
 
 
 def test_null_is_distinct_from_empty_string_and_types_are_distinct() -> None:
-    encodings = {encode_value(v) for v in (None, "", "1", 1, 1.0, True, Decimal("1"),
-                                            dt.date(2001, 1, 1), CellError("#N/A"))}
+    encodings = {
+        encode_value(v)
+        for v in (None, "", "1", 1, 1.0, True, Decimal("1"), dt.date(2001, 1, 1), CellError("#N/A"))
+    }
     assert len(encodings) == 9
 
 
@@ -56,4 +58,6 @@ def test_table_digest_depends_on_order_and_header() -> None:
     frame = pd.DataFrame({"a": pd.Series(["x", "y"], dtype="string")})
     kinds = {"a": "string"}
     assert table_digest(frame, kinds) != table_digest(frame.iloc[::-1], kinds)
-    assert table_digest(frame, kinds) != table_digest(frame.rename(columns={"a": "b"}), {"b": "string"})
+    assert table_digest(frame, kinds) != table_digest(
+        frame.rename(columns={"a": "b"}), {"b": "string"}
+    )

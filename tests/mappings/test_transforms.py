@@ -20,18 +20,41 @@ def run(name: str, values: list[object], **args: object) -> tuple[list[object], 
     return result.values.tolist(), result.reasons.tolist()
 
 
-@pytest.mark.parametrize("text", ["平成22年10月7日", "H22.10.7", "H22/10/7", "H22-10-07", "h22.10.7",
-                                  "平22.10.7", "H.22.10.7", "Ｈ２２．１０．７", " H22.10.7 ",
-                                  "2010/10/7", "2010-10-07", "2010年10月7日", "20101007"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "平成22年10月7日",
+        "H22.10.7",
+        "H22/10/7",
+        "H22-10-07",
+        "h22.10.7",
+        "平22.10.7",
+        "H.22.10.7",
+        "Ｈ２２．１０．７",
+        " H22.10.7 ",
+        "2010/10/7",
+        "2010-10-07",
+        "2010年10月7日",
+        "20101007",
+    ],
+)
 def test_date_notations(text: str) -> None:
     assert run("date", [text]) == ([D(2010, 10, 7)], [None])
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("S64.1.8", "out_of_era"), ("H31.5.1", "out_of_era"), ("平成32年1月1日", "out_of_era"),
-    ("H22.2.30", "invalid"), ("M5.12.31", "pre_gregorian"), ("H22.10", "partial"),
-    ("22.10.7", "unparseable"), ("相談中", "unparseable"),
-])
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("S64.1.8", "out_of_era"),
+        ("H31.5.1", "out_of_era"),
+        ("平成32年1月1日", "out_of_era"),
+        ("H22.2.30", "invalid"),
+        ("M5.12.31", "pre_gregorian"),
+        ("H22.10", "partial"),
+        ("22.10.7", "unparseable"),
+        ("相談中", "unparseable"),
+    ],
+)
 def test_date_rejections(text: str, reason: str) -> None:
     assert run("date", [text]) == ([None], [reason])
 
@@ -61,18 +84,33 @@ def test_date_arguments_are_checked() -> None:
         check_args("date", {"era": "H"})
 
 
-@pytest.mark.parametrize(("value", "expected"), [
-    (45000.0, 45000), ("45,000", 45000), ("４５，０００", 45000), ("45000円", 45000),
-    ("¥45,000", 45000), ("￥４５０００", 45000), ("△1,200", -1200), ("-300", -300),
-])
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (45000.0, 45000),
+        ("45,000", 45000),
+        ("４５，０００", 45000),
+        ("45000円", 45000),
+        ("¥45,000", 45000),
+        ("￥４５０００", 45000),
+        ("△1,200", -1200),
+        ("-300", -300),
+    ],
+)
 def test_yen(value: object, expected: int) -> None:
     assert run("yen", [value]) == ([expected], [None])
 
 
-@pytest.mark.parametrize(("value", "reason"), [
-    ("相談中", "not_a_number"), ("4,50,00", "not_a_number"), (True, "not_a_number"),
-    (1.5, "not_integral"), ("12.5", "not_integral"),
-])
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("相談中", "not_a_number"),
+        ("4,50,00", "not_a_number"),
+        (True, "not_a_number"),
+        (1.5, "not_integral"),
+        ("12.5", "not_integral"),
+    ],
+)
 def test_yen_rejections(value: object, reason: str) -> None:
     assert run("yen", [value]) == ([None], [reason])
 
@@ -85,7 +123,9 @@ def test_decimal_scale_rejects_rather_than_rounds() -> None:
 def test_text_transforms() -> None:
     assert run("strip", ["\u3000山田 太郎 ", "   "])[0] == ["山田 太郎", None]
     assert run("digits_only", ["０９０-１２３４-５６７８", "なし"]) == (
-        ["09012345678", None], [None, "no_digits"])
+        ["09012345678", None],
+        [None, "no_digits"],
+    )
     assert run("zero_pad", ["123", "1234567"], width=6) == (["000123", None], [None, "too_long"])
     assert run("text", [123.0, 1.5])[0] == ["123", "1.5"]
     assert run("katakana_fullwidth", ["ﾔﾏﾀﾞ ﾀﾛｳ"])[0] == ["ヤマダ タロウ"]
@@ -100,7 +140,9 @@ def test_nfkc_keeps_kanji_that_nfkc_would_rewrite() -> None:
 
 def test_code_map_and_boolean() -> None:
     assert run("code_map", ["1", "２", "9"], codes={"1": "男性", "2": "女性"}) == (
-        ["男性", "女性", None], [None, None, "unmapped"])
+        ["男性", "女性", None],
+        [None, None, "unmapped"],
+    )
     assert run("boolean", ["○", "×", "有", "maybe", True])[0] == [True, False, True, None, True]
 
 
@@ -110,9 +152,13 @@ def test_nulls_pass_through_untouched() -> None:
 
 
 cell_values = st.one_of(
-    st.none(), st.text(max_size=12), st.integers(-(10**12), 10**12),
-    st.floats(allow_nan=True, allow_infinity=True), st.booleans(),
-    st.dates(min_value=D(1, 1, 1)), st.decimals(allow_nan=False, allow_infinity=False),
+    st.none(),
+    st.text(max_size=12),
+    st.integers(-(10**12), 10**12),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(min_value=D(1, 1, 1)),
+    st.decimals(allow_nan=False, allow_infinity=False),
 )
 
 
@@ -132,5 +178,8 @@ def test_every_era_rendering_round_trips(day: dt.date) -> None:
 
     era = [e for e in ERAS if e.start <= day][-1]
     year = day.year - era.offset
-    for text in (f"{era.kanji}{year}年{day.month}月{day.day}日", f"{era.letter}{year}.{day.month}.{day.day}"):
+    for text in (
+        f"{era.kanji}{year}年{day.month}月{day.day}日",
+        f"{era.letter}{year}.{day.month}.{day.day}",
+    ):
         assert run("date", [text])[0] == [day]

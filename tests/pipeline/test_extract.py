@@ -21,8 +21,14 @@ from pipeline.extract.readers import read_csv, read_xls, read_xlsx
 from tests.conftest import CORPUS
 
 
-def _xls(path: Path, rows: list[list[object]], *, dates_1904: bool = False,
-         hidden: bool = False, title: bool = True) -> Path:
+def _xls(
+    path: Path,
+    rows: list[list[object]],
+    *,
+    dates_1904: bool = False,
+    hidden: bool = False,
+    title: bool = True,
+) -> Path:
     book = xlwt.Workbook(encoding="utf-8")
     book.dates_1904 = dates_1904
     sheet = book.add_sheet("台帳")
@@ -48,12 +54,19 @@ def _xls(path: Path, rows: list[list[object]], *, dates_1904: bool = False,
 
 def test_xls_dates_positions_and_merged_title(tmp_path: Path) -> None:
     for mode in (False, True):
-        path = _xls(tmp_path / f"l{mode}.xls",
-                    [["番号", "氏名", "入居日"], [1, "山田", dt.date(2010, 10, 7)],
-                     [2, "田中", "H22.10.7"]], dates_1904=mode)
-        (name, grid), = read_xls(path.read_bytes(), path.name, ["台帳"])
-        table = table_from_grid(grid, header_row="auto", wanted=["番号", "入居日"],
-                                file=path.name, sheet=name)
+        path = _xls(
+            tmp_path / f"l{mode}.xls",
+            [
+                ["番号", "氏名", "入居日"],
+                [1, "山田", dt.date(2010, 10, 7)],
+                [2, "田中", "H22.10.7"],
+            ],
+            dates_1904=mode,
+        )
+        ((name, grid),) = read_xls(path.read_bytes(), path.name, ["台帳"])
+        table = table_from_grid(
+            grid, header_row="auto", wanted=["番号", "入居日"], file=path.name, sheet=name
+        )
         assert table.header_row == 3 and table.rows == [4, 5]
         assert table.columns["入居日"] == [dt.date(2010, 10, 7), "H22.10.7"]
         assert table.columns["番号"] == [1.0, 2.0]
@@ -78,7 +91,7 @@ def test_xlsx_through_calamine(tmp_path: Path) -> None:
     sheet.append([None, None])
     path = tmp_path / "l.xlsx"
     book.save(path)
-    (name, grid), = read_xlsx(path.read_bytes(), "l.xlsx", None)
+    ((name, grid),) = read_xlsx(path.read_bytes(), "l.xlsx", None)
     table = table_from_grid(grid, header_row=2, wanted=["入居日"], file="l.xlsx", sheet=name)
     assert table.rows == [3]
     assert table.columns["入居日"][0] in (dt.date(2010, 10, 7), dt.datetime(2010, 10, 7))
@@ -86,14 +99,17 @@ def test_xlsx_through_calamine(tmp_path: Path) -> None:
 
 def test_two_row_header_takes_names_from_above_for_vertical_merges() -> None:
     grid = [["氏名", "家賃", None], [None, "月額", "共益費"], ["山田", 1, 2]]
-    table = table_from_grid(grid, header_row=2, wanted=["氏名", "月額", "共益費"], file="f",
-                            sheet="s")
+    table = table_from_grid(
+        grid, header_row=2, wanted=["氏名", "月額", "共益費"], file="f", sheet="s"
+    )
     assert table.columns["氏名"] == ["山田"] and table.rows == [3]
 
 
 def test_header_names_match_across_width_and_line_breaks() -> None:
     grid = [["入居\n年月日", "ＩＤ"], ["x", "y"]]
-    table = table_from_grid(grid, header_row="auto", wanted=["入居年月日", "ID"], file="f", sheet=None)
+    table = table_from_grid(
+        grid, header_row="auto", wanted=["入居年月日", "ID"], file="f", sheet=None
+    )
     assert table.columns["ID"] == ["y"]
     assert header_key("入居　年月日 ") == "入居年月日"
     assert column_letter(0) == "A" and column_letter(27) == "AB"
@@ -101,11 +117,15 @@ def test_header_names_match_across_width_and_line_breaks() -> None:
 
 def test_header_errors_name_file_sheet_and_column() -> None:
     with pytest.raises(HeaderNotFoundError, match=r"f, sheet 's'.*lacks: 電話"):
-        table_from_grid([["氏名"], ["x"]], header_row="auto", wanted=["氏名", "電話"], file="f", sheet="s")
+        table_from_grid(
+            [["氏名"], ["x"]], header_row="auto", wanted=["氏名", "電話"], file="f", sheet="s"
+        )
     with pytest.raises(HeaderNotFoundError, match="no column '電話' in header row 1"):
         table_from_grid([["氏名"], ["x"]], header_row=1, wanted=["電話"], file="f", sheet="s")
     with pytest.raises(HeaderNotFoundError, match="twice"):
-        table_from_grid([["氏名", "氏名"], ["x", "y"]], header_row=1, wanted=["氏名"], file="f", sheet="s")
+        table_from_grid(
+            [["氏名", "氏名"], ["x", "y"]], header_row=1, wanted=["氏名"], file="f", sheet="s"
+        )
     with pytest.raises(HeaderNotFoundError, match="is empty"):
         table_from_grid([[None, None]], header_row="auto", wanted=["氏名"], file="f", sheet="s")
     with pytest.raises(HeaderNotFoundError, match="only 2 rows"):
@@ -114,8 +134,12 @@ def test_header_errors_name_file_sheet_and_column() -> None:
 
 def test_csv_encodings_keep_every_kanji() -> None:
     text = "氏名,番号\r\n髙橋 ①,1\r\n山﨑,2\r\n"
-    for data in (text.encode("cp932"), text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode("utf-8")):
-        (_, grid), = read_csv(data, "f.csv", "auto", ",")
+    for data in (
+        text.encode("cp932"),
+        text.encode("utf-8"),
+        b"\xef\xbb\xbf" + text.encode("utf-8"),
+    ):
+        ((_, grid),) = read_csv(data, "f.csv", "auto", ",")
         assert grid[1][0] == "髙橋 ①" and grid[2][0] == "山﨑"
 
 
@@ -142,15 +166,22 @@ def test_truncated_workbooks_are_unreadable_not_crashes(tmp_path: Path, reader: 
 def test_encrypted_ooxml_is_refused_with_one_sentence() -> None:
     from pipeline.extract.readers import detect_format
 
-    fake = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "EncryptionInfo".encode("utf-16-le")
+    fake = (
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "EncryptionInfo".encode("utf-16-le")
+    )
     with pytest.raises(EncryptedFileError, match="password-protected"):
         detect_format(fake, "xlsx", "secret.xlsx")
 
 
 @pytest.mark.skipif(not (CORPUS / "encrypted").is_dir(), reason="shared corpus not present")
-@pytest.mark.parametrize("name", ["msoffcrypto__rc4cryptoapi_password.xls",
-                                  "msoffcrypto__example_password.xlsx",
-                                  "msoffcrypto__xor_password_123456789012345.xls"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "msoffcrypto__rc4cryptoapi_password.xls",
+        "msoffcrypto__example_password.xlsx",
+        "msoffcrypto__xor_password_123456789012345.xls",
+    ],
+)
 def test_corpus_encrypted_files_are_refused(name: str) -> None:
     from pipeline.extract.readers import detect_format
 

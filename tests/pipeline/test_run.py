@@ -31,8 +31,12 @@ def test_rehearsal_balances_and_names_positions(housing_plan: Path) -> None:
     assert table["rejected"] == ledger.planted_rejects
     assert table["loaded"] == 120 - ledger.planted_rejects
     bad_row = next(i for i, r in enumerate(ledger.rows) if r[7] == "H31.13.1")
-    assert {"file": "data/ledger.xls", "sheet": "入居者台帳", "row": HEADER_ROW + 1 + bad_row,
-            "reasons": ["move_in_date.date.invalid"]} in table["rejects"]
+    assert {
+        "file": "data/ledger.xls",
+        "sheet": "入居者台帳",
+        "row": HEADER_ROW + 1 + bad_row,
+        "reasons": ["move_in_date.date.invalid"],
+    } in table["rejects"]
     assert all(c["ok"] for c in table["controls"])
     chain = verify(result.audit_log, report["chain_head"])
     assert chain.ok and chain.head_found_at == chain.events - 1
@@ -67,7 +71,9 @@ def test_tampered_target_is_found_by_reconcile(housing_plan: Path, tmp_path: Pat
     results, _ = run_reconcile(plan, validated, engine)
     found = results["tenants"].finding_counts
     assert found["reconcile.row_changed"] == 1 and found["reconcile.row_missing"] == 1
-    assert found["reconcile.unbalanced"] == 1 and found["reconcile.control_differs"] == 3  # count, sum(rent), count_by(estate)
+    assert (
+        found["reconcile.unbalanced"] == 1 and found["reconcile.control_differs"] == 3
+    )  # count, sum(rent), count_by(estate)
     engine.dispose()
 
 

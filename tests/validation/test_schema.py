@@ -11,35 +11,53 @@ from mappings.spec import TableMapping
 from validation.contract import TableContract
 from validation.schema import validate_table
 
-CONTRACT = TableContract.model_validate({
-    "primary_key": "id",
-    "columns": {
-        "id": {"type": "string", "required": True, "pattern": "[0-9]{3}"},
-        "rent": {"type": "integer", "min": 0, "max": 1000},
-        "ward": {"type": "string", "allowed": ["北区", "南区"]},
-        "since": {"type": "date", "min": dt.date(1950, 1, 1)},
-        "mail": {"type": "string", "unique": True},
+CONTRACT = TableContract.model_validate(
+    {
+        "primary_key": "id",
+        "columns": {
+            "id": {"type": "string", "required": True, "pattern": "[0-9]{3}"},
+            "rent": {"type": "integer", "min": 0, "max": 1000},
+            "ward": {"type": "string", "allowed": ["北区", "南区"]},
+            "since": {"type": "date", "min": dt.date(1950, 1, 1)},
+            "mail": {"type": "string", "unique": True},
+        },
+    }
+)
+MAPPING = TableMapping.model_validate(
+    {
+        "source": "s",
+        "skip": [
+            {"name": "blank", "blank": True},
+            {"name": "total", "column": "番号", "matches": "^合計$"},
+        ],
+        "columns": {
+            "id": {"from": "番号", "transforms": ["text", {"zero_pad": {"width": 3}}]},
+            "rent": {"from": "家賃", "transforms": ["yen"]},
+            "ward": {"from": "区"},
+            "since": {"from": "入居", "transforms": ["date"]},
+            "mail": {"from": "メール"},
+        },
+    }
+)
+RAW = pd.DataFrame(
+    {
+        "番号": [1.0, 2.0, "x", 4.0, 4.0, None, "合計", 7.0],
+        "家賃": ["500", "-1", "10", "相談", "20", None, "530", 5.0],
+        "区": ["北区", "東区", "北区", "南区", "南区", None, None, "北区"],
+        "入居": [
+            "H2.1.1",
+            "S20.1.1",
+            "H2.1.1",
+            "H2.1.1",
+            "H2.1.1",
+            None,
+            None,
+            dt.date(1990, 1, 1),
+        ],
+        "メール": ["a", "b", "c", "d", "a", None, None, "z"],
     },
-})
-MAPPING = TableMapping.model_validate({
-    "source": "s",
-    "skip": [{"name": "blank", "blank": True},
-             {"name": "total", "column": "番号", "matches": "^合計$"}],
-    "columns": {
-        "id": {"from": "番号", "transforms": ["text", {"zero_pad": {"width": 3}}]},
-        "rent": {"from": "家賃", "transforms": ["yen"]},
-        "ward": {"from": "区"},
-        "since": {"from": "入居", "transforms": ["date"]},
-        "mail": {"from": "メール"},
-    },
-})
-RAW = pd.DataFrame({
-    "番号": [1.0, 2.0, "x", 4.0, 4.0, None, "合計", 7.0],
-    "家賃": ["500", "-1", "10", "相談", "20", None, "530", 5.0],
-    "区": ["北区", "東区", "北区", "南区", "南区", None, None, "北区"],
-    "入居": ["H2.1.1", "S20.1.1", "H2.1.1", "H2.1.1", "H2.1.1", None, None, dt.date(1990, 1, 1)],
-    "メール": ["a", "b", "c", "d", "a", None, None, "z"],
-}, dtype=object)
+    dtype=object,
+)
 
 
 def _validated():  # type: ignore[no-untyped-def]
@@ -57,10 +75,14 @@ def test_every_failure_is_collected_by_row_and_rule() -> None:
     found = sorted(zip(result.rejects["row"], result.rejects["slug"], strict=True))
     assert found == [
         (0, "mail.duplicate"),
-        (1, "rent.min"), (1, "since.min"), (1, "ward.allowed"),
+        (1, "rent.min"),
+        (1, "since.min"),
+        (1, "ward.allowed"),
         (2, "id.zero_pad.not_digits"),  # and no extra id.required for the same cell
-        (3, "id.duplicate"), (3, "rent.yen.not_a_number"),
-        (4, "id.duplicate"), (4, "mail.duplicate"),
+        (3, "id.duplicate"),
+        (3, "rent.yen.not_a_number"),
+        (4, "id.duplicate"),
+        (4, "mail.duplicate"),
     ]
     assert result.accepted.index.tolist() == [7]
     assert result.source_rows == 8 == len(result.skipped) + len(result.rejected_rows) + 1
@@ -75,8 +97,9 @@ def test_rejects_hold_no_values() -> None:
 
 
 def test_type_mismatch_is_a_finding_not_a_coercion() -> None:
-    spec = TableMapping.model_validate({"source": "s", "columns": {"id": {"from": "番号"},
-                                                                   "rent": {"from": "家賃"}}})
+    spec = TableMapping.model_validate(
+        {"source": "s", "columns": {"id": {"from": "番号"}, "rent": {"from": "家賃"}}}
+    )
     raw = pd.DataFrame({"番号": ["001", "002"], "家賃": ["500", 3.0]}, dtype=object)
     mapped = map_table(raw, table="t", source="s", spec=spec, kinds=CONTRACT.kinds())
     assert mapped.problems["slug"].tolist() == ["rent.type.mismatch"]
