@@ -19,8 +19,8 @@ error     a spreadsheet error cell (raw cells only)   ``e7:#DIV/0!``
 The length prefix keeps the encoding unambiguous whatever a string contains;
 null is distinct from the empty string (``n`` versus ``s0:``). A row is its
 cells' encodings joined with ``\\x1e`` in column order; a table digest is
-SHA-256 over a header naming the columns and kinds, then the row digests in
-the table's canonical order.
+SHA-256 over a header naming the columns, kinds and row count, then each
+column's cells in the table's order.
 
 Row digests are plain SHA-256 while they live in memory for one run; pass
 ``key`` to get HMAC-SHA256 digests whenever they are *kept* (a manifest),
@@ -33,13 +33,24 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["KINDS", "CellError", "encode_value", "row_digests", "table_digest"]
+__all__ = [
+    "KINDS",
+    "CellError",
+    "EncodedTable",
+    "encode_table",
+    "encode_value",
+    "row_digests",
+    "row_keys",
+    "table_digest",
+]
 
 KINDS = ("string", "integer", "decimal", "date", "boolean", "raw")
 _SEP = "\x1e"
@@ -94,44 +105,71 @@ def encode_value(value: Any) -> str:
     raise TypeError(f"cannot canonically encode a value of type {type(value).__name__}")
 
 
-def _encode_column(series: pd.Series, kind: str) -> pd.Series:
-    """Vectorised encoding of one column; distinct values are encoded once."""
-    if kind == "string" or (kind == "raw" and isinstance(series.dtype, pd.StringDtype)):
-        text = series.astype("string")
-        out = "s" + text.str.len().astype("string") + ":" + text
-        return out.fillna("n").astype(object)
-    if kind == "integer":
-        text = series.astype("Int64").astype("string")
-        out = "i" + text.str.len().astype("string") + ":" + text
-        return out.fillna("n").astype(object)
-    if kind == "boolean":
-        return (
-            series.astype("boolean").map({True: "b1:1", False: "b1:0"}).fillna("n").astype(object)
-        )
+def _encode_column(series: pd.Series, kind: str) -> list[str]:
+    """Encode one column; non-text values are encoded once per distinct value."""
     if kind not in KINDS:
         raise ValueError(f"unknown column kind {kind!r}")
-    # decimal, date, raw: object columns; encode each distinct value once.
-    if kind == "raw":
-        inferred = pd.api.types.infer_dtype(series, skipna=True)
-        if inferred == "empty":
-            return pd.Series("n", index=series.index, dtype=object)
-        if inferred == "string" and not any(isinstance(v, CellError) for v in series.dropna()):
-            return _encode_column(series.astype("string"), "string")
-    values = series.astype(object)
-    cache: dict[Any, str] = {}
-    encoded = []
-    for value in values:
-        try:
-            key = (type(value), value)
-            hit = cache.get(key)
-        except TypeError:  # unhashable: encode directly
-            encoded.append(encode_value(value))
-            continue
-        if hit is None:
-            hit = encode_value(value)
-            cache[key] = hit
-        encoded.append(hit)
-    return pd.Series(encoded, index=series.index, dtype=object)
+    values = series.to_numpy(dtype=object, na_value=None)
+    if kind == "string":
+        return ["n" if v is None else f"s{len(v)}:{v}" for v in values]
+    if kind == "integer":
+        texts = ["" if v is None else str(int(v)) for v in values]
+        return ["n" if v is None else f"i{len(t)}:{t}" for v, t in zip(values, texts, strict=True)]
+    if kind == "boolean":
+        return ["n" if v is None else ("b1:1" if v else "b1:0") for v in values]
+    cached = _encode_cached
+    return ["n" if v is None else f"s{len(v)}:{v}" if type(v) is str else cached(v) for v in values]
+
+
+@lru_cache(maxsize=1 << 16, typed=True)
+def _encode_hashable(value: Any) -> str:
+    return encode_value(value)
+
+
+def _encode_cached(value: Any) -> str:
+    """``encode_value`` with a type-exact cache (``typed=True`` keeps 1, 1.0 and True apart)."""
+    try:
+        return _encode_hashable(value)
+    except TypeError:  # unhashable
+        return encode_value(value)
+
+
+@dataclass(frozen=True)
+class EncodedTable:
+    """A table's canonical cell encodings, computed once for several digests."""
+
+    kinds: dict[str, str]
+    columns: list[list[str]]
+    index: pd.Index
+
+    def row_digests(self, *, key: bytes | None = None) -> pd.Series:
+        """SHA-256 (or HMAC-SHA256 under ``key``) of each row, indexed like the frame."""
+        joined = [_SEP.join(cells) for cells in zip(*self.columns, strict=True)]
+        if key is None:
+            digests = [hashlib.sha256(row.encode("utf-8")).hexdigest() for row in joined]
+        else:
+            digests = [hmac.new(key, r.encode("utf-8"), hashlib.sha256).hexdigest() for r in joined]
+        return pd.Series(digests, index=self.index, dtype=object)
+
+    def digest(self) -> str:
+        """SHA-256 of the whole table: header, row count, each column's cells in order.
+
+        Cells are concatenated without a separator — each encoding carries its
+        own length, so the concatenation parses one way only — and each column
+        is hashed once.
+        """
+        hasher = hashlib.sha256()
+        header = _SEP.join(f"{name}:{kind}" for name, kind in self.kinds.items())
+        hasher.update(f"{header}\nrows={len(self.index)}\n".encode())
+        for cells in self.columns:
+            hasher.update(hashlib.sha256("".join(cells).encode("utf-8")).digest())
+        return hasher.hexdigest()
+
+
+def encode_table(frame: pd.DataFrame, kinds: Mapping[str, str]) -> EncodedTable:
+    """Encode ``kinds``' columns of ``frame`` (in that order) once."""
+    columns = [_encode_column(frame[column], kind) for column, kind in kinds.items()]
+    return EncodedTable(dict(kinds), columns, frame.index)
 
 
 def row_digests(
@@ -142,43 +180,18 @@ def row_digests(
     Columns are taken in the order of ``kinds``; the result keeps the frame's
     index, so rows can be matched by key or position afterwards.
     """
-    if frame.empty:
-        return pd.Series([], index=frame.index, dtype=object)
-    joined: list[str] | None = None
-    for column, kind in kinds.items():
-        encoded = _encode_column(frame[column], kind).tolist()
-        if joined is None:
-            joined = encoded
-        else:
-            joined = [f"{a}{_SEP}{b}" for a, b in zip(joined, encoded, strict=True)]
-    assert joined is not None
-    if key is None:
-        digests = [hashlib.sha256(row.encode("utf-8")).hexdigest() for row in joined]
-    else:
-        digests = [hmac.new(key, row.encode("utf-8"), hashlib.sha256).hexdigest() for row in joined]
-    return pd.Series(digests, index=frame.index, dtype=object)
+    return encode_table(frame, kinds).row_digests(key=key)
 
 
-def table_digest(
-    frame: pd.DataFrame,
-    kinds: Mapping[str, str],
-    *,
-    digests: Iterable[str] | None = None,
-) -> str:
-    """SHA-256 over the column header and the row digests, in the frame's order.
+def row_keys(frame: pd.DataFrame, kinds: Mapping[str, str]) -> list[str]:
+    """The canonical encoding of each row's ``kinds`` columns, unhashed.
 
-    Pass ``digests`` when the row digests are already computed, so a table is
-    never encoded twice.
+    For matching rows by key in memory only (never stored: it *is* the value).
     """
-    hasher = hashlib.sha256()
-    header = _SEP.join(f"{name}:{kind}" for name, kind in kinds.items())
-    hasher.update(header.encode("utf-8"))
-    hasher.update(b"\n")
-    rows = digests if digests is not None else row_digests(frame, kinds)
-    count = 0
-    for digest in rows:
-        hasher.update(digest.encode("ascii"))
-        hasher.update(b"\n")
-        count += 1
-    hasher.update(f"rows={count}".encode("ascii"))
-    return hasher.hexdigest()
+    columns = [_encode_column(frame[column], kind) for column, kind in kinds.items()]
+    return ["".join(cells) for cells in zip(*columns, strict=True)]
+
+
+def table_digest(frame: pd.DataFrame, kinds: Mapping[str, str]) -> str:
+    """SHA-256 of a whole table (see :meth:`EncodedTable.digest`)."""
+    return encode_table(frame, kinds).digest()

@@ -22,12 +22,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mappings.spec import ColumnMapping, SkipRule, TableMapping
-from mappings.transforms import Reject, apply_transform, as_text, distinct_apply
+from mappings.transforms import REGISTRY, Reject, as_text, distinct_apply
 
 __all__ = ["MappedTable", "coerce", "map_table", "typed_series"]
 
@@ -53,15 +55,16 @@ class MappedTable:
 
 
 def _blank_rows(frame: pd.DataFrame) -> pd.Series:
-    blank = pd.Series(True, index=frame.index)
+    blank = np.ones(len(frame), dtype=bool)
+    chars = _BLANK_CHARS
     for name in frame.columns:
-        column = frame[name]
-        empty = column.isna()
-        if column.dtype == object:
-            strings = column.map(lambda v: v if isinstance(v, str) else None).astype("string")
-            empty = empty | (strings.str.strip(_BLANK_CHARS) == "").fillna(False)
-        blank &= empty
-    return blank
+        values = frame[name].to_numpy(dtype=object, na_value=None)
+        blank &= np.fromiter(
+            (v is None or (type(v) is str and not v.strip(chars)) for v in values),
+            dtype=bool,
+            count=len(values),
+        )
+    return pd.Series(blank, index=frame.index)
 
 
 def _match_rows(series: pd.Series, pattern: str) -> pd.Series:
@@ -155,6 +158,34 @@ def typed_series(values: pd.Series, kind: str) -> pd.Series:
     return values.astype(object).where(values.notna(), None)
 
 
+def _chain(spec: ColumnMapping, kind: str) -> Callable[[Any], Any]:
+    """One function for a column's whole transform chain and its type check.
+
+    The chain is a pure function of the source value, so it runs once per
+    distinct source value. A rejection's reason becomes
+    ``<transform>.<reason>`` (``type.mismatch`` for the type check); a null
+    from any step ends the chain with null.
+    """
+    steps = [
+        (step.name, partial(REGISTRY[step.name].func, **step.args)) for step in spec.transforms
+    ]
+
+    def run(value: Any) -> Any:
+        for name, func in steps:
+            try:
+                value = func(value)
+            except Reject as rejection:
+                raise Reject(f"{name}.{rejection.reason}") from None
+            if value is None:
+                return None
+        try:
+            return coerce(value, kind)
+        except Reject as rejection:
+            raise Reject(f"type.{rejection.reason}") from None
+
+    return run
+
+
 def map_table(
     raw: pd.DataFrame,
     *,
@@ -173,18 +204,9 @@ def map_table(
         if progress is not None:
             progress(name)
         values = _source_values(kept, column_spec)
-        failed = pd.Series(None, index=kept.index, dtype=object)
-        for step in column_spec.transforms:
-            result = apply_transform(step.name, values, step.args)
-            new_fail = result.reasons.notna() & failed.isna()
-            prefix = f"{name}.{step.name}."
-            failed = failed.mask(new_fail, prefix + result.reasons.fillna(""))
-            values = result.values
-        kind = kinds[name]
-        typed = distinct_apply(values, lambda v, k=kind: coerce(v, k))
-        type_fail = typed.reasons.notna() & failed.isna()
-        failed = failed.mask(type_fail, f"{name}.type." + typed.reasons.fillna(""))
-        columns[name] = typed_series(typed.values, kind)
+        typed = distinct_apply(values, _chain(column_spec, kinds[name]))
+        columns[name] = typed_series(typed.values, kinds[name])
+        failed = f"{name}." + typed.reasons.dropna()
         bad = failed.dropna()
         if not bad.empty:
             problems.append(pd.DataFrame({"row": bad.index, "column": name, "slug": bad.values}))

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import ConfigDict, ValidationError, create_model
 
@@ -39,6 +40,7 @@ __all__ = [
     "as_text",
     "check_args",
     "distinct_apply",
+    "typed_factorize",
 ]
 
 
@@ -97,8 +99,10 @@ def _arg_model(name: str) -> type:
 def check_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
     """Validate ``args`` for transform ``name``; raise ValueError naming the problem."""
     if name not in REGISTRY:
+        close = difflib.get_close_matches(name, list(REGISTRY), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
         known = ", ".join(sorted(REGISTRY))
-        raise ValueError(f"unknown transform {name!r} (known: {known})")
+        raise ValueError(f"unknown transform {name!r} ({hint}known: {known})")
     try:
         model = _arg_model(name).model_validate(args)
     except ValidationError as exc:
@@ -121,35 +125,58 @@ def check_args(name: str, args: dict[str, Any]) -> dict[str, Any]:
     return checked
 
 
+_NUMERIC = (bool, int, float, Decimal)
+
+
+def typed_factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
+    """Codes and distinct values of an object array, nulls coded -1, type-exact.
+
+    ``pd.factorize`` (C speed) treats ``True``, ``1``, ``1.0`` and ``Decimal(1)``
+    as one value, and a ``str`` subclass as its text; that is only safe while a
+    column holds at most one numeric and one text type, which is the common
+    case. Otherwise the values are keyed by (type, value) in Python.
+    """
+    types = set(map(type, values))
+    numeric = sum(1 for t in types if issubclass(t, _NUMERIC))
+    text = sum(1 for t in types if issubclass(t, str))
+    if numeric <= 1 and text <= 1:
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        return np.asarray(codes, dtype=np.intp), list(uniques)
+    index: dict[Any, int] = {}
+    found: list[Any] = []
+    codes = np.empty(len(values), dtype=np.intp)
+    for position, value in enumerate(values):
+        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
+            codes[position] = -1
+            continue
+        key = (value.__class__, value)
+        code = index.get(key)
+        if code is None:
+            code = index[key] = len(found)
+            found.append(value)
+        codes[position] = code
+    return codes, found
+
+
 def distinct_apply(series: pd.Series, fn: Callable[[Any], Any]) -> TransformResult:
     """Run ``fn`` once per distinct non-null value; ``Reject`` becomes a reason.
 
-    Distinct values are keyed by (type, value) so ``True``, ``1`` and ``1.0``
-    never share a result.
+    Distinct values are type-exact (see :func:`typed_factorize`), so ``True``,
+    ``1`` and ``1.0`` never share a result. Nulls stay null with no reason.
     """
-    cache: dict[Any, tuple[Any, str | None]] = {}
-    values: list[Any] = []
-    reasons: list[str | None] = []
-    for value in series.array:
-        if value is None or value is pd.NA or (isinstance(value, float) and value != value):
-            values.append(None)
-            reasons.append(None)
-            continue
-        key = (value.__class__, value)
-        hit = cache.get(key)
-        if hit is None:
-            try:
-                hit = (fn(value), None)
-            except Reject as rejection:
-                hit = (None, rejection.reason)
-            except Exception:  # never raise on input: a bug becomes a visible reason
-                hit = (None, "unexpected")
-            cache[key] = hit
-        values.append(hit[0])
-        reasons.append(hit[1])
+    codes, uniques = typed_factorize(series.to_numpy(dtype=object))
+    values = np.empty(len(uniques) + 1, dtype=object)  # the last slot answers code -1
+    reasons = np.empty(len(uniques) + 1, dtype=object)
+    for position, value in enumerate(uniques):
+        try:
+            values[position] = fn(value)
+        except Reject as rejection:
+            reasons[position] = rejection.reason
+        except Exception:  # never raise on input: a bug becomes a visible reason
+            reasons[position] = "unexpected"
     return TransformResult(
-        pd.Series(values, index=series.index, dtype=object),
-        pd.Series(reasons, index=series.index, dtype=object),
+        pd.Series(values[codes], index=series.index, dtype=object),
+        pd.Series(reasons[codes], index=series.index, dtype=object),
     )
 
 

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from audit.chain import ChainWriteError, ChainWriter
-from audit.hashing import row_digests, table_digest
+from audit.hashing import encode_table, row_keys, table_digest
 from mappings.engine import MappedTable, map_table
 from mappings.errors import AuditLogError
 from pipeline import __version__
@@ -31,7 +31,7 @@ from pipeline.stage import StageRecorder, StageReport, utc_now
 from validation.reconcile import ControlResult, TableReconciliation, reconcile_table
 from validation.schema import ValidatedTable, validate_table
 
-__all__ = ["Progress", "RunResult", "rehearse"]
+__all__ = ["Progress", "RunResult", "Validated", "rehearse"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(label, done, total)``: called as work advances (the CLI draws it)."""
@@ -85,23 +85,46 @@ def run_map(
     return mapped, StageReport("map", counts, output)
 
 
-def run_validate(
-    plan: LoadedPlan, mapped: dict[str, MappedTable]
-) -> tuple[dict[str, ValidatedTable], StageReport]:
-    """The validate stage: pandera checks and keys for every table."""
+@dataclass(frozen=True)
+class Validated:
+    """The validate stage's output: tables, and each accepted row's key and digest."""
+
+    tables: dict[str, ValidatedTable]
+    expected: dict[str, pd.DataFrame]  # per table: columns key, row; indexed by source row
+    digests: dict[str, str]  # per table: digest of the accepted rows, all contract columns
+
+
+def run_validate(plan: LoadedPlan, mapped: dict[str, MappedTable]) -> tuple[Validated, StageReport]:
+    """The validate stage: pandera checks and keys for every table.
+
+    Also fixes what reconciliation will expect: the digest of every accepted
+    row over all contract columns (unfed ones null), computed once here.
+    """
     validated = {name: validate_table(m, plan.contract.tables[name]) for name, m in mapped.items()}
     digests = []
+    expected: dict[str, pd.DataFrame] = {}
+    table_digests: dict[str, str] = {}
     for name, table in validated.items():
-        kinds = plan.contract.tables[name].kinds()
-        fed = {k: v for k, v in kinds.items() if k in table.accepted.columns}
-        digests.append(f"{name}:{table_digest(table.accepted, fed)}")
+        contract = plan.contract.tables[name]
+        kinds = contract.kinds()
+        frame = _full_frame(table, kinds)
+        encoded = encode_table(frame, kinds)
+        expected[name] = pd.DataFrame(
+            {
+                "key": row_keys(frame, {k: kinds[k] for k in contract.primary_key}),
+                "row": encoded.row_digests(),
+            },
+            index=frame.index,
+        )
+        table_digests[name] = encoded.digest()
+        digests.append(f"{name}:{table_digests[name]}")
         digests.append(f"{name}.rejects:{len(table.rejects)}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
     counts = {
         "accepted": sum(len(v.accepted) for v in validated.values()),
         "rejected": sum(len(v.rejected_rows) for v in validated.values()),
     }
-    return validated, StageReport("validate", counts, output)
+    return Validated(validated, expected, table_digests), StageReport("validate", counts, output)
 
 
 def _full_frame(table: ValidatedTable, kinds: dict[str, str]) -> pd.DataFrame:
@@ -134,31 +157,20 @@ def _source_controls(plan: LoadedPlan, name: str, frame: pd.DataFrame) -> dict[s
 
 
 def run_reconcile(
-    plan: LoadedPlan,
-    validated: dict[str, ValidatedTable],
-    engine: Any,
+    plan: LoadedPlan, validated: Validated, engine: Any
 ) -> tuple[dict[str, TableReconciliation], StageReport]:
     """Read every table back and prove it holds exactly what was validated."""
     results: dict[str, TableReconciliation] = {}
     digests = []
-    for name, table in validated.items():
+    for name, table in validated.tables.items():
         contract = plan.contract.tables[name]
         kinds = contract.kinds()
-        key_kinds = {k: kinds[k] for k in contract.primary_key}
-        expected_frame = _full_frame(table, kinds)
         actual_frame = read_back(engine, contract, name)
-        expected = pd.DataFrame(
-            {
-                "key": row_digests(expected_frame, key_kinds),
-                "row": row_digests(expected_frame, kinds),
-            },
-            index=expected_frame.index,
-        )
-        actual_digests = row_digests(actual_frame, kinds)
+        encoded = encode_table(actual_frame, kinds)
         actual = pd.DataFrame(
             {
-                "key": row_digests(actual_frame, key_kinds),
-                "row": actual_digests,
+                "key": row_keys(actual_frame, {k: kinds[k] for k in contract.primary_key}),
+                "row": encoded.row_digests(),
             }
         )
         controls_spec = plan.mapping.tables[name].controls
@@ -169,7 +181,7 @@ def run_reconcile(
             if contract.columns[column].type == "decimal":
                 values = actual_frame[column].dropna()
                 target[f"sum({column})"] = sum((Decimal(v) for v in values), Decimal(0))
-        source = _source_controls(plan, name, expected_frame)
+        source = _source_controls(plan, name, _full_frame(table, kinds))
         labels = ["count", *[c.label for c in controls_spec if c.kind != "count"]]
         controls = [ControlResult(label, source[label], target[label]) for label in labels]
         results[name] = reconcile_table(
@@ -177,11 +189,11 @@ def run_reconcile(
             source_rows=table.source_rows,
             skipped=len(table.skipped),
             rejected=len(table.rejected_rows),
-            expected=expected,
+            expected=validated.expected[name],
             actual=actual,
             controls=controls,
         )
-        digests.append(f"{name}:{table_digest(actual_frame, kinds, digests=actual_digests)}")
+        digests.append(f"{name}:{encoded.digest()}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
     counts = {
         "loaded": sum(r.loaded for r in results.values()),
@@ -238,7 +250,9 @@ def rehearse(
         engine = open_target(url)
         try:
             step("load", 3, 6)
-            recorder.run("load", run_load, validated, plan.contract, engine)
+            recorder.run(
+                "load", run_load, validated.tables, plan.contract, engine, digests=validated.digests
+            )
             step("reconcile", 4, 6)
             reconciled = recorder.run("reconcile", run_reconcile, plan, validated, engine)
         finally:
@@ -261,7 +275,7 @@ def rehearse(
         plan=plan,
         status=status,
         raws=raws,
-        validated=validated,
+        validated=validated.tables,
         reconciled=reconciled,
         events=recorder.events,
         chain_head=head,

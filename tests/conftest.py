@@ -23,3 +23,12 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         (folder / name).write_text(text, encoding="utf-8")
+
+
+try:  # CI machines are shared and slow at times: judge properties, not speed
+    from hypothesis import settings
+
+    settings.register_profile("ikou", deadline=None, max_examples=60)
+    settings.load_profile("ikou")
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass

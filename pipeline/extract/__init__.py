@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from audit.hashing import row_digests, table_digest
+from audit.hashing import table_digest
 from mappings.errors import SourceFileError, UnreadableFileError
 from pipeline.extract.grid import SheetTable, table_from_grid
 from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
@@ -60,7 +60,7 @@ class RawTable:
         combined = pd.concat([self.positions, self.frame], axis=1)
         kinds = {"file": "string", "sheet": "string", "row": "integer"}
         kinds.update({name: "raw" for name in self.frame.columns})
-        return table_digest(combined, kinds, digests=row_digests(combined, kinds))
+        return table_digest(combined, kinds)
 
 
 def resolve_files(base: Path, source_name: str, pattern: str) -> list[Path]:

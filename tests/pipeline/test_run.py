@@ -64,7 +64,7 @@ def _stages(plan_path: Path, url: str):  # type: ignore[no-untyped-def]
 def test_tampered_target_is_found_by_reconcile(housing_plan: Path, tmp_path: Path) -> None:
     db = tmp_path / "t.sqlite"
     plan, validated, engine = _stages(housing_plan, f"sqlite:///{db}")
-    run_load(validated, plan.contract, engine)
+    run_load(validated.tables, plan.contract, engine)
     with sqlite3.connect(db) as con:
         con.execute("update tenants set rent = rent + 1 where rowid = 3")
         con.execute("delete from tenants where rowid = 5")
@@ -80,11 +80,11 @@ def test_tampered_target_is_found_by_reconcile(housing_plan: Path, tmp_path: Pat
 def test_failed_load_leaves_the_target_as_it_was(housing_plan: Path, tmp_path: Path) -> None:
     db = tmp_path / "t.sqlite"
     plan, validated, engine = _stages(housing_plan, f"sqlite:///{db}")
-    bad = validated["tenants"]
+    bad = validated.tables["tenants"]
     doubled = pd.concat([bad.accepted, bad.accepted.iloc[:1]])  # a key twice: insert fails
     object.__setattr__(bad, "accepted", doubled)
     with pytest.raises(TargetError, match="rolled back"):
-        run_load(validated, plan.contract, engine)
+        run_load(validated.tables, plan.contract, engine)
     engine.dispose()
     with sqlite3.connect(db) as con:
         tables = con.execute("select name from sqlite_master where type='table'").fetchall()
@@ -98,5 +98,5 @@ def test_non_empty_target_is_refused(housing_plan: Path, tmp_path: Path) -> None
         con.execute("insert into tenants values ('000001')")
     plan, validated, engine = _stages(housing_plan, f"sqlite:///{db}")
     with pytest.raises(TargetError, match="already holds 1 row"):
-        run_load(validated, plan.contract, engine)
+        run_load(validated.tables, plan.contract, engine)
     engine.dispose()
