@@ -18,9 +18,9 @@ error     a spreadsheet error cell (raw cells only)   ``e7:#DIV/0!``
 
 The length prefix keeps the encoding unambiguous whatever a string contains;
 null is distinct from the empty string (``n`` versus ``s0:``). A row is its
-cells' encodings joined with ``\\x1e`` in column order; a table digest is
-SHA-256 over a header naming the columns, kinds and row count, then each
-column's cells in the table's order.
+cells' encodings joined with ``\\x1e`` in column order. A table digest (the
+stage hashes in the audit chain) lays the same information out column by
+column, see :func:`table_digest`.
 
 Row digests are plain SHA-256 while they live in memory for one run; pass
 ``key`` to get HMAC-SHA256 digests whenever they are *kept* (a manifest),
@@ -39,6 +39,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 __all__ = [
@@ -117,8 +118,23 @@ def _encode_column(series: pd.Series, kind: str) -> list[str]:
         return ["n" if v is None else f"i{len(t)}:{t}" for v, t in zip(values, texts, strict=True)]
     if kind == "boolean":
         return ["n" if v is None else ("b1:1" if v else "b1:0") for v in values]
+    types = set(map(type, values))
+    if types <= {str, type(None)}:
+        return ["n" if v is None else f"s{len(v)}:{v}" for v in values]
+    if _factorize_safe(types):
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        table = np.array([encode_value(u) for u in uniques] + ["n"], dtype=object)
+        return table[codes].tolist()
     cached = _encode_cached
     return ["n" if v is None else f"s{len(v)}:{v}" if type(v) is str else cached(v) for v in values]
+
+
+def _factorize_safe(types: set[type]) -> bool:
+    """``pd.factorize`` merges ``True``/``1``/``1.0``/``Decimal(1)`` and a ``str``
+    subclass with its text: safe only with at most one numeric and one text type."""
+    numeric = sum(1 for t in types if issubclass(t, bool | int | float | Decimal))
+    text = sum(1 for t in types if issubclass(t, str))
+    return numeric <= 1 and text <= 1
 
 
 @lru_cache(maxsize=1 << 16, typed=True)
@@ -136,7 +152,7 @@ def _encode_cached(value: Any) -> str:
 
 @dataclass(frozen=True)
 class EncodedTable:
-    """A table's canonical cell encodings, computed once for several digests."""
+    """A table's canonical cell encodings, for row digests."""
 
     kinds: dict[str, str]
     columns: list[list[str]]
@@ -146,24 +162,15 @@ class EncodedTable:
         """SHA-256 (or HMAC-SHA256 under ``key``) of each row, indexed like the frame."""
         joined = [_SEP.join(cells) for cells in zip(*self.columns, strict=True)]
         if key is None:
-            digests = [hashlib.sha256(row.encode("utf-8")).hexdigest() for row in joined]
+            digests = [
+                hashlib.sha256(r.encode("utf-8", "surrogatepass")).hexdigest() for r in joined
+            ]
         else:
-            digests = [hmac.new(key, r.encode("utf-8"), hashlib.sha256).hexdigest() for r in joined]
+            digests = [
+                hmac.new(key, r.encode("utf-8", "surrogatepass"), hashlib.sha256).hexdigest()
+                for r in joined
+            ]
         return pd.Series(digests, index=self.index, dtype=object)
-
-    def digest(self) -> str:
-        """SHA-256 of the whole table: header, row count, each column's cells in order.
-
-        Cells are concatenated without a separator — each encoding carries its
-        own length, so the concatenation parses one way only — and each column
-        is hashed once.
-        """
-        hasher = hashlib.sha256()
-        header = _SEP.join(f"{name}:{kind}" for name, kind in self.kinds.items())
-        hasher.update(f"{header}\nrows={len(self.index)}\n".encode())
-        for cells in self.columns:
-            hasher.update(hashlib.sha256("".join(cells).encode("utf-8")).digest())
-        return hasher.hexdigest()
 
 
 def encode_table(frame: pd.DataFrame, kinds: Mapping[str, str]) -> EncodedTable:
@@ -192,6 +199,42 @@ def row_keys(frame: pd.DataFrame, kinds: Mapping[str, str]) -> list[str]:
     return ["".join(cells) for cells in zip(*columns, strict=True)]
 
 
+def _column_bytes(series: pd.Series, kind: str) -> bytes:
+    """One column in the columnar canonical form (see :func:`table_digest`)."""
+    values = series.to_numpy(dtype=object, na_value=None)
+    present = ~pd.isna(values)
+    kept = values[present]
+    if kind == "integer":
+        body = np.asarray(kept.tolist(), dtype="<i8").tobytes()
+    elif kind == "boolean":
+        body = np.asarray(kept.tolist(), dtype="u1").tobytes()
+    else:
+        layout = b"S"  # the cells are the texts themselves
+        if kind != "string" and not set(map(type, kept)) <= {str}:
+            layout = b"E"  # the cells' encode_value forms
+            kept = np.array(_encode_column(pd.Series(kept, dtype=object), kind), dtype=object)
+        texts = kept.tolist()
+        lengths = np.fromiter(map(len, texts), dtype="<i8", count=len(texts)).tobytes()
+        body = layout + lengths + "".join(texts).encode("utf-8", "surrogatepass")
+    return np.packbits(present).tobytes() + hashlib.sha256(body).digest()
+
+
 def table_digest(frame: pd.DataFrame, kinds: Mapping[str, str]) -> str:
-    """SHA-256 of a whole table (see :meth:`EncodedTable.digest`)."""
-    return encode_table(frame, kinds).digest()
+    """SHA-256 of a whole table, column by column (the stage hashes in the chain).
+
+    For each column, in ``kinds``' order: which cells are null (a bit mask),
+    then the non-null cells — 64-bit little-endian integers, one byte per
+    boolean, or for every other kind a layout byte, the cell texts' lengths and
+    their concatenated UTF-8 (``S``: every cell is a string, taken as itself;
+    ``E``: every cell in its :func:`encode_value` form). Lengths make the
+    concatenation parse one way only. The header names the columns, kinds and row count. This is the
+    same information as the row encoding, laid out so that hashing a
+    200,000-row table costs a few C-speed passes instead of a Python call per
+    cell.
+    """
+    hasher = hashlib.sha256()
+    header = _SEP.join(f"{name}:{kind}" for name, kind in kinds.items())
+    hasher.update(f"{header}\nrows={len(frame)}\n".encode("utf-8", "surrogatepass"))
+    for column, kind in kinds.items():
+        hasher.update(_column_bytes(frame[column], kind))
+    return hasher.hexdigest()

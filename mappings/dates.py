@@ -66,9 +66,13 @@ _SHORT_RE = re.compile(r"^(?P<y>\d{1,2})[./\-](?P<m>\d{1,2})[./\-](?P<d>\d{1,2})
 _SPACES = re.compile(r"\s+")
 
 
+_ERA_END: dict[str, dt.date | None] = {
+    era.name: (ERAS[i + 1].start if i + 1 < len(ERAS) else None) for i, era in enumerate(ERAS)
+}
+
+
 def _era_end(era: Era) -> dt.date | None:
-    index = ERAS.index(era)
-    return ERAS[index + 1].start if index + 1 < len(ERAS) else None
+    return _ERA_END[era.name]
 
 
 def _build(year: int, month: int | None, day: int | None, precision: str) -> dt.date:

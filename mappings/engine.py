@@ -29,11 +29,21 @@ import numpy as np
 import pandas as pd
 
 from mappings.spec import ColumnMapping, SkipRule, TableMapping
-from mappings.transforms import REGISTRY, Reject, as_text, distinct_apply
+from mappings.transforms import (
+    REGISTRY,
+    Reject,
+    apply_distinct,
+    as_text,
+    distinct_apply,
+    typed_factorize,
+)
 
-__all__ = ["MappedTable", "coerce", "map_table", "typed_series"]
+__all__ = ["TEXT", "MappedTable", "coerce", "map_table", "typed_series"]
 
 _INT64 = 2**63
+TEXT = pd.StringDtype("python")
+"""The string dtype for target columns: Python storage behaves the same whether
+or not pyarrow is installed, and every operation on these columns is Python-level."""
 _BLANK_CHARS = " \t\r\n\u3000\u00a0"
 
 
@@ -54,16 +64,27 @@ class MappedTable:
     source_rows: int
 
 
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip(_BLANK_CHARS))
+
+
 def _blank_rows(frame: pd.DataFrame) -> pd.Series:
-    blank = np.ones(len(frame), dtype=bool)
-    chars = _BLANK_CHARS
-    for name in frame.columns:
-        values = frame[name].to_numpy(dtype=object, na_value=None)
-        blank &= np.fromiter(
-            (v is None or (type(v) is str and not v.strip(chars)) for v in values),
-            dtype=bool,
-            count=len(values),
-        )
+    """Rows whose every cell is empty or only spaces.
+
+    A row is settled by its first non-null cell in almost every case (it is
+    not blank unless that cell is only spaces), so only the rare rows whose
+    first non-null cell is spaces are looked at cell by cell.
+    """
+    if frame.empty:
+        return pd.Series(False, index=frame.index)
+    cells = frame.to_numpy(dtype=object)
+    present = ~pd.isna(cells)
+    first = present.argmax(axis=1)
+    leading = cells[np.arange(len(cells)), first]
+    blank = ~present.any(axis=1)
+    for row in np.flatnonzero(~blank):
+        if _blank(leading[row]):
+            blank[row] = all(_blank(v) for v in cells[row])
     return pd.Series(blank, index=frame.index)
 
 
@@ -150,7 +171,7 @@ def coerce(value: Any, kind: str) -> Any:
 def typed_series(values: pd.Series, kind: str) -> pd.Series:
     """Give already-coerced values the pandas dtype ikou uses for ``kind``."""
     if kind == "string":
-        return values.astype("string")
+        return values.astype(TEXT)
     if kind == "integer":
         return values.astype("Int64")
     if kind == "boolean":
@@ -197,17 +218,27 @@ def map_table(
 ) -> MappedTable:
     """Skip, transform and type one target table from a raw frame."""
     skipped_all = _apply_skips(raw, spec.skip)
-    kept = raw.loc[skipped_all.isna()]
+    keep = skipped_all.isna().to_numpy()
+    kept = raw.loc[keep]
+    factorized: dict[str, tuple[np.ndarray, list[Any]]] = {}
     problems: list[pd.DataFrame] = []
     columns: dict[str, pd.Series] = {}
     for name, column_spec in spec.columns.items():
         if progress is not None:
             progress(name)
-        values = _source_values(kept, column_spec)
-        typed = distinct_apply(values, _chain(column_spec, kinds[name]))
+        if len(column_spec.source) == 1:  # factorize each source column once
+            source_column = column_spec.source[0]
+            if source_column not in factorized:
+                factorized[source_column] = typed_factorize(
+                    raw[source_column].to_numpy(dtype=object)
+                )
+            codes, uniques = factorized[source_column]
+            codes = codes[keep]
+        else:
+            codes, uniques = typed_factorize(_source_values(kept, column_spec).to_numpy(object))
+        typed = apply_distinct(codes, uniques, _chain(column_spec, kinds[name]), kept.index)
         columns[name] = typed_series(typed.values, kinds[name])
-        failed = f"{name}." + typed.reasons.dropna()
-        bad = failed.dropna()
+        bad = f"{name}." + typed.reasons.dropna()
         if not bad.empty:
             problems.append(pd.DataFrame({"row": bad.index, "column": name, "slug": bad.values}))
     frame = pd.DataFrame(columns, index=kept.index)

@@ -36,6 +36,7 @@ __all__ = [
     "Reject",
     "Transform",
     "TransformResult",
+    "apply_distinct",
     "apply_transform",
     "as_text",
     "check_args",
@@ -158,13 +159,15 @@ def typed_factorize(values: np.ndarray) -> tuple[np.ndarray, list[Any]]:
     return codes, found
 
 
-def distinct_apply(series: pd.Series, fn: Callable[[Any], Any]) -> TransformResult:
-    """Run ``fn`` once per distinct non-null value; ``Reject`` becomes a reason.
+def apply_distinct(
+    codes: np.ndarray, uniques: list[Any], fn: Callable[[Any], Any], index: pd.Index
+) -> TransformResult:
+    """Run ``fn`` once per distinct value and spread the results over ``codes``.
 
-    Distinct values are type-exact (see :func:`typed_factorize`), so ``True``,
-    ``1`` and ``1.0`` never share a result. Nulls stay null with no reason.
+    ``Reject`` becomes a reason; any other exception becomes the reason
+    ``unexpected`` (a transform never raises on input). Code -1 (null) stays
+    null with no reason.
     """
-    codes, uniques = typed_factorize(series.to_numpy(dtype=object))
     values = np.empty(len(uniques) + 1, dtype=object)  # the last slot answers code -1
     reasons = np.empty(len(uniques) + 1, dtype=object)
     for position, value in enumerate(uniques):
@@ -175,9 +178,16 @@ def distinct_apply(series: pd.Series, fn: Callable[[Any], Any]) -> TransformResu
         except Exception:  # never raise on input: a bug becomes a visible reason
             reasons[position] = "unexpected"
     return TransformResult(
-        pd.Series(values[codes], index=series.index, dtype=object),
-        pd.Series(reasons[codes], index=series.index, dtype=object),
+        pd.Series(values[codes], index=index, dtype=object),
+        pd.Series(reasons[codes], index=index, dtype=object),
     )
+
+
+def distinct_apply(series: pd.Series, fn: Callable[[Any], Any]) -> TransformResult:
+    """Run ``fn`` once per distinct non-null value of ``series`` (type-exact, see
+    :func:`typed_factorize`, so ``True``, ``1`` and ``1.0`` never share a result)."""
+    codes, uniques = typed_factorize(series.to_numpy(dtype=object))
+    return apply_distinct(codes, uniques, fn, series.index)
 
 
 def apply_transform(name: str, series: pd.Series, args: dict[str, Any]) -> TransformResult:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import markupsafe
 import pandas as pd
 import sqlalchemy as sa
 
@@ -69,6 +70,9 @@ LABELS: dict[str, dict[str, str]] = {
         "rejected": "不採用",
         "loaded": "登録",
         "balance": "内訳の一致",
+        "funnel_rule": (
+            "移行元の行数 ＝ 除外 ＋ 不採用 ＋ 登録。登録件数は移行先から読み戻して数えています。"
+        ),
         "ok": "一致",
         "ng": "不一致",
         "skipped_by_rule": "除外の内訳（規則別）",
@@ -134,6 +138,10 @@ LABELS: dict[str, dict[str, str]] = {
         "rejected": "Rejected",
         "loaded": "Loaded",
         "balance": "Balances",
+        "funnel_rule": (
+            "Source rows = skipped + rejected + loaded; "
+            "loaded rows are counted by reading the target back."
+        ),
         "ok": "yes",
         "ng": "NO",
         "skipped_by_rule": "Skipped, by rule",
@@ -311,7 +319,10 @@ def _fmt(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, dict):
-        return ", ".join(f"{k}: {_fmt(v)}" for k, v in value.items()) or "—"
+        return (
+            markupsafe.Markup("<br>").join(f"{k}: {_fmt(v)}" for k, v in sorted(value.items()))
+            or "—"
+        )
     if value is None:
         return "—"
     return str(value)

@@ -115,8 +115,9 @@ def run_validate(plan: LoadedPlan, mapped: dict[str, MappedTable]) -> tuple[Vali
                 "row": encoded.row_digests(),
             },
             index=frame.index,
+            dtype=object,
         )
-        table_digests[name] = encoded.digest()
+        table_digests[name] = table_digest(frame, kinds)
         digests.append(f"{name}:{table_digests[name]}")
         digests.append(f"{name}.rejects:{len(table.rejects)}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
@@ -171,7 +172,8 @@ def run_reconcile(
             {
                 "key": row_keys(actual_frame, {k: kinds[k] for k in contract.primary_key}),
                 "row": encoded.row_digests(),
-            }
+            },
+            dtype=object,
         )
         controls_spec = plan.mapping.tables[name].controls
         sums = [c.column for c in controls_spec if c.kind == "sum" and c.column]
@@ -193,7 +195,7 @@ def run_reconcile(
             actual=actual,
             controls=controls,
         )
-        digests.append(f"{name}:{encoded.digest()}")
+        digests.append(f"{name}:{table_digest(actual_frame, kinds)}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
     counts = {
         "loaded": sum(r.loaded for r in results.values()),

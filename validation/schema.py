@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from mappings.engine import MappedTable
+from mappings.engine import TEXT, MappedTable
 from validation.contract import ColumnContract, TableContract
 
 __all__ = ["ValidatedTable", "build_schema", "validate_table"]
@@ -51,13 +51,11 @@ def _checks(spec: ColumnContract) -> list[pa.Check]:
     if spec.pattern is not None:
         regex = re.compile(spec.pattern)
         checks.append(
-            pa.Check(lambda s, r=regex: s.astype("string").str.fullmatch(r.pattern), name="pattern")
+            pa.Check(lambda s, r=regex: s.astype(TEXT).str.fullmatch(r.pattern), name="pattern")
         )
     if spec.max_length is not None:
         checks.append(
-            pa.Check(
-                lambda s, n=spec.max_length: s.astype("string").str.len() <= n, name="max_length"
-            )
+            pa.Check(lambda s, n=spec.max_length: s.astype(TEXT).str.len() <= n, name="max_length")
         )
     if spec.min is not None:
         checks.append(pa.Check(lambda s, b=spec.min: _compare(s, b, ge=True), name="min"))

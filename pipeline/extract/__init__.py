@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from audit.hashing import table_digest
+from mappings.engine import TEXT
 from mappings.errors import SourceFileError, UnreadableFileError
 from pipeline.extract.grid import SheetTable, table_from_grid
 from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
@@ -160,8 +161,8 @@ def _raw_table(
     )
     positions = pd.DataFrame(
         {
-            "file": pd.Series(pos_file, dtype="string"),
-            "sheet": pd.Series(pos_sheet, dtype="string"),
+            "file": pd.Series(pos_file, dtype=TEXT),
+            "sheet": pd.Series(pos_sheet, dtype=TEXT),
             "row": pd.Series(pos_row, dtype="Int64"),
         }
     )

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+
 from mappings.errors import HeaderNotFoundError
 
 __all__ = ["AUTO_HEADER_ROWS", "SheetTable", "column_letter", "header_key", "table_from_grid"]
@@ -98,7 +100,8 @@ def table_from_grid(
     Rows above the header (titles, merged group headers) are ignored. An empty
     header cell takes the name written directly above it, so a two-row header
     whose first row holds vertically merged names works when ``header_row``
-    points at its last row. Data rows run to the last non-blank row.
+    points at its last row. Data rows run to the last non-blank row. An empty
+    string cell (how calamine and CSV spell an empty cell) becomes ``None``.
     """
     if not grid or all(_blank(row) for row in grid):
         raise HeaderNotFoundError(
@@ -158,12 +161,18 @@ def table_from_grid(
     body = list(grid[index + 1 :])
     while body and _blank(body[-1]):
         body.pop()
+    if any(len(row) != width for row in body):
+        body = [list(row) + [None] * (width - len(row)) for row in body]
+    transposed = list(zip(*body, strict=True)) if body else [() for _ in range(width)]
     columns: dict[str, list[Any]] = {}
     for col, key in enumerate(names):
         label = key or f"({column_letter(col)})"
         if label in columns:
             label = f"{label}({column_letter(col)})"
-        columns[label] = [row[col] if col < len(row) else None for row in body]
+        values = np.array(transposed[col], dtype=object)
+        if len(values):
+            values[values == ""] = None  # an empty cell is null, whoever wrote the file
+        columns[label] = values.tolist()
     # the mapping's spelling of a wanted column is the name the rest of ikou uses
     for name, key in zip(wanted, wanted_keys, strict=True):
         if name != key:

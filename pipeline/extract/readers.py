@@ -201,7 +201,7 @@ def read_xlsx(data: bytes, file: str, sheets: Sequence[str] | None) -> list[tupl
                 if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                     raise
                 raise _unreadable(f"{file}, sheet {name!r},", "an .xlsx sheet") from None
-            out.append((name, [[None if v == "" else v for v in row] for row in rows]))
+            out.append((name, rows))  # "" for empty cells: grid.py makes them None
         return out
     finally:
         book.close()
@@ -238,7 +238,7 @@ def _decode(data: bytes, encoding: str, file: str) -> str:
 
 
 def read_csv(data: bytes, file: str, encoding: str, delimiter: str) -> list[tuple[str, Grid]]:
-    """The one grid of a CSV file (sheet name ``""``); empty fields are ``None``."""
+    """The one grid of a CSV file (sheet name ``""``)."""
     text = _decode(data, encoding, file)
     if "\x00" in text:
         raise EncodingError(
@@ -248,7 +248,7 @@ def read_csv(data: bytes, file: str, encoding: str, delimiter: str) -> list[tupl
         )
     try:
         reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-        grid = [[field if field != "" else None for field in record] for record in reader]
+        grid: Grid = list(reader)  # "" for empty fields: grid.py makes them None
     except csv.Error as exc:
         raise UnreadableFileError(
             f"{file} is not well-formed CSV near line {reader.line_num} ({exc}); "

@@ -61,3 +61,28 @@ def test_table_digest_depends_on_order_and_header() -> None:
     assert table_digest(frame, kinds) != table_digest(
         frame.rename(columns={"a": "b"}), {"b": "string"}
     )
+
+
+def test_table_digest_tells_text_from_its_encoding() -> None:
+    plain = pd.DataFrame({"a": pd.Series(["s3:abc", "f3:1.0"], dtype=object)})
+    mixed = pd.DataFrame({"a": pd.Series(["abc", 1.0], dtype=object)})
+    assert table_digest(plain, {"a": "raw"}) != table_digest(mixed, {"a": "raw"})
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=12),
+    st.lists(st.one_of(st.none(), st.text(max_size=6)), max_size=12),
+)
+def test_table_digest_is_injective_on_text_columns(
+    a: list[str | None], b: list[str | None]
+) -> None:
+    fa = pd.DataFrame({"c": pd.Series(a, dtype=object)})
+    fb = pd.DataFrame({"c": pd.Series(b, dtype=object)})
+    same = table_digest(fa, {"c": "string"}) == table_digest(fb, {"c": "string"})
+    assert same == (a == b)
+
+
+def test_lone_surrogates_hash_without_crashing() -> None:
+    frame = pd.DataFrame({"a": pd.Series(["\ud800x"], dtype=object)})
+    assert len(row_digests(frame, {"a": "string"})[0]) == 64
+    assert len(table_digest(frame, {"a": "string"})) == 64
