@@ -21,7 +21,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from audit.hashing import table_digest
-from mappings.engine import typed_series
 from mappings.errors import TargetError
 from pipeline.stage import StageReport
 from validation.contract import Contract, TableContract
@@ -218,10 +217,12 @@ def run_load(
 
 
 def read_back(engine: Engine, contract: TableContract, name: str) -> pd.DataFrame:
-    """Every row of target table ``name`` in key order, typed as the map stage types them.
+    """Every row of target table ``name`` in key order, as plain Python values.
 
     Rows come from the driver as they are and each column goes through its
-    type's result processor in one pass (what Core would do row by row).
+    type's result processor in one pass (what Core would do row by row), so
+    values are what SQLAlchemy would return: ``str``, ``int``, ``Decimal``,
+    ``date``, ``bool`` or ``None`` — exactly what the canonical hash encodes.
     """
     metadata = sa.MetaData()
     kinds = contract.kinds()
@@ -237,10 +238,10 @@ def read_back(engine: Engine, contract: TableContract, name: str) -> pd.DataFram
             cursor.close()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in kinds]
     frame = {}
-    for (column, kind), values in zip(kinds.items(), columns, strict=True):
+    for column, values in zip(kinds, columns, strict=True):
         process = table.c[column].type.dialect_impl(dialect).result_processor(dialect, None)
         plain = [process(v) for v in values] if process is not None else list(values)
-        frame[column] = typed_series(pd.Series(plain, dtype=object), kind)
+        frame[column] = pd.Series(plain, dtype=object)
     return pd.DataFrame(frame)
 
 

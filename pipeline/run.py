@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 
 from audit.chain import ChainWriteError, ChainWriter
-from audit.hashing import encode_table, row_keys, table_digest
+from audit.hashing import EncodedTable, encode_table, row_keys
 from mappings.engine import MappedTable, map_table
 from mappings.errors import AuditLogError
 from pipeline import __version__
@@ -60,29 +60,42 @@ def _actor() -> str:
         return "unknown"
 
 
+@dataclass(frozen=True)
+class Mapped:
+    """The map stage's output: tables, and their canonical encodings (for reuse)."""
+
+    tables: dict[str, MappedTable]
+    encodings: dict[str, EncodedTable]  # all contract columns, every row not skipped
+
+
 def run_map(
     plan: LoadedPlan, raws: dict[str, RawTable], progress: Progress | None = None
-) -> tuple[dict[str, MappedTable], StageReport]:
+) -> tuple[Mapped, StageReport]:
     """The map stage over every table of the mapping."""
     mapped: dict[str, MappedTable] = {}
+    encodings: dict[str, EncodedTable] = {}
     digests = []
     tables = list(plan.mapping.tables.items())
     for number, (name, spec) in enumerate(tables):
         if progress is not None:
             progress(f"map {name}", number, len(tables))
-        kinds = {col: plan.contract.tables[name].columns[col].type for col in spec.columns}
+        contract = plan.contract.tables[name]
+        kinds = {col: contract.columns[col].type for col in spec.columns}
         result = map_table(
             raws[spec.source].frame, table=name, source=spec.source, spec=spec, kinds=kinds
         )
         mapped[name] = result
-        digests.append(f"{name}:{table_digest(result.frame, kinds)}")
+        encodings[name] = encode_table(
+            _with_all_columns(result.frame, contract.kinds()), contract.kinds()
+        )
+        digests.append(f"{name}:{encodings[name].digest()}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
     counts = {
         "rows": sum(len(m.frame) for m in mapped.values()),
         "skipped": sum(len(m.skipped) for m in mapped.values()),
         "problems": sum(len(m.problems) for m in mapped.values()),
     }
-    return mapped, StageReport("map", counts, output)
+    return Mapped(mapped, encodings), StageReport("map", counts, output)
 
 
 @dataclass(frozen=True)
@@ -94,30 +107,35 @@ class Validated:
     digests: dict[str, str]  # per table: digest of the accepted rows, all contract columns
 
 
-def run_validate(plan: LoadedPlan, mapped: dict[str, MappedTable]) -> tuple[Validated, StageReport]:
+def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageReport]:
     """The validate stage: pandera checks and keys for every table.
 
     Also fixes what reconciliation will expect: the digest of every accepted
-    row over all contract columns (unfed ones null), computed once here.
+    row over all contract columns (unfed ones null), taken from the map
+    stage's encodings rather than computed again.
     """
-    validated = {name: validate_table(m, plan.contract.tables[name]) for name, m in mapped.items()}
+    validated = {
+        name: validate_table(m, plan.contract.tables[name]) for name, m in mapped.tables.items()
+    }
     digests = []
     expected: dict[str, pd.DataFrame] = {}
     table_digests: dict[str, str] = {}
     for name, table in validated.items():
         contract = plan.contract.tables[name]
         kinds = contract.kinds()
+        accepted = mapped.encodings[name].take(
+            mapped.tables[name].frame.index.isin(table.accepted.index)
+        )
         frame = _full_frame(table, kinds)
-        encoded = encode_table(frame, kinds)
         expected[name] = pd.DataFrame(
             {
                 "key": row_keys(frame, {k: kinds[k] for k in contract.primary_key}),
-                "row": encoded.row_digests(),
+                "row": accepted.row_digests(),
             },
             index=frame.index,
             dtype=object,
         )
-        table_digests[name] = table_digest(frame, kinds)
+        table_digests[name] = accepted.digest()
         digests.append(f"{name}:{table_digests[name]}")
         digests.append(f"{name}.rejects:{len(table.rejects)}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
@@ -128,13 +146,19 @@ def run_validate(plan: LoadedPlan, mapped: dict[str, MappedTable]) -> tuple[Vali
     return Validated(validated, expected, table_digests), StageReport("validate", counts, output)
 
 
+def _with_all_columns(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
+    """``frame`` with every contract column, in contract order (unfed ones null)."""
+    missing = {c: pd.Series(None, index=frame.index, dtype=object) for c in kinds if c not in frame}
+    return (
+        pd.concat([frame, pd.DataFrame(missing, index=frame.index)], axis=1)[list(kinds)]
+        if (missing)
+        else frame[list(kinds)]
+    )
+
+
 def _full_frame(table: ValidatedTable, kinds: dict[str, str]) -> pd.DataFrame:
     """Accepted rows with every contract column (unfed ones are null)."""
-    frame = table.accepted.copy()
-    for column in kinds:
-        if column not in frame.columns:
-            frame[column] = pd.Series(None, index=frame.index, dtype=object)
-    return frame[list(kinds)]
+    return _with_all_columns(table.accepted, kinds)
 
 
 def _source_controls(plan: LoadedPlan, name: str, frame: pd.DataFrame) -> dict[str, Any]:
@@ -195,7 +219,7 @@ def run_reconcile(
             actual=actual,
             controls=controls,
         )
-        digests.append(f"{name}:{table_digest(actual_frame, kinds)}")
+        digests.append(f"{name}:{encoded.digest()}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
     counts = {
         "loaded": sum(r.loaded for r in results.values()),

@@ -12,11 +12,14 @@ from mappings.transforms import Reject, typed_factorize
 
 
 def test_blank_rows_look_past_a_leading_space_cell() -> None:
-    frame = pd.DataFrame({
-        "a": ["  ", None, "\u3000", None, 0.0, ""],
-        "b": [None, None, None, "x", None, " "],
-        "c": ["y", None, "\t", None, None, None],
-    }, dtype=object)
+    frame = pd.DataFrame(
+        {
+            "a": ["  ", None, "\u3000", None, 0.0, ""],
+            "b": [None, None, None, "x", None, " "],
+            "c": ["y", None, "\t", None, None, None],
+        },
+        dtype=object,
+    )
     assert _blank_rows(frame).tolist() == [False, True, True, False, False, True]
 
 
@@ -30,12 +33,16 @@ def test_typed_factorize_keeps_types_apart() -> None:
 
 
 def test_a_source_column_feeding_two_targets_is_read_once() -> None:
-    spec = TableMapping.model_validate({
-        "source": "s",
-        "skip": [{"name": "total", "column": "a", "matches": "合計"}],
-        "columns": {"x": {"from": "a", "transforms": ["strip"]},
-                    "y": {"from": "a", "transforms": ["digits_only"]}},
-    })
+    spec = TableMapping.model_validate(
+        {
+            "source": "s",
+            "skip": [{"name": "total", "column": "a", "matches": "合計"}],
+            "columns": {
+                "x": {"from": "a", "transforms": ["strip"]},
+                "y": {"from": "a", "transforms": ["digits_only"]},
+            },
+        }
+    )
     raw = pd.DataFrame({"a": [" 12 ", "合計", "ab"]}, dtype=object)
     mapped = map_table(raw, table="t", source="s", spec=spec, kinds={"x": "string", "y": "string"})
     assert mapped.frame["x"].tolist() == ["12", "ab"]
@@ -45,8 +52,13 @@ def test_a_source_column_feeding_two_targets_is_read_once() -> None:
 
 def test_coerce_never_converts_silently() -> None:
     assert coerce(3.0, "integer") == 3
-    for value, kind in (("3", "integer"), (True, "integer"), (dt.datetime(2020, 1, 1, 5), "date"),
-                        (1, "boolean"), (dt.date(2020, 1, 1), "string")):
+    for value, kind in (
+        ("3", "integer"),
+        (True, "integer"),
+        (dt.datetime(2020, 1, 1, 5), "date"),
+        (1, "boolean"),
+        (dt.date(2020, 1, 1), "string"),
+    ):
         try:
             coerce(value, kind)
         except Reject as rejection:
