@@ -106,6 +106,8 @@ LABELS: dict[str, dict[str, str]] = {
         "note_values": (
             "この報告書にはセルの値を一切記載していません（位置・規則・件数・ハッシュのみ）。"
         ),
+        "error": "中断の理由",
+        "error_note": "移行先には何も登録していません。",
     },
     "en": {
         "title": "Migration rehearsal report",
@@ -175,6 +177,8 @@ LABELS: dict[str, dict[str, str]] = {
         "note_values": (
             "This report contains no cell values: only positions, rules, counts and hashes."
         ),
+        "error": "Why the run stopped",
+        "error_note": "Nothing was loaded into the target.",
     },
 }
 
@@ -288,6 +292,54 @@ def build_report(
                 "counts": e.counts,
                 "duration_ms": e.duration_ms,
                 "event_hash": e.event_hash,
+            }
+            for e in events
+        ],
+        "artifacts": [],
+        "chain_head": chain_head,
+        "chain_head_short": short_head(chain_head),
+        "audit_log": str(run_dir.parent.parent / "audit.log"),
+    }
+    return RunReport(_jsonable(data))
+
+
+def build_failed_report(
+    *,
+    run_id: str,
+    mode: str,
+    plan: LoadedPlan,
+    error: Any,
+    events: list[StageEvent],
+    chain_head: str,
+    run_dir: Path,
+) -> RunReport:
+    """The record of a run stopped by bad input: which stage, which finding, no tables.
+
+    ``error`` is an :class:`~mappings.errors.IkouError`, whose message names
+    files, sheets, rows and keys — never a cell's value.
+    """
+    data = {
+        "ikou_version": __version__,
+        "run_id": run_id,
+        "mode": mode,
+        "generated": utc_now(),
+        "plan": {"name": plan.plan.plan, "path": plan.path.name, "files": plan.file_sha256},
+        "plan_sha256": plan.sha256,
+        "status": "failed",
+        "error": {"slug": error.slug, "message": error.message},
+        "target": "",
+        "sources": {},
+        "tables": {},
+        "stages": [
+            {
+                "stage": e.stage,
+                "outcome": e.outcome,
+                "input_sha256": e.input_sha256,
+                "output_sha256": e.output_sha256,
+                "counts": e.counts,
+                "duration_ms": e.duration_ms,
+                "event_hash": e.event_hash,
+                "error": e.error_slug,
             }
             for e in events
         ],

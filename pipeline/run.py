@@ -21,12 +21,12 @@ import pandas as pd
 from audit.chain import ChainWriteError, ChainWriter
 from audit.hashing import EncodedTable, encode_table, row_keys
 from mappings.engine import MappedTable, map_table
-from mappings.errors import AuditLogError
+from mappings.errors import AuditLogError, IkouError
 from pipeline import __version__
 from pipeline.extract import RawTable, run_extract
 from pipeline.load import open_target, read_back, run_load, target_aggregates
 from pipeline.plan import LoadedPlan, load_plan
-from pipeline.report import RunReport, build_report, write_report
+from pipeline.report import RunReport, build_failed_report, build_report, write_report
 from pipeline.stage import StageRecorder, StageReport, utc_now
 from validation.reconcile import ControlResult, TableReconciliation, reconcile_table
 from validation.schema import ValidatedTable, validate_table
@@ -285,7 +285,24 @@ def rehearse(
             engine.dispose()
     except BaseException as exc:
         outcome = "failed" if isinstance(exc, Exception) else "interrupted"
-        recorder.note("run", outcome, error=getattr(exc, "slug", type(exc).__name__))
+        head = recorder.note("run", outcome, error=getattr(exc, "slug", type(exc).__name__))
+        if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
+            report = build_failed_report(
+                run_id=run_id,
+                mode="rehearsal",
+                plan=plan,
+                error=exc,
+                events=recorder.events,
+                chain_head=head,
+                run_dir=run_dir,
+            )
+            json_path, html_path = write_report(report, run_dir, lang=lang)
+            recorder.note(
+                "report",
+                "written",
+                report_json_sha256=_file_sha(json_path),
+                report_html_sha256=_file_sha(html_path),
+            )
         raise
     status = "reconciled" if all(r.balanced for r in reconciled.values()) else "unbalanced"
     head = recorder.note(

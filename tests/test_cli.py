@@ -73,6 +73,13 @@ def test_bad_source_is_exit_2_and_nothing_is_loaded(
     assert "data/ledger.xls" in err and "Traceback" not in err
     targets = list(housing_plan.parent.glob("ikou-work/runs/*/target.sqlite"))
     assert targets == []  # the run stopped before a target was even opened
+    report = json.loads(
+        next(housing_plan.parent.glob("ikou-work/runs/*/report.json")).read_text("utf-8")
+    )
+    assert report["status"] == "failed" and report["error"]["slug"] == "source.unreadable"
+    assert [s["stage"] for s in report["stages"]] == ["extract"]
+    html = next(housing_plan.parent.glob("ikou-work/runs/*/report.html")).read_text("utf-8")
+    assert "source.unreadable" in html and "失敗" in html
 
 
 def test_unbalanced_run_is_exit_1(
