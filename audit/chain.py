@@ -97,6 +97,17 @@ def _read_lines(path: Path) -> tuple[list[bytes], bool]:
     return lines, not ends_clean
 
 
+def _torn(number: int, prev: str) -> VerifyResult:
+    return VerifyResult(
+        False,
+        number - 1,
+        prev if number > 1 else None,
+        number,
+        f"torn last line (a crash while writing); the {number - 1} event(s) before it verify.",
+        torn=True,
+    )
+
+
 def verify(path: str | os.PathLike[str], head: str | None = None) -> VerifyResult:
     """Check every line of the chain at ``path``; stop at the first bad one.
 
@@ -119,15 +130,7 @@ def verify(path: str | os.PathLike[str], head: str | None = None) -> VerifyResul
                 raise ValueError("not an object")
         except (UnicodeDecodeError, ValueError):
             if last and unterminated:
-                return VerifyResult(
-                    False,
-                    number - 1,
-                    prev if number > 1 else None,
-                    number,
-                    f"torn last line (a crash while writing); the {number - 1} event(s) "
-                    "before it verify.",
-                    torn=True,
-                )
+                return _torn(number, prev)
             return VerifyResult(False, number - 1, None, number, "not a JSON object.")
         missing = [k for k in _REQUIRED if k not in event]
         if missing:
@@ -152,15 +155,7 @@ def verify(path: str | os.PathLike[str], head: str | None = None) -> VerifyResul
         if event_hash(event) != event["hash"]:
             return VerifyResult(False, number - 1, None, number, "edited: its hash does not match.")
         if last and unterminated:
-            return VerifyResult(
-                False,
-                number - 1,
-                prev if number > 1 else None,
-                number,
-                f"torn last line (a crash while writing); the {number - 1} event(s) "
-                "before it verify.",
-                torn=True,
-            )
+            return _torn(number, prev)
         prev = event["hash"]
         run_id = event.get("run_id")
         if isinstance(run_id, str) and run_id not in runs:

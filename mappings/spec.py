@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mappings.transforms import check_args
-from mappings.yamlfile import load_model
+from mappings.yamlfile import Names, load_model
 
 __all__ = [
     "ColumnMapping",
@@ -43,16 +43,9 @@ class TransformStep(_Strict):
 class ColumnMapping(_Strict):
     """Where one target column comes from and how it is transformed."""
 
-    source: tuple[str, ...] = Field(alias="from")
+    source: Names = Field(alias="from")
     join: str = ""
     transforms: tuple[TransformStep, ...] = ()
-
-    @field_validator("source", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        if isinstance(value, str):
-            return (value,)
-        return value
 
     @field_validator("source")
     @classmethod
@@ -153,15 +146,10 @@ class TableMapping(_Strict):
     """How one target table is filled."""
 
     source: str
-    key: tuple[str, ...] | None = None
+    key: Names | None = None
     skip: tuple[SkipRule, ...] = ()
     columns: dict[str, ColumnMapping]
     controls: tuple[Control, ...] = ()
-
-    @field_validator("key", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return (value,) if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _consistent(self) -> TableMapping:

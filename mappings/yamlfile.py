@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ValidationError
 
 from mappings.errors import ConfigError
 
-__all__ = ["key_path", "load_model", "read_yaml"]
+__all__ = ["Names", "key_path", "load_model", "read_yaml"]
 
 M = TypeVar("M", bound=BaseModel)
+
+Names = Annotated[
+    tuple[str, ...], BeforeValidator(lambda value: (value,) if isinstance(value, str) else value)
+]
+"""One name or a list of names (``key: tenant_id`` or ``key: [ward, number]``)."""
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -66,6 +66,15 @@ def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]
         yield update
 
 
+_lang_option = click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    default="ja",
+    show_default=True,
+    help="Language of the HTML report's labels.",
+)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ikou")
 @click.option("--debug", is_flag=True, help="Show a traceback when something goes wrong.")
@@ -110,18 +119,7 @@ def _render_run(result: Any, lang: str, as_json: bool) -> None:
     out.print(f"audit:  {result.audit_log}  head {report['chain_head_short']}")
 
 
-@cli.command()
-@click.argument("plan", type=click.Path(path_type=Path))
-@click.option(
-    "--lang",
-    type=click.Choice(["ja", "en"]),
-    default="ja",
-    show_default=True,
-    help="Language of the HTML report's labels.",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print report.json instead of a summary.")
-def rehearse(plan: Path, lang: str, as_json: bool) -> None:
-    """Dry run of PLAN on its test sources: extract, map, validate, load, reconcile, report."""
+def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
     from pipeline.run import rehearse as run_rehearsal
 
     with _progress(not as_json) as progress:
@@ -129,6 +127,16 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
     _render_run(result, lang, as_json)
     if result.report.status != "reconciled":
         raise CheckFailed(f"the rehearsal did not reconcile; see {result.report_html}.")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@_lang_option
+@click.option("--json", "as_json", is_flag=True, help="Print report.json instead of a summary.")
+def rehearse(plan: Path, lang: str, as_json: bool) -> None:
+    """Dry run of PLAN on its test sources: extract, map, validate, load, reconcile, report."""
+
+    _rehearse_and_render(plan, lang, as_json)
 
 
 @cli.command()
@@ -147,25 +155,14 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
     help="Tenants in the synthetic ledger.",
 )
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed for Faker.")
-@click.option(
-    "--lang",
-    type=click.Choice(["ja", "en"]),
-    default="ja",
-    show_default=True,
-    help="Language of the HTML report's labels.",
-)
+@_lang_option
 def demo(folder: Path | None, rows: int, seed: int, lang: str) -> None:
     """The whole story on bundled synthetic data: make a legacy .xls, rehearse it, report."""
     from pipeline.examples import write_demo
-    from pipeline.run import rehearse as run_rehearsal
 
     plan = write_demo(folder, rows=rows, seed=seed)
     _out().print(f"synthetic ledger and plan: {plan.parent}")
-    with _progress(True) as progress:
-        result = run_rehearsal(plan, lang=lang, progress=progress)
-    _render_run(result, lang, False)
-    if result.report.status != "reconciled":
-        raise CheckFailed(f"the demo rehearsal did not reconcile; see {result.report_html}.")
+    _rehearse_and_render(plan, lang, False)
 
 
 @cli.group()

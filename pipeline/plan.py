@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from mappings.errors import ConfigError
 from mappings.spec import Mapping, load_mapping
-from mappings.yamlfile import load_model
+from mappings.yamlfile import Names, load_model
 from validation.contract import Contract, load_contract
 
 __all__ = ["LoadedPlan", "Plan", "SourceSpec", "TargetSpec", "load_plan"]
@@ -42,15 +42,10 @@ class SourceSpec(_Strict):
 
     rehearsal: str
     format: Literal["auto", "xls", "xlsx", "csv"] = "auto"
-    sheets: tuple[str, ...] | None = None
+    sheets: Names | None = None
     header_row: int | Literal["auto"] = "auto"
     encoding: str = "auto"
     delimiter: str = ","
-
-    @field_validator("sheets", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return (value,) if isinstance(value, str) else value
 
     @field_validator("header_row")
     @classmethod

@@ -230,6 +230,41 @@ def _redact(url: str) -> str:
         return "(unparseable URL)"
 
 
+def _identity(run_id: str, mode: str, plan: LoadedPlan) -> dict[str, Any]:
+    """The keys every report opens with: which run, which plan."""
+    return {
+        "ikou_version": __version__,
+        "run_id": run_id,
+        "mode": mode,
+        "generated": utc_now(),
+        "plan": {"name": plan.plan.plan, "path": plan.path.name, "files": plan.file_sha256},
+        "plan_sha256": plan.sha256,
+    }
+
+
+def _record(events: list[StageEvent], chain_head: str, run_dir: Path) -> dict[str, Any]:
+    """The keys every report closes with: stages, artifacts and the chain head."""
+    return {
+        "stages": [
+            {
+                "stage": e.stage,
+                "outcome": e.outcome,
+                "input_sha256": e.input_sha256,
+                "output_sha256": e.output_sha256,
+                "counts": e.counts,
+                "duration_ms": e.duration_ms,
+                "event_hash": e.event_hash,
+                "error": e.error_slug,
+            }
+            for e in events
+        ],
+        "artifacts": [],
+        "chain_head": chain_head,
+        "chain_head_short": short_head(chain_head),
+        "audit_log": str(run_dir.parent.parent / "audit.log"),
+    }
+
+
 def build_report(
     *,
     run_id: str,
@@ -267,12 +302,7 @@ def build_report(
             "findings": dict(rec.finding_counts),
         }
     data = {
-        "ikou_version": __version__,
-        "run_id": run_id,
-        "mode": mode,
-        "generated": utc_now(),
-        "plan": {"name": plan.plan.plan, "path": plan.path.name, "files": plan.file_sha256},
-        "plan_sha256": plan.sha256,
+        **_identity(run_id, mode, plan),
         "status": status,
         "target": _redact(target_url),
         "sources": {
@@ -283,22 +313,7 @@ def build_report(
             for name, raw in raws.items()
         },
         "tables": tables,
-        "stages": [
-            {
-                "stage": e.stage,
-                "outcome": e.outcome,
-                "input_sha256": e.input_sha256,
-                "output_sha256": e.output_sha256,
-                "counts": e.counts,
-                "duration_ms": e.duration_ms,
-                "event_hash": e.event_hash,
-            }
-            for e in events
-        ],
-        "artifacts": [],
-        "chain_head": chain_head,
-        "chain_head_short": short_head(chain_head),
-        "audit_log": str(run_dir.parent.parent / "audit.log"),
+        **_record(events, chain_head, run_dir),
     }
     return RunReport(_jsonable(data))
 
@@ -319,34 +334,13 @@ def build_failed_report(
     files, sheets, rows and keys — never a cell's value.
     """
     data = {
-        "ikou_version": __version__,
-        "run_id": run_id,
-        "mode": mode,
-        "generated": utc_now(),
-        "plan": {"name": plan.plan.plan, "path": plan.path.name, "files": plan.file_sha256},
-        "plan_sha256": plan.sha256,
+        **_identity(run_id, mode, plan),
         "status": "failed",
         "error": {"slug": error.slug, "message": error.message},
         "target": "",
         "sources": {},
         "tables": {},
-        "stages": [
-            {
-                "stage": e.stage,
-                "outcome": e.outcome,
-                "input_sha256": e.input_sha256,
-                "output_sha256": e.output_sha256,
-                "counts": e.counts,
-                "duration_ms": e.duration_ms,
-                "event_hash": e.event_hash,
-                "error": e.error_slug,
-            }
-            for e in events
-        ],
-        "artifacts": [],
-        "chain_head": chain_head,
-        "chain_head_short": short_head(chain_head),
-        "audit_log": str(run_dir.parent.parent / "audit.log"),
+        **_record(events, chain_head, run_dir),
     }
     return RunReport(_jsonable(data))
 

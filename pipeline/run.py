@@ -296,13 +296,7 @@ def rehearse(
                 chain_head=head,
                 run_dir=run_dir,
             )
-            json_path, html_path = write_report(report, run_dir, lang=lang)
-            recorder.note(
-                "report",
-                "written",
-                report_json_sha256=_file_sha(json_path),
-                report_html_sha256=_file_sha(html_path),
-            )
+            _write(report, run_dir, lang, recorder)
         raise
     status = "reconciled" if all(r.balanced for r in reconciled.values()) else "unbalanced"
     head = recorder.note(
@@ -325,6 +319,15 @@ def rehearse(
         target_url=url,
         run_dir=run_dir,
     )
+    json_path, html_path = _write(report, run_dir, lang, recorder)
+    step("done", 6, 6)
+    return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log")
+
+
+def _write(
+    report: RunReport, run_dir: Path, lang: str, recorder: StageRecorder
+) -> tuple[Path, Path]:
+    """Write both report files and chain their hashes (the report event)."""
     json_path, html_path = write_report(report, run_dir, lang=lang)
     recorder.note(
         "report",
@@ -332,8 +335,7 @@ def rehearse(
         report_json_sha256=_file_sha(json_path),
         report_html_sha256=_file_sha(html_path),
     )
-    step("done", 6, 6)
-    return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log")
+    return json_path, html_path
 
 
 def _file_sha(path: Path) -> str:

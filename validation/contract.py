@@ -12,16 +12,29 @@ import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mappings.yamlfile import load_model
+from mappings.yamlfile import Names, load_model
 
 __all__ = ["ColumnContract", "Contract", "TableContract", "load_contract"]
 
 ColumnType = Literal["string", "integer", "decimal", "date", "boolean"]
 Bound = int | Decimal | dt.date
+
+
+T = TypeVar("T")
+
+
+def _sql_names(value: dict[str, T], what: str, empty: str) -> dict[str, T]:
+    """Names that every SQL database takes unquoted: letters, digits, underscores."""
+    if not value:
+        raise ValueError(empty)
+    for name in value:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"{what} name {name!r} must be letters, digits and underscores")
+    return value
 
 
 class _Strict(BaseModel):
@@ -80,23 +93,13 @@ class TableContract(_Strict):
     """One target table: its columns (in order) and primary key."""
 
     description: str | None = None
-    primary_key: tuple[str, ...]
+    primary_key: Names
     columns: dict[str, ColumnContract]
-
-    @field_validator("primary_key", mode="before")
-    @classmethod
-    def _one_or_many(cls, value: object) -> object:
-        return (value,) if isinstance(value, str) else value
 
     @field_validator("columns")
     @classmethod
     def _column_names(cls, value: dict[str, ColumnContract]) -> dict[str, ColumnContract]:
-        if not value:
-            raise ValueError("a table needs at least one column")
-        for name in value:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise ValueError(f"column name {name!r} must be letters, digits and underscores")
-        return value
+        return _sql_names(value, "column", "a table needs at least one column")
 
     @model_validator(mode="after")
     def _key_is_a_column(self) -> TableContract:
@@ -122,13 +125,8 @@ class Contract(_Strict):
 
     @field_validator("tables")
     @classmethod
-    def _not_empty(cls, value: dict[str, TableContract]) -> dict[str, TableContract]:
-        if not value:
-            raise ValueError("a contract needs at least one table")
-        for name in value:
-            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-                raise ValueError(f"table name {name!r} must be letters, digits and underscores")
-        return value
+    def _table_names(cls, value: dict[str, TableContract]) -> dict[str, TableContract]:
+        return _sql_names(value, "table", "a contract needs at least one table")
 
 
 def load_contract(path: Path) -> Contract:
