@@ -100,3 +100,73 @@ def test_non_empty_target_is_refused(housing_plan: Path, tmp_path: Path) -> None
     with pytest.raises(TargetError, match="already holds 1 row"):
         run_load(validated.tables, plan.contract, engine)
     engine.dispose()
+
+
+def _ledger_rows() -> tuple[list[str], list[list[object]]]:
+    from pipeline.examples.housing import HEADER
+
+    ledger = make_ledger(40, 11)
+    return list(HEADER), ledger.rows
+
+
+def test_cp932_csv_and_xlsx_sources_rehearse_the_same(housing_plan: Path) -> None:
+    """The same ledger as Shift_JIS CSV and as .xlsx loads the same rows."""
+    import csv
+    import datetime as dt
+
+    from pipeline.examples.housing import write_xlsx
+
+    folder = housing_plan.parent
+    header, rows = _ledger_rows()
+    with (folder / "data" / "ledger.csv").open("w", encoding="cp932", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(["市営住宅 入居者台帳"])
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(
+                [
+                    ""
+                    if v is None
+                    else v.strftime("%Y/%m/%d")
+                    if isinstance(v, dt.date)
+                    else f"{v:g}"
+                    if isinstance(v, float)
+                    else v
+                    for v in row
+                ]
+            )
+    write_xlsx(make_ledger(40, 11), folder / "data" / "ledger.xlsx")
+    results = {}
+    for name in ("ledger.csv", "ledger.xlsx"):
+        text = housing_plan.read_text(encoding="utf-8")
+        text = text.replace("data/ledger*.xls", f"data/{name}")
+        if name.endswith(".csv"):
+            text = text.replace("sheets: [入居者台帳]", "encoding: auto")
+        plan = folder / f"plan-{name}.yaml"
+        plan.write_text(text, encoding="utf-8")
+        report = rehearse(plan).report.data
+        assert report["status"] == "reconciled", name
+        table = report["tables"]["tenants"]
+        results[name] = (table["loaded"], table["rejects_by_reason"], table["controls"])
+    assert results["ledger.csv"] == results["ledger.xlsx"]
+
+
+def test_a_glob_reads_every_matching_file_with_its_own_positions(housing_plan: Path) -> None:
+    from pipeline.examples.housing import write_xls
+
+    folder = housing_plan.parent
+    ledger = make_ledger(30, 5)
+    # the same tenants again would collide on tenant_id: shift the second file's numbers
+    for row in ledger.rows:
+        if isinstance(row[0], float):
+            row[0] += 500
+        elif isinstance(row[0], str) and row[0].strip().isdigit():
+            row[0] = f"{int(row[0]) + 500:06d}"
+    write_xls(ledger, folder / "data" / "ledger2.xls")
+    report = rehearse(housing_plan).report.data
+    files = {r["file"] for r in report["tables"]["tenants"]["rejects"]}
+    assert files == {"data/ledger.xls", "data/ledger2.xls"}
+    assert [f["name"] for f in report["sources"]["ledger"]["files"]] == [
+        "data/ledger.xls",
+        "data/ledger2.xls",
+    ]
