@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -126,31 +127,28 @@ def write_plan(folder: Path, source: Path, sheets: list[str]) -> Path:
     return folder / "plan.yaml"
 
 
-def measure(code: str) -> tuple[float, int, str]:
-    """Run ``code`` in a fresh interpreter: wall seconds, peak RSS bytes, its stdout."""
+def measure(code: str | list[str]) -> tuple[float, int, str]:
+    """Run ``code`` (Python source, or a command) in a fresh process: wall seconds,
+    peak RSS bytes, its stdout."""
+    command = [sys.executable, "-c", code] if isinstance(code, str) else code
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", code],
+        command,
         stdout=subprocess.PIPE,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
+    out = proc.stdout.read().decode() if proc.stdout else ""  # to EOF: never a full pipe
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
-    out = proc.stdout.read().decode() if proc.stdout else ""
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"benchmark step failed:\n{code}")
     return wall, usage.ru_maxrss * 1024, out.strip()
 
 
-def rehearse_code(plan: Path) -> str:
-    return textwrap.dedent(f"""
-        from pipeline.run import rehearse
-        r = rehearse({str(plan)!r})
-        t = r.report.data["tables"]["tenants"]
-        assert r.report.status == "reconciled", r.report.status
-        print(t["source_rows"], t["loaded"])
-    """)
+def rehearse_command(plan: Path) -> list[str]:
+    """``ikou rehearse PLAN --json``, exactly as a user runs it (the installed CLI)."""
+    return [sys.executable, "-m", "pipeline.cli", "rehearse", str(plan), "--json"]
 
 
 def naive_code(path: Path, db: Path, sheets: list[str]) -> str:
@@ -192,8 +190,8 @@ def main() -> None:
     for label, path, sheets in cases:
         folder = args.out / f"plan-{label}-{args.rows}"
         plan = write_plan(folder, path, sheets)
-        wall, rss, out = measure(rehearse_code(plan))
-        source_rows = int(out.split()[0])
+        wall, rss, out = measure(rehearse_command(plan))
+        source_rows = json.loads(out)["tables"]["tenants"]["source_rows"]
         results = {"ikou rehearse (verified)": (wall, rss)}
         if not args.skip_naive:
             db = args.out / f"naive-{label}.sqlite"
