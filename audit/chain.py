@@ -182,25 +182,93 @@ def verify(path: str | os.PathLike[str], head: str | None = None) -> VerifyResul
     )
 
 
-class ChainWriter:
-    """Appends events to the chain at ``path``; each append is fsynced.
+class _Lock:
+    """An exclusive lock on ``<log>.lock`` for one append, released on exit.
 
-    The writer reads the last line once to learn ``seq`` and ``prev``; it
+    The operating system releases it if the process dies, so a crash never
+    leaves the log locked. ``fcntl.flock`` on POSIX, ``msvcrt.locking`` on
+    Windows — the only OS-specific lines in this module.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> _Lock:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if os.name == "nt":  # pragma: no cover - exercised on Windows only
+            import msvcrt
+
+            msvcrt.locking(self.fd, msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(self.fd, fcntl.LOCK_EX)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            if os.name == "nt":  # pragma: no cover
+                import msvcrt
+
+                os.lseek(self.fd, 0, os.SEEK_SET)
+                msvcrt.locking(self.fd, msvcrt.LK_UNLCK, 1)
+            else:
+                import fcntl
+
+                fcntl.flock(self.fd, fcntl.LOCK_UN)
+        finally:
+            os.close(self.fd)
+
+
+def _last_line(path: Path) -> tuple[bytes | None, bool]:
+    """The log's last line and whether it lacks its newline, reading from the end."""
+    with path.open("rb") as handle:
+        handle.seek(0, os.SEEK_END)
+        size = handle.tell()
+        if size == 0:
+            return None, False
+        block, data = 4096, b""
+        position = size
+        while position > 0:
+            step = min(block, position)
+            position -= step
+            handle.seek(position)
+            data = handle.read(step) + data
+            body = data[:-1] if data.endswith(b"\n") else data
+            if b"\n" in body or position == 0:
+                return body.rsplit(b"\n", 1)[-1], not data.endswith(b"\n")
+    return None, False  # pragma: no cover - the loop always returns
+
+
+class ChainWriter:
+    """Appends events to the chain at ``path``; each append is locked and fsynced.
+
+    Every append takes the log's lock, reads the current last line for
+    ``seq`` and ``prev``, writes and fsyncs, so two runs writing to one
+    workspace interleave their events and the chain still verifies. It
     refuses to append after a torn line, which must be looked at first.
     """
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self._seq, self._prev = self._tail()
+        self._lock_path = self.path.with_name(self.path.name + ".lock")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _Lock(self._lock_path):
+                self._seq, self._prev = self._tail()
+        except OSError as exc:
+            raise ChainWriteError(
+                f"cannot open the audit log {self.path}: {exc.strerror}."
+            ) from exc
 
     def _tail(self) -> tuple[int, str]:
         if not self.path.exists():
             return 0, GENESIS
-        lines, unterminated = _read_lines(self.path)
-        if not lines:
+        line, unterminated = _last_line(self.path)
+        if line is None:
             return 0, GENESIS
         try:
-            last = json.loads(lines[-1].decode("utf-8"))
+            last = json.loads(line.decode("utf-8"))
             if unterminated:
                 raise ValueError("unterminated")
             return int(last["seq"]), str(last["hash"])
@@ -212,25 +280,25 @@ class ChainWriter:
 
     @property
     def head(self) -> str:
-        """Hash of the last event written (64 zeros when the log is empty)."""
+        """Hash of the last event this writer wrote (or found, before its first)."""
         return self._prev
 
     def append(self, event: dict[str, Any]) -> dict[str, Any]:
         """Add ``seq``, ``prev`` and ``hash`` to ``event``, write it, return it."""
-        full = dict(event)
-        full["seq"] = self._seq + 1
-        full["prev"] = self._prev
-        full.pop("hash", None)
-        full["hash"] = event_hash(full)
-        line = canonical_json(full) + b"\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            try:
-                os.write(fd, line)
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            with _Lock(self._lock_path):
+                seq, prev = self._tail()
+                full = dict(event)
+                full["seq"] = seq + 1
+                full["prev"] = prev
+                full.pop("hash", None)
+                full["hash"] = event_hash(full)
+                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                try:
+                    os.write(fd, canonical_json(full) + b"\n")
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
         except OSError as exc:
             raise ChainWriteError(
                 f"cannot append to the audit log {self.path}: {exc.strerror}."

@@ -139,3 +139,32 @@ def test_chain_module_uses_only_the_standard_library() -> None:
         elif isinstance(node, ast.ImportFrom) and node.module:
             imported.add(node.module.split(".")[0])
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+def _append_many(path: str, tag: str, count: int) -> None:
+    writer = ChainWriter(path)
+    for n in range(count):
+        writer.append({"time": "t", "run_id": tag, "stage": f"s{n}"})
+
+
+def test_two_writers_at_once_keep_the_chain_valid(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = str(tmp_path / "audit.log")
+    context = multiprocessing.get_context("spawn")
+    workers = [context.Process(target=_append_many, args=(path, tag, 40)) for tag in "ab"]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+        assert worker.exitcode == 0
+    result = verify(path)
+    assert result.ok and result.events == 80 and set(result.runs) == {"a", "b"}
+
+
+def test_last_line_is_found_across_block_boundaries(tmp_path: Path) -> None:
+    path = tmp_path / "audit.log"
+    writer = ChainWriter(path)
+    for n in range(3):
+        writer.append({"time": "t", "stage": "x" * (3000 + n * 1500)})
+    assert ChainWriter(path).head == writer.head == verify(path).head
