@@ -12,7 +12,6 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -140,30 +139,17 @@ def _read_file(
 def _raw_table(
     source: str, parts: list[tuple[str, str, SheetTable]], files: list[SourceFile]
 ) -> RawTable:
-    names: dict[str, None] = {}
-    for _, _, table in parts:
-        for name in table.columns:
-            names.setdefault(name, None)
-    columns: dict[str, list[Any]] = {name: [] for name in names}
-    pos_file: list[str] = []
-    pos_sheet: list[str] = []
-    pos_row: list[int] = []
-    for file, sheet, table in parts:
-        count = len(table.rows)
-        for name in names:
-            values = table.columns.get(name)
-            columns[name].extend(values if values is not None else [None] * count)
-        pos_file.extend([file] * count)
-        pos_sheet.extend([sheet] * count)
-        pos_row.extend(table.rows)
-    frame = pd.DataFrame(
-        {name: pd.Series(values, dtype=object) for name, values in columns.items()}
-    )
+    frames = [table.frame for _, _, table in parts]
+    if len(frames) == 1:
+        frame = frames[0].reset_index(drop=True)
+    else:  # sheets may differ in columns: a column a sheet lacks is null there
+        frame = pd.concat(frames, ignore_index=True, sort=False).astype(object)
+        frame = frame.where(frame.notna(), None)
     positions = pd.DataFrame(
         {
-            "file": pd.Series(pos_file, dtype=TEXT),
-            "sheet": pd.Series(pos_sheet, dtype=TEXT),
-            "row": pd.Series(pos_row, dtype="Int64"),
+            "file": pd.Series([f for f, _, t in parts for _ in t.rows], dtype=TEXT),
+            "sheet": pd.Series([s for _, s, t in parts for _ in t.rows], dtype=TEXT),
+            "row": pd.Series([r for _, _, t in parts for r in t.rows], dtype="Int64"),
         }
     )
     frame.index = positions.index

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from mappings.errors import HeaderNotFoundError
 
@@ -50,11 +51,16 @@ def column_letter(index: int) -> str:
 
 @dataclass(frozen=True)
 class SheetTable:
-    """The data rows of one sheet, by column name, with their row numbers."""
+    """The data rows of one sheet, by column name, with their 1-based row numbers."""
 
-    columns: dict[str, list[Any]]
+    frame: pd.DataFrame
     rows: list[int]
     header_row: int
+
+    @property
+    def columns(self) -> dict[str, list[Any]]:
+        """Each column's values as a list (for tests and small tables)."""
+        return {name: self.frame[name].tolist() for name in self.frame.columns}
 
 
 def _blank(row: Sequence[Any]) -> bool:
@@ -162,20 +168,19 @@ def table_from_grid(
     while body and _blank(body[-1]):
         body.pop()
     if any(len(row) != width for row in body):
-        body = [list(row) + [None] * (width - len(row)) for row in body]
-    transposed = list(zip(*body, strict=True)) if body else [() for _ in range(width)]
-    columns: dict[str, list[Any]] = {}
+        body = [list(row)[:width] + [None] * (width - len(row)) for row in body]
+    cells = np.array(body, dtype=object) if body else np.empty((0, width), dtype=object)
+    cells = cells.reshape(len(body), width)
+    if cells.size:
+        cells[cells == ""] = None  # an empty cell is null, whoever wrote the file
+    spelling = {key: name for name, key in zip(wanted, wanted_keys, strict=True)}
+    labels: list[str] = []
     for col, key in enumerate(names):
-        label = key or f"({column_letter(col)})"
-        if label in columns:
+        label = spelling.get(key, key) or f"({column_letter(col)})"
+        if label in labels:
             label = f"{label}({column_letter(col)})"
-        values = np.array(transposed[col], dtype=object)
-        if len(values):
-            values[values == ""] = None  # an empty cell is null, whoever wrote the file
-        columns[label] = values.tolist()
-    # the mapping's spelling of a wanted column is the name the rest of ikou uses
-    for name, key in zip(wanted, wanted_keys, strict=True):
-        if name != key:
-            columns[name] = columns.pop(key)
+        labels.append(label)
+    # one 2-D block: column access is a view, and nothing is copied again
+    frame = pd.DataFrame(cells, columns=labels, dtype=object, copy=False)
     rows = list(range(index + 2, index + 2 + len(body)))
-    return SheetTable(columns=columns, rows=rows, header_row=index + 1)
+    return SheetTable(frame=frame, rows=rows, header_row=index + 1)
