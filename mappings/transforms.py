@@ -200,6 +200,7 @@ def apply_transform(name: str, series: pd.Series, args: dict[str, Any]) -> Trans
 
 _CJK_COMPAT = re.compile(r"([\uF900-\uFAFF\U0002F800-\U0002FA1F]+)")
 _HALFWIDTH_KANA = re.compile(r"[\uFF61-\uFF9F]+")
+_NON_DIGITS = re.compile(r"[^0-9]+")
 _STRIP_CHARS = " \t\r\n\u3000\u00a0\ufeff"
 
 
@@ -219,6 +220,10 @@ def as_text(value: Any) -> str:
 def nfkc_keep_kanji(text: str) -> str:
     """NFKC everywhere except CJK compatibility ideographs, which NFKC would
     rewrite into other code points (塚 U+FA10 → U+585A) and so change names."""
+    if text.isascii():
+        return text
+    if _CJK_COMPAT.search(text) is None:
+        return unicodedata.normalize("NFKC", text)
     parts = _CJK_COMPAT.split(text)
     return "".join(
         part if index % 2 else unicodedata.normalize("NFKC", part)
@@ -259,7 +264,7 @@ def katakana_fullwidth(value: Any) -> str:
 @register("digits_only", reasons=("no_digits", "not_text"))
 def digits_only(value: Any) -> str:
     """Keep only the digits (full-width digits count), e.g. ``０９０-１２３４`` → ``0901234``."""
-    digits = "".join(ch for ch in unicodedata.normalize("NFKC", as_text(value)) if "0" <= ch <= "9")
+    digits = _NON_DIGITS.sub("", unicodedata.normalize("NFKC", as_text(value)))
     if not digits:
         raise Reject("no_digits")
     return digits
