@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -137,6 +138,20 @@ def _connected(engine: Engine) -> Iterator[sa.Connection]:
         ) from None
 
 
+def _per_distinct(process: Any, values: list[Any]) -> list[Any]:
+    """A date column's type processor applied once per distinct value.
+
+    Only for dates: a date column holds one type (``date``, or its ISO text on
+    the way back), so ``pd.factorize`` cannot merge values that differ —
+    unlike decimals, where ``Decimal("1")`` and ``Decimal("1.0")`` are equal
+    but are written differently. Nulls stay ``None``, as SQLAlchemy's
+    processors return ``None`` for ``None``.
+    """
+    codes, uniques = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
+    processed = np.array([process(u) for u in uniques] + [None], dtype=object)
+    return processed[codes].tolist()
+
+
 def _insert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     """``executemany`` of every row, with SQLAlchemy's own type processing done per column.
 
@@ -153,7 +168,12 @@ def _insert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> 
     for name in names:
         values = frame[name].to_numpy(dtype=object, na_value=None).tolist()
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        columns.append([process(v) for v in values] if process is not None else values)
+        if process is None:
+            columns.append(values)
+        elif isinstance(table.c[name].type, sa.Date):  # dates repeat: once per distinct
+            columns.append(_per_distinct(process, values))
+        else:
+            columns.append([process(v) for v in values])
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
     if compiled.positiontup is not None:  # qmark, format, numeric
         order = [names.index(key) for key in compiled.positiontup]
@@ -240,7 +260,12 @@ def read_back(engine: Engine, contract: TableContract, name: str) -> pd.DataFram
     frame = {}
     for column, values in zip(kinds, columns, strict=True):
         process = table.c[column].type.dialect_impl(dialect).result_processor(dialect, None)
-        plain = [process(v) for v in values] if process is not None else list(values)
+        if process is None:
+            plain = list(values)
+        elif isinstance(table.c[column].type, sa.Date):
+            plain = _per_distinct(process, list(values))
+        else:
+            plain = [process(v) for v in values]
         frame[column] = pd.Series(plain, dtype=object)
     return pd.DataFrame(frame)
 
