@@ -71,9 +71,14 @@ _NULL, _STRING = ord("n"), ord("s")
 
 
 class CellError(str):
-    """A spreadsheet error cell (``#REF!``, ``#DIV/0!``…) kept apart from text."""
+    """A spreadsheet error cell (``#REF!``, ``#DIV/0!``…) kept apart from text.
+
+    ``error_cell`` lets code that may not import ``audit`` (the map engine)
+    recognise one without confusing it with text that reads ``#REF!``.
+    """
 
     __slots__ = ()
+    error_cell = True
 
 
 def _decimal_text(value: Decimal) -> str:

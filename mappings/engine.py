@@ -184,14 +184,17 @@ def _chain(spec: ColumnMapping, kind: str) -> Callable[[Any], Any]:
 
     The chain is a pure function of the source value, so it runs once per
     distinct source value. A rejection's reason becomes
-    ``<transform>.<reason>`` (``type.mismatch`` for the type check); a null
-    from any step ends the chain with null.
+    ``<transform>.<reason>`` (``type.mismatch`` for the type check, and
+    ``cell.error`` for a spreadsheet error cell, which no transform sees); a
+    null from any step ends the chain with null.
     """
     steps = [
         (step.name, partial(REGISTRY[step.name].func, **step.args)) for step in spec.transforms
     ]
 
     def run(value: Any) -> Any:
+        if getattr(value, "error_cell", False):  # #REF!, #DIV/0!… is no value at all
+            raise Reject("cell.error")
         for name, func in steps:
             try:
                 value = func(value)

@@ -65,3 +65,15 @@ def test_coerce_never_converts_silently() -> None:
             assert rejection.reason == "mismatch"
         else:
             raise AssertionError(f"{value!r} became a {kind}")
+
+
+def test_error_cells_are_rejected_not_read_as_text() -> None:
+    from audit.hashing import CellError
+
+    spec = TableMapping.model_validate(
+        {"source": "s", "columns": {"x": {"from": "a", "transforms": ["strip"]}}}
+    )
+    raw = pd.DataFrame({"a": [CellError("#REF!"), "#REF!", None]}, dtype=object)
+    mapped = map_table(raw, table="t", source="s", spec=spec, kinds={"x": "string"})
+    assert mapped.problems["slug"].tolist() == ["x.cell.error"]
+    assert mapped.frame["x"].tolist()[1] == "#REF!"  # text that reads #REF! is text
