@@ -198,3 +198,20 @@ def test_missing_source_files(tmp_path: Path) -> None:
         resolve_files(tmp_path, "ledger", "none.xls")
     with pytest.raises(SourceFileError, match="no file matches"):
         resolve_files(tmp_path, "ledger", "data/*.xls")
+
+
+def test_xlsx_error_cells_are_error_cells_not_empty(tmp_path: Path) -> None:
+    from audit.hashing import CellError
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["番号", "家賃"])
+    sheet.append([1, "#DIV/0!"])  # openpyxl stores an error code string as an error cell
+    sheet.append([2, 45000])
+    path = tmp_path / "e.xlsx"
+    book.save(path)
+    ((_, grid),) = read_xlsx(path.read_bytes(), "e.xlsx", None)
+    table = table_from_grid(grid, header_row=1, wanted=["家賃"], file="e.xlsx", sheet="Sheet")
+    first = table.columns["家賃"][0]
+    assert isinstance(first, CellError) and first == "#DIV/0!"
+    assert table.columns["家賃"][1] == 45000
