@@ -17,7 +17,6 @@ from typing import Any
 
 import jinja2
 import markupsafe
-import pandas as pd
 import sqlalchemy as sa
 
 from pipeline import __version__
@@ -384,8 +383,3 @@ def write_report(report: RunReport, run_dir: Path, *, lang: str = "ja") -> tuple
     )
     html_path.write_text(render_html(report, lang), encoding="utf-8")
     return json_path, html_path
-
-
-def frame_positions(raw: RawTable, rows: pd.Index) -> pd.DataFrame:
-    """File, sheet and row for raw indexes (used by tests and later stages)."""
-    return raw.positions.loc[rows]

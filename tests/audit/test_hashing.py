@@ -86,3 +86,27 @@ def test_lone_surrogates_hash_without_crashing() -> None:
     frame = pd.DataFrame({"a": pd.Series(["\ud800x"], dtype=object)})
     assert len(row_digests(frame, {"a": "string"})[0]) == 64
     assert len(table_digest(frame, {"a": "string"})) == 64
+
+
+def test_a_subset_of_encodings_hashes_like_the_subset_itself() -> None:
+    import datetime as dt
+
+    import numpy as np
+
+    from audit.hashing import encode_table
+
+    frame = pd.DataFrame(
+        {
+            "a": pd.Series(["x", None, "z", "w"], dtype="string"),
+            "n": pd.Series([1, 2, None, 4], dtype="Int64"),
+            "d": pd.Series(
+                [dt.date(2020, 1, 1), None, dt.date(2021, 5, 6), dt.date(2020, 1, 1)], dtype=object
+            ),
+        }
+    )
+    kinds = {"a": "string", "n": "integer", "d": "date"}
+    mask = np.array([True, False, True, True])
+    taken = encode_table(frame, kinds).take(mask)
+    fresh = encode_table(frame[mask], kinds)
+    assert taken.row_digests().tolist() == fresh.row_digests().tolist()
+    assert taken.digest() == fresh.digest() == table_digest(frame[mask], kinds)
