@@ -69,7 +69,12 @@ def detect_format(data: bytes, declared: str, file: str) -> str:
 def select_sheets(
     available: Sequence[tuple[str, bool]], wanted: Sequence[str] | None, file: str
 ) -> list[str]:
-    """Pick sheets by name or glob; hidden sheets only when named exactly."""
+    """Pick sheets by name or glob; hidden sheets only when named exactly.
+
+    An error names the pattern that matched nothing but does not list the
+    file's sheet names: offices name sheets after people too, and this
+    message goes into the report and the audit trail.
+    """
     visible = [name for name, hidden in available if not hidden]
     if wanted is None:
         if not visible:
@@ -86,8 +91,9 @@ def select_sheets(
             matches = [n for n in visible if fnmatch.fnmatchcase(n, pattern)]
         if not matches:
             raise HeaderNotFoundError(
-                f"{file} has no sheet {pattern!r} (it has: {', '.join(names)}); "
-                "correct sheets: in the plan.",
+                f"{file} has no sheet {pattern!r} ({len(visible)} visible and "
+                f"{len(names) - len(visible)} hidden sheet(s)); open the file to check the "
+                "name, then correct sheets: in the plan.",
                 file=file,
                 sheet=pattern,
             )
