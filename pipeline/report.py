@@ -336,7 +336,7 @@ def build_failed_report(
         **_identity(run_id, mode, plan),
         "status": "failed",
         "error": {"slug": error.slug, "message": error.message},
-        "target": "",
+        "target": "—",
         "sources": {},
         "tables": {},
         **_record(events, chain_head, run_dir),
