@@ -400,10 +400,6 @@ def boolean(
 # -------------------------------------------------------------------- dates
 
 
-def _check_era(value: str | None) -> str | None:
-    return None if value is None else check_era_name(value)
-
-
 @register("date", reasons=("unparseable", "invalid", "out_of_era", "pre_gregorian", "partial"))
 def date(
     value: Any,
@@ -426,7 +422,8 @@ def date(
 
 def validate_date_args(args: dict[str, Any]) -> None:
     """Extra checks on ``date``'s arguments that a type alone cannot express."""
-    _check_era(args.get("default_era"))
+    if args.get("default_era") is not None:
+        check_era_name(args["default_era"])
     if args.get("excel_serial") not in (None, 1900, 1904):
         raise ValueError("transform 'date' argument 'excel_serial' must be 1900 or 1904")
     if args.get("precision", "day") not in ("day", "month", "year"):

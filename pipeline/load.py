@@ -86,20 +86,7 @@ def target_metadata(contract: Contract, tables: list[str]) -> sa.MetaData:
     """SQLAlchemy tables for the named contract tables."""
     metadata = sa.MetaData()
     for name in tables:
-        table = contract.tables[name]
-        sa.Table(
-            name,
-            metadata,
-            *(
-                sa.Column(
-                    column,
-                    _column_type(spec.type, spec),
-                    primary_key=column in table.primary_key,
-                    nullable=not (spec.required or column in table.primary_key),
-                )
-                for column, spec in table.columns.items()
-            ),
-        )
+        target_metadata_one(metadata, name, contract.tables[name])
     return metadata
 
 
@@ -271,13 +258,16 @@ def read_back(engine: Engine, contract: TableContract, name: str) -> pd.DataFram
 
 
 def target_metadata_one(metadata: sa.MetaData, name: str, contract: TableContract) -> sa.Table:
-    """One contract table bound to ``metadata``."""
+    """One contract table bound to ``metadata``: typed columns, primary key, NOT NULL."""
     return sa.Table(
         name,
         metadata,
         *(
             sa.Column(
-                column, _column_type(spec.type, spec), primary_key=column in contract.primary_key
+                column,
+                _column_type(spec.type, spec),
+                primary_key=column in contract.primary_key,
+                nullable=not (spec.required or column in contract.primary_key),
             )
             for column, spec in contract.columns.items()
         ),

@@ -148,12 +148,8 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
 
 def _with_all_columns(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
     """``frame`` with every contract column, in contract order (unfed ones null)."""
-    missing = {c: pd.Series(None, index=frame.index, dtype=object) for c in kinds if c not in frame}
-    return (
-        pd.concat([frame, pd.DataFrame(missing, index=frame.index)], axis=1)[list(kinds)]
-        if (missing)
-        else frame[list(kinds)]
-    )
+    unfed = {column: None for column in kinds if column not in frame}
+    return frame.assign(**unfed)[list(kinds)]
 
 
 def _full_frame(table: ValidatedTable, kinds: dict[str, str]) -> pd.DataFrame:
