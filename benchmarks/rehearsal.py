@@ -124,6 +124,7 @@ def write_plan(folder: Path, source: Path, sheets: list[str]) -> Path:
         mapping["tables"]["tenants"]["columns"][column] = {"from": name, "transforms": transforms}
     for name, data in (("plan.yaml", plan), ("mapping.yaml", mapping), ("contract.yaml", contract)):
         (folder / name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    (folder / "estates.csv").write_text(files["estates.csv"], encoding="utf-8")
     return folder / "plan.yaml"
 
 

@@ -2,8 +2,10 @@
 
 Pure per-value parsing; :mod:`mappings.transforms` vectorises it. Each failure
 is a :class:`Reject` with a stable reason (``unparseable``, ``invalid``,
-``out_of_era``, ``pre_gregorian``, ``partial``); nothing here raises anything
-else, whatever the input.
+``partial``, and for era dates ``wareki.out_of_era`` and
+``wareki.pre_gregorian``); nothing here raises anything else, whatever the
+input. A date outside its era accepted under ``lenient_era`` comes back as
+:class:`Noted`, so that the report can count it.
 """
 
 from __future__ import annotations
@@ -14,15 +16,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ERAS", "Era", "Reject", "parse_date"]
+from mappings.registry import Noted, Reject, register
 
-
-class Reject(Exception):
-    """A value this transform cannot accept; ``reason`` is a stable slug part."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+__all__ = ["ERAS", "Era", "parse_date"]
 
 
 @dataclass(frozen=True)
@@ -71,48 +67,47 @@ _ERA_END: dict[str, dt.date | None] = {
 }
 
 
-def _era_end(era: Era) -> dt.date | None:
-    return _ERA_END[era.name]
+def _period(year: int, month: int | None, day: int | None) -> tuple[dt.date, dt.date]:
+    """First and last day of what a (possibly partial) date names."""
+    if month is None and day is not None:
+        raise Reject("unparseable")
+    try:
+        first = dt.date(year, month or 1, day or 1)
+    except ValueError:
+        raise Reject("invalid") from None
+    if day is not None:
+        return first, first
+    if month is None:
+        return first, dt.date(year, 12, 31)
+    following = dt.date(year + (month == 12), month % 12 + 1, 1)
+    return first, following - dt.timedelta(days=1)
 
 
-def _build(year: int, month: int | None, day: int | None, precision: str) -> dt.date:
+def _precise(first: dt.date, month: int | None, day: int | None, precision: str) -> dt.date:
     if (precision == "day" and (month is None or day is None)) or (
         precision == "month" and month is None
     ):
         raise Reject("partial")
-    if month is None and day is not None:
-        raise Reject("unparseable")
-    try:
-        return dt.date(year, month or 1, day or 1)
-    except ValueError:
-        raise Reject("invalid") from None
-
-
-def _period_end(value: dt.date, month: int | None, day: int | None) -> dt.date:
-    """Last day of the period a partial value names (itself when it has a day)."""
-    if day is not None:
-        return value
-    if month is None:
-        return dt.date(value.year, 12, 31)
-    following = dt.date(value.year + (value.month == 12), value.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
+    return first
 
 
 def _from_era(
     era: Era, era_year: int, month: int | None, day: int | None, precision: str, lenient_era: bool
-) -> dt.date:
+) -> dt.date | Noted:
+    """An era date, checked against its era at the precision it was written in:
+    a year-only 平成元年 is in Heisei although 1989-01-01 is not; 平成32年 is
+    out of its era whatever precision was asked for."""
     if era_year < 1:
         raise Reject("invalid")
-    value = _build(era.offset + era_year, month, day, precision)
-    if value < GREGORIAN_ADOPTED:
-        raise Reject("pre_gregorian")
-    end = _era_end(era)
-    # Compare at the precision given: a year-only 平成元年 is in Heisei although
-    # 1989-01-01 is not; a partial value is in its era if any of its days is.
-    last = _period_end(value, month, day)
-    if (last < era.start or (end is not None and value >= end)) and not lenient_era:
-        raise Reject("out_of_era")
-    return value
+    first, last = _period(era.offset + era_year, month, day)
+    if last < GREGORIAN_ADOPTED:
+        raise Reject("wareki.pre_gregorian")
+    end = _ERA_END[era.name]
+    outside = last < era.start or (end is not None and first >= end)
+    if outside and not lenient_era:
+        raise Reject("wareki.out_of_era")
+    value = _precise(first, month, day, precision)
+    return Noted(value, "wareki.out_of_era") if outside else value
 
 
 def _excel_serial(number: float, system: int) -> dt.date:
@@ -136,8 +131,8 @@ def parse_date(
     excel_serial: int | None = None,
     precision: str = "day",
     lenient_era: bool = False,
-) -> dt.date:
-    """One cell → ``datetime.date`` or :class:`Reject`.
+) -> dt.date | Noted:
+    """One cell → ``datetime.date`` (or :class:`Noted` date) or :class:`Reject`.
 
     ``precision`` ``month`` or ``year`` accepts values without a day (and
     month); they become the first day of the period. ``default_era`` (a kanji,
@@ -171,7 +166,8 @@ def parse_date(
     if match:
         month = int(match["m"]) if match["m"] else None
         day = int(match["d"]) if match["d"] else None
-        return _build(int(match["y"]), month, day, precision)
+        first, _ = _period(int(match["y"]), month, day)
+        return _precise(first, month, day, precision)
     match = _SHORT_RE.match(text)
     if match and default_era is not None:
         era = _era_named(default_era)
@@ -192,3 +188,38 @@ def check_era_name(name: str) -> str:
     """Validate an era name given in a mapping (raises ValueError for pydantic)."""
     _era_named(name)
     return name
+
+
+def _check_date_args(args: dict[str, Any]) -> None:
+    """Checks on ``date``'s arguments that a type alone cannot express."""
+    if args.get("default_era") is not None:
+        check_era_name(args["default_era"])
+    if args.get("excel_serial") not in (None, 1900, 1904):
+        raise ValueError("transform 'date' argument 'excel_serial' must be 1900 or 1904")
+    if args.get("precision", "day") not in ("day", "month", "year"):
+        raise ValueError("transform 'date' argument 'precision' must be day, month or year")
+
+
+@register(
+    "date",
+    reasons=("unparseable", "invalid", "partial", "wareki.out_of_era", "wareki.pre_gregorian"),
+    notes=("wareki.out_of_era",),
+    check=_check_date_args,
+)
+def date(
+    value: Any,
+    *,
+    default_era: str | None = None,
+    excel_serial: int | None = None,
+    precision: str = "day",
+    lenient_era: bool = False,
+) -> Any:
+    """A calendar date from an Excel date cell, a Japanese era date (平成22年10月7日,
+    H22.10.7, 平22/10/7, 元年) or a Gregorian one (2010/10/7, 2010年10月7日, 20101007)."""
+    return parse_date(
+        value,
+        default_era=default_era,
+        excel_serial=excel_serial,
+        precision=precision,
+        lenient_era=lenient_era,
+    )

@@ -22,7 +22,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -30,11 +29,12 @@ import pandas as pd
 
 from mappings.spec import ColumnMapping, SkipRule, TableMapping
 from mappings.transforms import (
-    REGISTRY,
+    Noted,
     Reject,
     apply_distinct,
     as_text,
     distinct_apply,
+    slug_part,
     typed_factorize,
 )
 
@@ -53,7 +53,9 @@ class MappedTable:
 
     ``frame`` holds the typed target columns for every row that was not
     skipped (null where a column failed); ``problems`` is one line per failed
-    cell: raw row index, target column, finding slug.
+    cell and ``notes`` one per cell accepted with a note (a date outside its
+    era under ``lenient_era``, an unsplit name): raw row index, target column,
+    finding slug.
     """
 
     table: str
@@ -61,6 +63,7 @@ class MappedTable:
     frame: pd.DataFrame
     skipped: pd.Series
     problems: pd.DataFrame
+    notes: pd.DataFrame
     source_rows: int
 
 
@@ -183,31 +186,51 @@ def _chain(spec: ColumnMapping, kind: str) -> Callable[[Any], Any]:
     """One function for a column's whole transform chain and its type check.
 
     The chain is a pure function of the source value, so it runs once per
-    distinct source value. A rejection's reason becomes
-    ``<transform>.<reason>`` (``type.mismatch`` for the type check, and
-    ``cell.error`` for a spreadsheet error cell, which no transform sees); a
-    null from any step ends the chain with null.
+    distinct source value. A rejection's reason becomes its slug part
+    (``date.invalid``, ``wareki.out_of_era``; ``type.mismatch`` for the type
+    check, and ``cell.error`` for a spreadsheet error cell, which no transform
+    sees); a null from any step ends the chain with null. Notes from every
+    step come back together as one :class:`Noted` tuple.
     """
-    steps = [
-        (step.name, partial(REGISTRY[step.name].func, **step.args)) for step in spec.transforms
-    ]
+    steps = [(step.name, step.bound.func) for step in spec.transforms]
 
     def run(value: Any) -> Any:
         if getattr(value, "error_cell", False):  # #REF!, #DIV/0!… is no value at all
             raise Reject("cell.error")
+        notes: list[str] = []
         for name, func in steps:
             try:
                 value = func(value)
             except Reject as rejection:
-                raise Reject(f"{name}.{rejection.reason}") from None
+                raise Reject(slug_part(name, rejection.reason)) from None
+            if isinstance(value, Noted):
+                notes.append(slug_part(name, value.reason))
+                value = value.value
             if value is None:
-                return None
-        try:
-            return coerce(value, kind)
-        except Reject as rejection:
-            raise Reject(f"type.{rejection.reason}") from None
+                break
+        if value is not None:
+            try:
+                value = coerce(value, kind)
+            except Reject as rejection:
+                raise Reject(f"type.{rejection.reason}") from None
+        return Noted(value, tuple(notes)) if notes else value
 
     return run
+
+
+def _findings(name: str, slugs: pd.Series) -> pd.DataFrame | None:
+    """One line per cell finding (``slugs``: one slug, or a tuple of them, per row)."""
+    slugs = slugs.dropna()
+    if slugs.empty:
+        return None
+    slugs = slugs.explode()
+    return pd.DataFrame(
+        {"row": slugs.index, "column": name, "slug": f"{name}." + slugs.astype(str)}
+    )
+
+
+def _empty_findings() -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "slug": []})
 
 
 def map_table(
@@ -225,6 +248,7 @@ def map_table(
     kept = raw.loc[keep]
     factorized: dict[str, tuple[np.ndarray, list[Any]]] = {}
     problems: list[pd.DataFrame] = []
+    notes: list[pd.DataFrame] = []
     columns: dict[str, pd.Series] = {}
     for name, column_spec in spec.columns.items():
         if progress is not None:
@@ -241,20 +265,16 @@ def map_table(
             codes, uniques = typed_factorize(_source_values(kept, column_spec).to_numpy(object))
         typed = apply_distinct(codes, uniques, _chain(column_spec, kinds[name]), kept.index)
         columns[name] = typed_series(typed.values, kinds[name])
-        bad = f"{name}." + typed.reasons.dropna()
-        if not bad.empty:
-            problems.append(pd.DataFrame({"row": bad.index, "column": name, "slug": bad.values}))
-    frame = pd.DataFrame(columns, index=kept.index)
-    problem_frame = (
-        pd.concat(problems, ignore_index=True)
-        if problems
-        else pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "slug": []})
-    )
+        for found, slugs in ((problems, typed.reasons), (notes, typed.notes)):
+            lines = _findings(name, slugs)
+            if lines is not None:
+                found.append(lines)
     return MappedTable(
         table=table,
         source=source,
-        frame=frame,
+        frame=pd.DataFrame(columns, index=kept.index),
         skipped=skipped_all.dropna(),
-        problems=problem_frame,
+        problems=pd.concat(problems, ignore_index=True) if problems else _empty_findings(),
+        notes=pd.concat(notes, ignore_index=True) if notes else _empty_findings(),
         source_rows=len(raw),
     )

@@ -13,9 +13,18 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SkipValidation,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from mappings.transforms import check_args
+from mappings.registry import Bound
+from mappings.transforms import bind_args, check_args
 from mappings.yamlfile import Names, load_model
 
 __all__ = [
@@ -34,10 +43,11 @@ class _Strict(BaseModel):
 
 
 class TransformStep(_Strict):
-    """One named transform with its checked arguments."""
+    """One named transform with its checked arguments, bound and ready to run."""
 
     name: str
     args: dict[str, Any] = Field(default_factory=dict)
+    bound: SkipValidation[Bound] = Field(exclude=True, repr=False)
 
 
 class ColumnMapping(_Strict):
@@ -56,9 +66,11 @@ class ColumnMapping(_Strict):
 
     @field_validator("transforms", mode="before")
     @classmethod
-    def _steps(cls, value: object) -> object:
+    def _steps(cls, value: object, info: ValidationInfo) -> object:
         if not isinstance(value, list | tuple):
             raise ValueError("transforms must be a list, e.g. [strip, {zero_pad: {width: 6}}]")
+        context = info.context or {}
+        folder = Path(context.get("folder", Path.cwd()))  # where lookup tables live
         steps = []
         for index, item in enumerate(value):
             if isinstance(item, str):
@@ -76,9 +88,10 @@ class ColumnMapping(_Strict):
                 )
             try:
                 checked = check_args(str(name), args)
+                bound = bind_args(str(name), checked, folder)
             except ValueError as exc:
                 raise ValueError(f"[{index}]: {exc}") from None
-            steps.append({"name": name, "args": checked})
+            steps.append({"name": name, "args": checked, "bound": bound})
         return steps
 
 
@@ -188,6 +201,15 @@ class Mapping(_Strict):
         if not value:
             raise ValueError("a mapping needs at least one table")
         return value
+
+    def files(self) -> dict[str, str]:
+        """Files the transforms read (lookup tables): path → SHA-256 as read."""
+        found: dict[str, str] = {}
+        for table in self.tables.values():
+            for column in table.columns.values():
+                for step in column.transforms:
+                    found.update(step.bound.files)
+        return found
 
 
 def load_mapping(path: Path) -> Mapping:

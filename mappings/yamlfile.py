@@ -106,7 +106,7 @@ def load_model(path: Path, model: type[M], what: str, data: Any | None = None) -
     """Read ``path`` and build ``model`` from it, or raise a precise ConfigError."""
     raw = read_yaml(path, what) if data is None else data
     try:
-        return model.model_validate(raw)
+        return model.model_validate(raw, context={"folder": path.parent})
     except ValidationError as exc:
         first = exc.errors(include_input=False, include_url=False)[0]
         where, message = _describe(first)

@@ -9,6 +9,7 @@ files, which later decides whether a production run may use a rehearsed plan.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -129,6 +130,14 @@ class LoadedPlan:
         return (self.base / self.plan.workspace).resolve()
 
 
+def _relative(path: Path, folder: Path) -> str:
+    """``path`` as written from ``folder`` (its name alone across Windows drives)."""
+    try:
+        return Path(os.path.relpath(path, folder)).as_posix()
+    except ValueError:
+        return path.name
+
+
 def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -197,6 +206,8 @@ def load_plan(path: str | Path) -> LoadedPlan:
         "mapping": _sha256(mapping_path),
         "contract": _sha256(contract_path),
     }
+    for file, digest in sorted(mapping.files().items()):  # lookup tables
+        hashes[f"lookup:{_relative(Path(file), mapping_path.parent)}"] = digest
     combined = "\n".join(f"{name}:{digest}" for name, digest in hashes.items())
     loaded = LoadedPlan(
         path=plan_path,

@@ -17,6 +17,7 @@ from typing import Any
 
 import jinja2
 import markupsafe
+import pandas as pd
 import sqlalchemy as sa
 
 from pipeline import __version__
@@ -82,6 +83,12 @@ LABELS: dict[str, dict[str, str]] = {
         "rejects": "不採用の行（位置）",
         "reasons": "理由",
         "rejects_more": "ほか {n} 行は report.json に全件あります。",
+        "notes_by_reason": "注記つきで登録（理由別）",
+        "notes_rule": (
+            "登録はしたが、変換に注意を要した件数です"
+            "（元号の範囲外の日付を換算した、氏名を姓と名に分けられなかった、空欄の表記を空にした等）。"
+        ),
+        "notes": "注記つきで登録した行（位置）",
         "controls": "管理合計",
         "control": "項目",
         "source_side": "移行元",
@@ -153,6 +160,12 @@ LABELS: dict[str, dict[str, str]] = {
         "rejects": "Rejected rows (positions)",
         "reasons": "Reasons",
         "rejects_more": "{n} more rows are listed in report.json.",
+        "notes_by_reason": "Loaded with a note, by reason",
+        "notes_rule": (
+            "Rows loaded, but converted under a rule worth checking (a date outside its era "
+            "converted, a name that could not be split, a blank marker made empty)."
+        ),
+        "notes": "Rows loaded with a note (positions)",
         "controls": "Control totals",
         "control": "Control",
         "source_side": "Source",
@@ -209,10 +222,11 @@ def short_head(head: str) -> str:
     return "-".join(head[i : i + 4] for i in range(0, 16, 4))
 
 
-def _rejects(table: ValidatedTable, raw: RawTable) -> list[dict[str, Any]]:
-    if table.rejects.empty:
+def _positions(findings: pd.DataFrame, raw: RawTable) -> list[dict[str, Any]]:
+    """Each row with findings: file, sheet, row and its slugs (never a value)."""
+    if findings.empty:
         return []
-    grouped = table.rejects.groupby("row", sort=True)["slug"].apply(list)
+    grouped = findings.groupby("row", sort=True)["slug"].apply(list)
     positions = raw.positions.loc[grouped.index]
     return [
         {"file": str(f), "sheet": str(s), "row": int(r), "reasons": reasons}
@@ -283,6 +297,7 @@ def build_report(
     for name, table in validated.items():
         rec = reconciled[name]
         reasons = table.rejects["slug"].value_counts().sort_index()
+        notes = table.notes["slug"].value_counts().sort_index()
         skipped = table.skipped.value_counts().sort_index()
         tables[name] = {
             "source": table.source,
@@ -293,7 +308,9 @@ def build_report(
             "balanced": rec.balanced,
             "skipped_by_rule": {str(k): int(v) for k, v in skipped.items()},
             "rejects_by_reason": {str(k): int(v) for k, v in reasons.items()},
-            "rejects": _rejects(table, raws[table.source]),
+            "rejects": _positions(table.rejects, raws[table.source]),
+            "notes_by_reason": {str(k): int(v) for k, v in notes.items()},
+            "notes": _positions(table.notes, raws[table.source]),
             "controls": [
                 {"name": c.name, "source": c.source, "target": c.target, "ok": c.ok}
                 for c in rec.controls

@@ -94,6 +94,7 @@ def run_map(
         "rows": sum(len(m.frame) for m in mapped.values()),
         "skipped": sum(len(m.skipped) for m in mapped.values()),
         "problems": sum(len(m.problems) for m in mapped.values()),
+        "notes": sum(len(m.notes) for m in mapped.values()),
     }
     return Mapped(mapped, encodings), StageReport("map", counts, output)
 
@@ -142,6 +143,7 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
     counts = {
         "accepted": sum(len(v.accepted) for v in validated.values()),
         "rejected": sum(len(v.rejected_rows) for v in validated.values()),
+        "noted": sum(len(v.notes) for v in validated.values()),
     }
     return Validated(validated, expected, table_digests), StageReport("validate", counts, output)
 

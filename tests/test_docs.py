@@ -46,7 +46,7 @@ def test_every_transform_and_reason_is_documented() -> None:
         section = text.split(f"### `{name}`", 1)
         assert len(section) == 2, f"transform {name} has no section in docs/transforms.md"
         body = section[1].split("\n### ", 1)[0]
-        for reason in transform.reasons:
+        for reason in (*transform.reasons, *transform.notes):
             assert f"`{reason}`" in body, f"{name}: reason {reason} is not documented"
 
 
@@ -75,3 +75,100 @@ def test_every_slug_family_is_documented() -> None:
         "reconcile.control_differs",
     ):
         assert slug in text, f"{slug} is not in docs/findings.md"
+
+
+# ---------------------------------------------- the example tables are true
+
+_ROW = re.compile(r"^\|(?P<cell>[^|]+)\|(?P<with>[^|]*)\|(?P<gives>[^|]+)\|$")
+_SPAN = re.compile(r"`([^`]*)`")
+
+
+def _cell(text: str) -> object:
+    import datetime as dt
+
+    kind, _, span = text.partition("`")
+    value = span.rstrip("`")
+    kind = kind.strip()
+    if kind == "":
+        return value
+    if kind == "number":
+        return float(value) if "." in value else int(value)
+    if kind == "date cell":
+        return dt.date.fromisoformat(value)
+    if kind == "datetime cell":
+        return dt.datetime.fromisoformat(value)
+    if kind == "boolean":
+        return value == "true"
+    raise AssertionError(f"unknown cell kind in docs/transforms.md: {text!r}")
+
+
+def _examples() -> dict[str, list[tuple[str, object, dict[str, object], str]]]:
+    """Per transform, its example rows: (the line, the cell, arguments, expected)."""
+    import yaml
+
+    text = (DOCS / "transforms.md").read_text(encoding="utf-8")
+    found: dict[str, list[tuple[str, object, dict[str, object], str]]] = {}
+    for section in re.split(r"^### ", text, flags=re.M)[1:]:
+        name = section.split("`")[1]
+        body = re.split(r"^## ", section, flags=re.M)[0]
+        rows = []
+        in_table = False
+        for line in body.splitlines():
+            if line.startswith("| cell | with | gives |"):
+                in_table = True
+                continue
+            if not in_table or line.startswith("|---"):
+                continue
+            match = _ROW.match(line)
+            if match is None:
+                in_table = False
+                continue
+            spans = _SPAN.findall(match["with"])
+            args = yaml.safe_load("{" + spans[0] + "}") if spans else {}
+            rows.append((line, _cell(match["cell"].strip()), args, match["gives"].strip()))
+        found[name] = rows
+    return found
+
+
+def _outcome(name: str, cell: object, args: dict[str, object]) -> str:
+    """What the code gives for one cell, written as the docs write it."""
+    import pandas as pd
+
+    from mappings.transforms import apply_transform, check_args
+
+    out = apply_transform(
+        name,
+        pd.Series([cell], dtype=object),
+        check_args(name, args),
+        folder=DOCS.parent / "mappings" / "examples",
+    )
+    value, reason, note = out.values[0], out.reasons[0], out.notes[0]
+    if reason is not None:
+        return f"✗ `{reason}`"
+    shown = "null" if value is None else f"`{value}`"
+    return shown if note is None else f"{shown} ⚑ `{note}`"
+
+
+def test_every_example_in_the_transform_tables_is_what_the_code_does() -> None:
+    examples = _examples()
+    wrong = [
+        f"{line}\n    the code gives: {got}"
+        for name, rows in examples.items()
+        for line, cell, args, expected in rows
+        if (got := _outcome(name, cell, args)) != expected
+    ]
+    assert not wrong, "docs/transforms.md examples disagree with the code:\n" + "\n".join(wrong)
+
+
+def test_every_transform_shows_each_of_its_slugs_in_an_example() -> None:
+    from mappings.transforms import slug_part
+
+    examples = _examples()
+    for name, transform in REGISTRY.items():
+        rows = examples.get(name)
+        assert rows, f"transform {name} has no example table in docs/transforms.md"
+        shown = " ".join(expected for _, _, _, expected in rows)
+        for reason in transform.reasons:
+            assert f"✗ `{slug_part(name, reason)}`" in shown, f"{name}: no example of {reason}"
+        for note in transform.notes:
+            assert f"⚑ `{slug_part(name, note)}`" in shown, f"{name}: no example of note {note}"

@@ -31,7 +31,8 @@ _CHECK_SLUGS = {"not_nullable": "required"}
 
 @dataclass(frozen=True)
 class ValidatedTable:
-    """Rows that passed every check, and every problem of the rows that did not."""
+    """Rows that passed every check, every problem of the rows that did not, and
+    the notes on accepted rows (values converted under a lenient rule)."""
 
     table: str
     source: str
@@ -39,6 +40,7 @@ class ValidatedTable:
     rejects: pd.DataFrame  # row (raw index), column, slug — no values
     skipped: pd.Series  # raw index → skip rule name
     source_rows: int
+    notes: pd.DataFrame  # row (raw index), column, slug — accepted rows only
 
     @property
     def rejected_rows(self) -> pd.Index:
@@ -147,6 +149,7 @@ def validate_table(mapped: MappedTable, contract: TableContract) -> ValidatedTab
         problems = problems.drop_duplicates().sort_values(["row", "slug"], kind="stable")
         problems = problems.reset_index(drop=True)
     accepted = frame.loc[~frame.index.isin(problems["row"].unique())]
+    notes = mapped.notes[mapped.notes["row"].isin(accepted.index)]
     return ValidatedTable(
         table=mapped.table,
         source=mapped.source,
@@ -154,4 +157,5 @@ def validate_table(mapped: MappedTable, contract: TableContract) -> ValidatedTab
         rejects=problems,
         skipped=mapped.skipped,
         source_rows=mapped.source_rows,
+        notes=notes.sort_values(["row", "slug"], kind="stable").reset_index(drop=True),
     )

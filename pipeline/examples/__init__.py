@@ -17,7 +17,7 @@ __all__ = ["example_files", "write_demo"]
 
 
 def example_files() -> dict[str, str]:
-    """The housing example's plan, mapping and contract texts, by file name."""
+    """The housing example's plan, mapping, contract and lookup table texts, by file name."""
     return {
         "plan.yaml": resources.files("pipeline.examples")
         .joinpath("housing-plan.yaml")
@@ -27,6 +27,9 @@ def example_files() -> dict[str, str]:
         .read_text("utf-8"),
         "contract.yaml": resources.files("validation.contracts")
         .joinpath("housing.yaml")
+        .read_text("utf-8"),
+        "estates.csv": resources.files("mappings.examples")
+        .joinpath("estates.csv")
         .read_text("utf-8"),
     }
 

@@ -82,6 +82,30 @@ def _date_notation(day: dt.date, rng: random.Random) -> Any:
     return f"{day.year}/{day.month}/{day.day}"
 
 
+def _hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in text)
+
+
+def _estate_notation(estate: str, rng: random.Random) -> str:
+    """The estate as typed: sometimes with a stray space, or ケ for ヶ."""
+    choice = rng.randrange(10)
+    if choice == 0:
+        return estate[:2] + "\u3000" + estate[2:]
+    if choice == 1:
+        return estate.replace("ヶ", "ケ")
+    return estate
+
+
+def _room(rng: random.Random) -> Any:
+    room = f"{rng.randrange(1, 9)}-{rng.randrange(1, 5)}0{rng.randrange(1, 9)}"
+    choice = rng.randrange(6)
+    if choice == 0:
+        return room.translate(_FULL)
+    if choice == 1:
+        return room.replace("-", "ー")  # typed with the long-vowel key
+    return room
+
+
 def _half_width_kana(text: str) -> str:
     import unicodedata
 
@@ -102,9 +126,28 @@ _KANA_HALF_CHARS = "ｧｱｨｲｩｳｪｴｫｵｶｷｸｹｺｻｼｽｾｿ
 _KANA_HALF = dict(zip(_KANA_FULL, _KANA_HALF_CHARS, strict=True))
 
 
-def _phone(number: str) -> str:
-    """Faker ja_JP sometimes drops the trunk prefix (``98-7973-0911``); restore it."""
-    return number if number.startswith("0") else "0" + number
+def _phone(rng: random.Random) -> str:
+    """A valid Japanese number (Faker's ja_JP numbers often are not) in one of the
+    notations ledgers hold: hyphens, parentheses, plain digits, full width."""
+    kind = rng.randrange(3)
+    if kind == 0:
+        parts = (
+            f"0{rng.choice('789')}0",
+            f"{rng.randrange(1000, 10000)}",
+            f"{rng.randrange(10000):04d}",
+        )
+    elif kind == 1:
+        parts = ("03", f"{rng.randrange(3000, 7000)}", f"{rng.randrange(10000):04d}")
+    else:
+        parts = ("042", f"{rng.randrange(320, 400)}", f"{rng.randrange(10000):04d}")
+    style = rng.randrange(6)
+    if style == 0:
+        return f"{parts[0]}({parts[1]}){parts[2]}"
+    if style == 1:
+        return "".join(parts)
+    if style == 2:
+        return "-".join(parts).translate(_FULL)
+    return "-".join(parts)
 
 
 def _people(count: int, seed: int) -> Iterator[dict[str, Any]]:
@@ -112,6 +155,7 @@ def _people(count: int, seed: int) -> Iterator[dict[str, Any]]:
 
     fake = Faker("ja_JP")
     fake.seed_instance(seed)
+    numbers = random.Random(seed + 1)
     pool = []
     for _ in range(min(count, 2000)):
         pool.append(
@@ -120,7 +164,7 @@ def _people(count: int, seed: int) -> Iterator[dict[str, Any]]:
                 "first": fake.first_name(),
                 "last_kana": fake.last_kana_name(),
                 "first_kana": fake.first_kana_name(),
-                "phone": _phone(fake.phone_number()),
+                "phone": _phone(numbers),
             }
         )
     rng = random.Random(seed)
@@ -145,18 +189,23 @@ def make_ledger(tenants: int = 300, seed: int = 2026, *, plant_rejects: bool = T
         estate = rng.choice(ESTATES)
         sep = rng.choice((" ", "\u3000"))
         kana = person["last_kana"] + sep + person["first_kana"]
+        kana_style = rng.random()
         row: list[Any] = [
             rng.choice((float(number), tenant_id, tenant_id.translate(_FULL))),
             person["last"] + sep + person["first"],
-            _half_width_kana(kana) if rng.random() < 0.2 else kana,
+            _half_width_kana(kana)
+            if kana_style < 0.2
+            else _hiragana(kana)
+            if kana_style < 0.3
+            else kana,
             _date_notation(birth, rng),
             person["phone"],
-            estate,
-            f"{rng.randrange(1, 9)}-{rng.randrange(1, 5)}0{rng.randrange(1, 9)}",
+            _estate_notation(estate, rng),
+            _room(rng),
             _date_notation(move_in, rng),
             rng.choice((float(rent), f"{rent:,}", f"{rent:,}".translate(_FULL), f"{rent}円")),
             rng.choice((float(size), str(size).translate(_FULL))),
-            rng.choice((None, None, None, "駐車場あり", "要連絡")),
+            rng.choice((None,) * 12 + ("駐車場あり", "要連絡", "なし", "－")),
         ]
         if plant_rejects and number % 50 == 7:
             planted += 1

@@ -77,3 +77,48 @@ def test_error_cells_are_rejected_not_read_as_text() -> None:
     mapped = map_table(raw, table="t", source="s", spec=spec, kinds={"x": "string"})
     assert mapped.problems["slug"].tolist() == ["x.cell.error"]
     assert mapped.frame["x"].tolist()[1] == "#REF!"  # text that reads #REF! is text
+
+
+def test_notes_are_kept_per_cell_and_only_for_accepted_rows() -> None:
+    from validation.contract import TableContract
+    from validation.schema import validate_table
+
+    spec = TableMapping.model_validate(
+        {
+            "source": "s",
+            "columns": {
+                "family": {"from": "氏名", "transforms": [{"name": {"part": "family"}}]},
+                "given": {"from": "氏名", "transforms": [{"name": {"part": "given"}}]},
+                "born": {"from": "生年月日", "transforms": [{"date": {"lenient_era": True}}]},
+                "note": {"from": "備考", "transforms": [{"blank": {"values": ["なし"]}}]},
+            },
+        }
+    )
+    raw = pd.DataFrame(
+        {
+            "氏名": ["山田 太郎", "鈴木花子", "佐藤 一郎", "田中次郎"],
+            "生年月日": ["S64.1.8", "H2.3.4", "H31.5.1", "相談中"],
+            "備考": ["なし", None, "要連絡", "なし"],
+        },
+        dtype=object,
+    )
+    kinds = {"family": "string", "given": "string", "born": "date", "note": "string"}
+    mapped = map_table(raw, table="t", source="s", spec=spec, kinds=kinds)
+    assert sorted(zip(mapped.notes["row"], mapped.notes["slug"], strict=True)) == [
+        (0, "born.wareki.out_of_era"),
+        (0, "note.blank.marker"),
+        (1, "family.name.unsplit"),
+        (1, "given.name.unsplit"),
+        (2, "born.wareki.out_of_era"),
+        (3, "family.name.unsplit"),
+        (3, "given.name.unsplit"),
+        (3, "note.blank.marker"),
+    ]
+    assert mapped.problems["slug"].tolist() == ["born.date.unparseable"]
+    assert mapped.frame.loc[0, "born"] == dt.date(1989, 1, 8)
+    contract = TableContract.model_validate(
+        {"primary_key": "family", "columns": {k: {"type": v} for k, v in kinds.items()}}
+    )
+    validated = validate_table(mapped, contract)
+    assert 3 not in set(validated.notes["row"])  # row 3 was rejected: its notes are not counted
+    assert len(validated.notes) == 5

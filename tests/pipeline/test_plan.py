@@ -72,8 +72,8 @@ def test_example_plan_loads_with_a_stable_hash(tmp_path: Path) -> None:
         ),
         (
             "mapping.yaml",
-            "      note:\n",
-            "      memo:\n",
+            "      note:",
+            "      memo:",
             r"mapping.yaml: tables.tenants.columns.memo: the contract's table 'tenants' has no column 'memo'",
         ),
         (

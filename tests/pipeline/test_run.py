@@ -38,6 +38,13 @@ def test_rehearsal_balances_and_names_positions(housing_plan: Path) -> None:
         "reasons": ["move_in_date.date.invalid"],
     } in table["rejects"]
     assert all(c["ok"] for c in table["controls"])
+    markers = [i for i, r in enumerate(ledger.rows) if r[10] in ("なし", "－")]
+    rejected_rows = {x["row"] for x in table["rejects"]}
+    loaded_markers = [i for i in markers if HEADER_ROW + 1 + i not in rejected_rows]
+    assert table["notes_by_reason"] == {"note.blank.marker": len(loaded_markers)}
+    assert [x["row"] for x in table["notes"]] == [HEADER_ROW + 1 + i for i in loaded_markers]
+    html = result.report_html.read_text(encoding="utf-8")
+    assert "注記つきで登録" in html and "note.blank.marker" in html
     chain = verify(result.audit_log, report["chain_head"])
     assert chain.ok and chain.head_found_at == chain.events - 1
     stages = [s["stage"] for s in report["stages"]]
