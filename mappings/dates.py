@@ -140,19 +140,25 @@ def parse_date(
     through. ``excel_serial`` (1900 or 1904) accepts plain numbers as Excel
     serial dates in that date system; otherwise a number is unparseable.
     """
-    if isinstance(value, dt.datetime):
+    if value.__class__ is str:  # the common case first: most cells are text
+        text = value
+    elif isinstance(value, dt.datetime):
         return value.date()
-    if isinstance(value, dt.date):
+    elif isinstance(value, dt.date):
         return value
-    if isinstance(value, bool):
+    elif isinstance(value, bool):
         raise Reject("unparseable")
-    if isinstance(value, int | float):
+    elif isinstance(value, int | float):
         if excel_serial is None:
             raise Reject("unparseable")
         return _excel_serial(float(value), excel_serial)
-    if not isinstance(value, str):
+    elif isinstance(value, str):
+        text = str(value)
+    else:
         raise Reject("unparseable")
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", value))
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    text = _SPACES.sub("", text)
     if not text:
         raise Reject("unparseable")
     match = _ERA_RE.match(text)
