@@ -21,6 +21,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from audit.faults import checkpoint
 from audit.hashing import table_digest
 from mappings.errors import TargetError
 from pipeline.stage import StageReport
@@ -214,6 +215,7 @@ def run_load(
                         if k in table.accepted.columns
                     }
                     loaded_digests.append(f"{name}:{table_digest(table.accepted, kinds)}")
+            checkpoint("load")  # every row inserted, nothing committed
     except sa.exc.SQLAlchemyError as exc:
         raise TargetError(
             f"the load into the target failed and was rolled back ({type(exc).__name__}); "

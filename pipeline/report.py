@@ -103,7 +103,19 @@ LABELS: dict[str, dict[str, str]] = {
         "output": "出力ハッシュ",
         "duration": "所要 (ms)",
         "artifacts": "中間ファイル",
-        "no_artifacts": "このリハーサルは中間ファイルを作成していません。",
+        "no_artifacts": "この実行は中間ファイルを作成していません。",
+        "scratch_ram": "一時領域はメモリ上（RAM ディスク）にあり、ディスクには書き込まれません。",
+        "scratch_disk": (
+            "この OS ではメモリ上の一時領域を使えないため、"
+            "一時領域はディスク上にあり、暗号化して書き込みます。"
+        ),
+        "purpose": "用途",
+        "encrypted": "暗号化",
+        "shredded": "消去",
+        "shredded_ok": "消去・確認済",
+        "shredded_ng": "未確認",
+        "yes": "あり",
+        "no": "なし",
         "chain": "監査ログ",
         "chain_head": "監査チェーンの先頭ハッシュ",
         "chain_short": "読み上げ用の短縮形",
@@ -180,7 +192,18 @@ LABELS: dict[str, dict[str, str]] = {
         "output": "Output hash",
         "duration": "Time (ms)",
         "artifacts": "Artifacts",
-        "no_artifacts": "This rehearsal created no artifacts.",
+        "no_artifacts": "This run created no artifacts.",
+        "scratch_ram": "Scratch was on a RAM-backed filesystem: nothing reached the disk.",
+        "scratch_disk": (
+            "RAM-backed scratch is not available on this OS: scratch was on disk, encrypted."
+        ),
+        "purpose": "Purpose",
+        "encrypted": "Encrypted",
+        "shredded": "Destroyed",
+        "shredded_ok": "shredded, verified",
+        "shredded_ng": "not verified",
+        "yes": "yes",
+        "no": "no",
         "chain": "Audit log",
         "chain_head": "Audit chain head",
         "chain_short": "Short form for reading aloud",
@@ -255,7 +278,9 @@ def _identity(run_id: str, mode: str, plan: LoadedPlan) -> dict[str, Any]:
     }
 
 
-def _record(events: list[StageEvent], chain_head: str, run_dir: Path) -> dict[str, Any]:
+def _record(
+    events: list[StageEvent], chain_head: str, run_dir: Path, custody: dict[str, Any]
+) -> dict[str, Any]:
     """The keys every report closes with: stages, artifacts and the chain head."""
     return {
         "stages": [
@@ -271,7 +296,8 @@ def _record(events: list[StageEvent], chain_head: str, run_dir: Path) -> dict[st
             }
             for e in events
         ],
-        "artifacts": [],
+        "artifacts": custody["artifacts"],
+        "scratch": custody["scratch"],
         "chain_head": chain_head,
         "chain_head_short": short_head(chain_head),
         "audit_log": str(run_dir.parent.parent / "audit.log"),
@@ -291,6 +317,7 @@ def build_report(
     chain_head: str,
     target_url: str,
     run_dir: Path,
+    custody: dict[str, Any],
 ) -> RunReport:
     """Assemble the report dictionary (no values: counts, positions, hashes)."""
     tables: dict[str, Any] = {}
@@ -329,7 +356,7 @@ def build_report(
             for name, raw in raws.items()
         },
         "tables": tables,
-        **_record(events, chain_head, run_dir),
+        **_record(events, chain_head, run_dir, custody),
     }
     return RunReport(_jsonable(data))
 
@@ -343,6 +370,7 @@ def build_failed_report(
     events: list[StageEvent],
     chain_head: str,
     run_dir: Path,
+    custody: dict[str, Any],
 ) -> RunReport:
     """The record of a run stopped by bad input: which stage, which finding, no tables.
 
@@ -356,7 +384,7 @@ def build_failed_report(
         "target": "—",
         "sources": {},
         "tables": {},
-        **_record(events, chain_head, run_dir),
+        **_record(events, chain_head, run_dir, custody),
     }
     return RunReport(_jsonable(data))
 

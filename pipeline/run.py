@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from audit.artifacts import ArtifactStore, Recovered, recover_workspace
 from audit.chain import ChainWriteError, ChainWriter
 from audit.hashing import EncodedTable, encode_table, row_keys
 from mappings.engine import MappedTable, map_table
@@ -31,7 +32,7 @@ from pipeline.stage import StageRecorder, StageReport, utc_now
 from validation.reconcile import ControlResult, TableReconciliation, reconcile_table
 from validation.schema import ValidatedTable, validate_table
 
-__all__ = ["Progress", "RunResult", "Validated", "rehearse"]
+__all__ = ["Progress", "RunResult", "Validated", "recover", "rehearse"]
 
 Progress = Callable[[str, int, int], None]
 """``progress(label, done, total)``: called as work advances (the CLI draws it)."""
@@ -46,6 +47,7 @@ class RunResult:
     report_json: Path
     report_html: Path
     audit_log: Path
+    recovered: tuple[Recovered, ...] = ()
 
 
 def _run_id() -> str:
@@ -58,6 +60,18 @@ def _actor() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def recover(workspace: Path, writer: ChainWriter, *, current: str | None = None) -> list[Recovered]:
+    """Clean up after runs in ``workspace`` that died (see
+    :func:`audit.artifacts.recover_workspace`), chaining each one's ``aborted``
+    event in its own name."""
+    actor = _actor()
+    return recover_workspace(
+        workspace,
+        lambda run_id, mode: StageRecorder(writer, run_id=run_id, mode=mode, actor=actor).note,
+        current=current,
+    )
 
 
 @dataclass(frozen=True)
@@ -252,8 +266,16 @@ def rehearse(
             f"cannot create the run folder {run_dir}: {exc.strerror}; check the plan's workspace."
         ) from None
     recorder = StageRecorder(writer, run_id=run_id, mode="rehearsal", actor=_actor())
+    recovered = tuple(recover(workspace, writer, current=run_id))
+    store = ArtifactStore(workspace, run_id, "rehearsal", recorder.note)
+    store.start()
     recorder.note(
-        "run", "started", plan_sha256=plan.sha256, files=plan.file_sha256, ikou_version=__version__
+        "run",
+        "started",
+        plan_sha256=plan.sha256,
+        files=plan.file_sha256,
+        ikou_version=__version__,
+        scratch_ram_backed=store.ram_backed,
     )
     step = progress or (lambda label, done, total: None)
     try:
@@ -283,6 +305,7 @@ def rehearse(
             engine.dispose()
     except BaseException as exc:
         outcome = "failed" if isinstance(exc, Exception) else "interrupted"
+        store.finish(outcome)
         head = recorder.note("run", outcome, error=getattr(exc, "slug", type(exc).__name__))
         if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
             report = build_failed_report(
@@ -293,10 +316,12 @@ def rehearse(
                 events=recorder.events,
                 chain_head=head,
                 run_dir=run_dir,
+                custody=store.summary(),
             )
             _write(report, run_dir, lang, recorder)
         raise
     status = "reconciled" if all(r.balanced for r in reconciled.values()) else "unbalanced"
+    store.finish(status)
     head = recorder.note(
         "run",
         status,
@@ -316,10 +341,11 @@ def rehearse(
         chain_head=head,
         target_url=url,
         run_dir=run_dir,
+        custody=store.summary(),
     )
     json_path, html_path = _write(report, run_dir, lang, recorder)
     step("done", 6, 6)
-    return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log")
+    return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log", recovered)
 
 
 def _write(

@@ -32,13 +32,16 @@ class StageReport:
     """What a stage says about its work: counts and the hash of its output.
 
     ``details`` holds structured facts for the report (file hashes, rule
-    names, positions) — never a cell value.
+    names, positions) and ``chain`` the few that go into the stage's audit
+    event (the sources' whole-file hashes, which ``ikou sweep`` looks for) —
+    never a cell value.
     """
 
     stage: str
     counts: dict[str, int]
     output_sha256: str
     details: dict[str, Any] = field(default_factory=dict)
+    chain: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,7 @@ class StageRecorder:
             output_sha256=report.output_sha256,
             counts=report.counts,
             duration_ms=elapsed,
+            **report.chain,
         )
         self.events.append(
             StageEvent(

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from audit.faults import checkpoint
 from audit.hashing import table_digest
 from mappings.engine import TEXT
 from mappings.errors import SourceFileError, UnreadableFileError
@@ -179,6 +180,7 @@ def run_extract(
         if progress is not None:
             progress(shown, done, len(jobs))
         info, tables = _read_file(path, shown, spec, wanted[source])
+        checkpoint("extract")
         parts, files = per_source.setdefault(source, ([], []))
         files.append(info)
         parts.extend((shown, sheet, table) for sheet, table in tables)
@@ -207,6 +209,11 @@ def run_extract(
                 }
                 for name, raw in raws.items()
             }
+        },
+        chain={
+            "files": [
+                {"sha256": f.sha256, "size": f.size} for raw in raws.values() for f in raw.files
+            ]
         },
     )
     return raws, report
