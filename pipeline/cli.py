@@ -119,9 +119,27 @@ def _render_run(result: Any, lang: str, as_json: bool) -> None:
     out.print(f"audit:  {result.audit_log}  head {report['chain_head_short']}")
 
 
+def _recover(workspace: Path) -> None:
+    """Before anything else on a workspace: clean up after runs that died there."""
+    from audit.artifacts import JOURNAL
+    from audit.chain import ChainWriteError, ChainWriter
+    from pipeline.run import recover
+
+    if not (workspace / JOURNAL).is_file():
+        return
+    try:
+        writer = ChainWriter(workspace / "audit.log")
+    except ChainWriteError:
+        return  # a torn log: the command itself will say so
+    for recovered in recover(workspace, writer):
+        _err().print(f"ikou: {escape(recovered.sentence())}")
+
+
 def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
+    from pipeline.plan import load_plan
     from pipeline.run import rehearse as run_rehearsal
 
+    _recover(load_plan(plan).workspace)
     with _progress(not as_json) as progress:
         result = run_rehearsal(plan, lang=lang, progress=progress)
     _render_run(result, lang, as_json)
@@ -181,6 +199,7 @@ def audit_verify(log: Path, head: str | None) -> None:
 
     if not log.is_file():
         raise click.UsageError(f"{log} is not a file; give the audit.log of a workspace.")
+    _recover(log.parent)
     result = verify(log, head)
     if not result.ok:
         raise CheckFailed(f"{log}: {result.sentence()}")

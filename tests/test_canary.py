@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -139,6 +140,39 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         outputs[f"stdout {lang}"] = done.stdout
         outputs[f"stderr {lang}"] = done.stderr
+    # a run killed mid-load (rows inserted, never committed) …
+    killed = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "rehearse", str(work / "plan.yaml")],
+        capture_output=True,
+        text=True,
+        env={**env, "IKOU_FAULT": "load"},
+        cwd=work,
+        timeout=300,
+    )
+    assert killed.returncode == -9
+    outputs["stdout killed"], outputs["stderr killed"] = killed.stdout, killed.stderr
+    # … and a run that fails after reading everything (its target is not empty)
+    full = tmp_path / "full.sqlite"
+    with sqlite3.connect(full) as connection:
+        connection.execute("CREATE TABLE tenants (tenant_id TEXT)")
+        connection.execute("INSERT INTO tenants VALUES ('x')")
+    failing = work / "failing.yaml"
+    failing.write_text(
+        (work / "plan.yaml").read_text(encoding="utf-8")
+        + f"  rehearsal_url: sqlite:///{full.as_posix()}\n",
+        encoding="utf-8",
+    )
+    failed = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "rehearse", str(failing)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=work,
+        timeout=300,
+    )
+    assert failed.returncode == 2, failed.stderr
+    assert "recovered interrupted run" in failed.stderr  # the killed run, cleaned up
+    outputs["stdout failed"], outputs["stderr failed"] = failed.stdout, failed.stderr
     log = work / "ikou-work" / "audit.log"
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "audit", "verify", str(log)],
@@ -149,13 +183,21 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     )
     outputs["verify"] = done.stdout + done.stderr
 
-    targets = set(work.glob("ikou-work/runs/*/target.sqlite"))
-    assert len(targets) == 2
-    for target in targets:  # the canaries did reach the target: the test can fail
-        assert "雀野".encode() in target.read_bytes()
-    report = next(work.glob("ikou-work/runs/*/report.json")).read_text(encoding="utf-8")
+    targets = set(work.glob("ikou-work/runs/*/target.sqlite")) | {full}
+    assert len(targets) == 4  # two rehearsals, the killed run's, the full one
+    for target in targets - {full}:  # the canaries reached the targets: the test can fail
+        if '"reconciled"' in "".join(p.read_text("utf-8") for p in target.parent.glob("*.json")):
+            assert "雀野".encode() in target.read_bytes()
+    reports = [p.read_text(encoding="utf-8") for p in work.glob("ikou-work/runs/*/report.json")]
+    assert sum('"status": "failed"' in r for r in reports) == 1
+    report = next(r for r in reports if '"status": "reconciled"' in r)
     assert '"rejected": 1' in report and '"loaded": 4' in report
 
-    inputs = {ledger, *(work / n for n in ("plan.yaml", "mapping.yaml", "contract.yaml"))}
+    names = ("plan.yaml", "failing.yaml", "mapping.yaml", "contract.yaml", "estates.csv")
+    inputs = {ledger, *(work / n for n in names)}
     hits = _scan(tmp_path, targets | inputs, outputs)
+    scratch = Path("/dev/shm")
+    if scratch.is_dir():  # RAM-backed scratch: every run's folder is gone
+        runs = [p.name for p in work.glob("ikou-work/runs/*")]
+        assert not [p for p in scratch.glob("ikou-*") if p.name.removeprefix("ikou-") in runs]
     assert hits == []
