@@ -27,6 +27,7 @@ __all__ = [
     "SourceFileError",
     "TargetError",
     "UnreadableFileError",
+    "WrongPasswordError",
 ]
 
 
@@ -97,6 +98,12 @@ class EncryptedFileError(SourceError):
     """A source file is password-protected."""
 
     slug = "source.encrypted"
+
+
+class WrongPasswordError(EncryptedFileError):
+    """The password given for an encrypted source does not open it."""
+
+    slug = "source.password"
 
 
 class EncodingError(SourceError):

@@ -119,6 +119,25 @@ def _render_run(result: Any, lang: str, as_json: bool) -> None:
     out.print(f"audit:  {result.audit_log}  head {report['chain_head_short']}")
 
 
+def _password_prompt() -> Callable[[str], str | None] | None:
+    """Ask at a terminal for an encrypted file's password (typed, never echoed);
+    with no terminal there is nobody to ask."""
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(file: str) -> str | None:
+        answer = click.prompt(
+            f"password for {file} (empty to stop)",
+            hide_input=True,
+            default="",
+            show_default=False,
+            err=True,
+        )
+        return answer or None
+
+    return ask
+
+
 def _recover(workspace: Path) -> None:
     """Before anything else on a workspace: clean up after runs that died there."""
     from audit.artifacts import JOURNAL
@@ -141,7 +160,7 @@ def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
 
     _recover(load_plan(plan).workspace)
     with _progress(not as_json) as progress:
-        result = run_rehearsal(plan, lang=lang, progress=progress)
+        result = run_rehearsal(plan, lang=lang, progress=progress, password=_password_prompt())
     _render_run(result, lang, as_json)
     if result.report.status != "reconciled":
         raise CheckFailed(f"the rehearsal did not reconcile; see {result.report_html}.")

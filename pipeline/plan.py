@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,17 @@ class SourceSpec(_Strict):
     header_row: int | Literal["auto"] = "auto"
     encoding: str = "auto"
     delimiter: str = ","
+    password_env: str | None = None
+
+    @field_validator("password_env")
+    @classmethod
+    def _variable_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise ValueError(
+                "password_env names an environment variable (letters, digits, _), "
+                "never the password itself"
+            )
+        return value
 
     @field_validator("header_row")
     @classmethod

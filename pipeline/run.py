@@ -24,7 +24,7 @@ from audit.hashing import EncodedTable, encode_table, row_keys
 from mappings.engine import MappedTable, map_table
 from mappings.errors import AuditLogError, IkouError
 from pipeline import __version__
-from pipeline.extract import RawTable, run_extract
+from pipeline.extract import PasswordPrompt, RawTable, run_extract
 from pipeline.load import open_target, read_back, run_load, target_aggregates
 from pipeline.plan import LoadedPlan, load_plan
 from pipeline.report import RunReport, build_failed_report, build_report, write_report
@@ -245,6 +245,7 @@ def rehearse(
     *,
     lang: str = "ja",
     progress: Progress | None = None,
+    password: PasswordPrompt | None = None,
 ) -> RunResult:
     """Run a rehearsal of ``plan_path`` end to end and write its report.
 
@@ -285,6 +286,7 @@ def rehearse(
             run_extract,
             plan,
             progress=lambda label, done, total: step(f"extract {label}".strip(), done, total),
+            password=password,
         )
         step("map", 1, 6)
         mapped = recorder.run("map", run_map, plan, raws)

@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import glob
 import hashlib
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from audit.faults import checkpoint
 from audit.hashing import table_digest
 from mappings.engine import TEXT
-from mappings.errors import SourceFileError, UnreadableFileError
+from mappings.errors import EncryptedFileError, SourceFileError, UnreadableFileError
+from pipeline.extract.decrypt import unlock
 from pipeline.extract.grid import SheetTable, table_from_grid
 from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
 from pipeline.plan import LoadedPlan, SourceSpec
@@ -45,6 +48,7 @@ class SourceFile:
     path: Path
     size: int
     sha256: str
+    opened: str = "plain"  # or "password", "default" (Excel's built-in password)
 
 
 @dataclass(frozen=True)
@@ -104,8 +108,45 @@ def _format_for(path: Path, spec: SourceSpec, shown: str) -> str:
     return fmt
 
 
+PasswordPrompt = Callable[[str], str | None]
+"""``prompt(file)`` → the password a person typed for ``file``, or ``None``."""
+
+
+def _password_source(
+    shown: str, spec: SourceSpec, prompt: PasswordPrompt | None
+) -> Callable[[], str | None]:
+    def get() -> str | None:
+        if spec.password_env is not None:
+            value = os.environ.get(spec.password_env)
+            if value is None:
+                raise EncryptedFileError(
+                    f"{shown} is password-protected and the environment variable "
+                    f"{spec.password_env} named by password_env: is not set.",
+                    file=shown,
+                )
+            return value
+        return prompt(shown) if prompt is not None else None
+
+    return get
+
+
+def _grids(
+    data: bytes, shown: str, spec: SourceSpec, declared: str
+) -> list[tuple[str, list[list[Any]]]]:
+    fmt = detect_format(data, declared, shown)
+    if fmt == "xls":
+        return read_xls(data, shown, spec.sheets)
+    if fmt == "xlsx":
+        return read_xlsx(data, shown, spec.sheets)
+    return read_csv(data, shown, spec.encoding, spec.delimiter)
+
+
 def _read_file(
-    path: Path, shown: str, spec: SourceSpec, wanted: Sequence[str]
+    path: Path,
+    shown: str,
+    spec: SourceSpec,
+    wanted: Sequence[str],
+    prompt: PasswordPrompt | None = None,
 ) -> tuple[SourceFile, list[tuple[str, SheetTable]]]:
     try:
         data = path.read_bytes()
@@ -115,16 +156,16 @@ def _read_file(
         raise UnreadableFileError(
             f"{shown} is an empty file (0 bytes); check the copy.", file=shown
         )
-    info = SourceFile(shown, path, len(data), hashlib.sha256(data).hexdigest())
+    size, sha256 = len(data), hashlib.sha256(data).hexdigest()
     declared = _format_for(path, spec, shown)
-    fmt = detect_format(data, declared, shown)
-    if fmt == "xls":
-        grids = read_xls(data, shown, spec.sheets)
-    elif fmt == "xlsx":
-        grids = read_xlsx(data, shown, spec.sheets)
-    else:
-        grids = read_csv(data, shown, spec.encoding, spec.delimiter)
+    opened = "plain"
+    try:
+        grids = _grids(data, shown, spec, declared)
+    except EncryptedFileError:  # decrypted in memory; the plaintext never touches the disk
+        data, opened = unlock(data, shown, _password_source(shown, spec, prompt))
+        grids = _grids(data, shown, spec, declared)
     del data
+    info = SourceFile(shown, path, size, sha256, opened)
     tables = [
         (
             sheet,
@@ -161,8 +202,13 @@ def run_extract(
     plan: LoadedPlan,
     *,
     progress: Callable[[str, int, int], None] | None = None,
+    password: PasswordPrompt | None = None,
 ) -> tuple[dict[str, RawTable], StageReport]:
-    """Read every source the mapping uses; return raw tables and the stage report."""
+    """Read every source the mapping uses; return raw tables and the stage report.
+
+    ``password(file)`` is asked for an encrypted file whose source names no
+    ``password_env:`` (the CLI prompts at a terminal; nothing is asked otherwise).
+    """
     wanted: dict[str, list[str]] = {}
     for table in plan.mapping.tables.values():
         bucket = wanted.setdefault(table.source, [])
@@ -179,7 +225,7 @@ def run_extract(
         shown = _display_name(plan.base, path)
         if progress is not None:
             progress(shown, done, len(jobs))
-        info, tables = _read_file(path, shown, spec, wanted[source])
+        info, tables = _read_file(path, shown, spec, wanted[source], password)
         checkpoint("extract")
         parts, files = per_source.setdefault(source, ([], []))
         files.append(info)
@@ -202,7 +248,8 @@ def run_extract(
                 name: {
                     "rows": len(raw.frame),
                     "files": [
-                        {"name": f.name, "size": f.size, "sha256": f.sha256} for f in raw.files
+                        {"name": f.name, "size": f.size, "sha256": f.sha256, "opened": f.opened}
+                        for f in raw.files
                     ],
                     "sheets": sorted({(f, s) for f, s, _ in per_source[name][0]}),
                     "header_rows": [t.header_row for _, _, t in per_source[name][0]],

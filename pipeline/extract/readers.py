@@ -32,12 +32,14 @@ from mappings.errors import (
     HeaderNotFoundError,
     UnreadableFileError,
 )
+from pipeline.extract.decrypt import is_encrypted_document
 
 __all__ = ["Grid", "detect_format", "read_csv", "read_xls", "read_xlsx", "select_sheets"]
 
 Grid = list[list[Any]]
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
+_WORD = "WordDocument".encode("utf-16-le")
 
 
 def detect_format(data: bytes, declared: str, file: str) -> str:
@@ -48,9 +50,13 @@ def detect_format(data: bytes, declared: str, file: str) -> str:
     """
     if data.startswith(_CFB):
         if "EncryptionInfo".encode("utf-16-le") in data:
-            raise EncryptedFileError(
-                f"{file} is password-protected; remove the password in a copy or wait for "
-                "encrypted-source support (password_env:).",
+            raise EncryptedFileError(f"{file} is password-protected.", file=file)
+        if _WORD in data:
+            if is_encrypted_document(data):
+                raise EncryptedFileError(f"{file} is password-protected.", file=file)
+            raise UnreadableFileError(
+                f"{file} is a Word 97-2003 document; ikou does not read Word files yet: "
+                "copy its table into Excel and save it as .xlsx.",
                 file=file,
             )
         return "xls"
@@ -117,11 +123,7 @@ def read_xls(data: bytes, file: str, sheets: Sequence[str] | None) -> list[tuple
         book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     except xlrd.XLRDError as exc:
         if "encrypted" in str(exc).lower():
-            raise EncryptedFileError(
-                f"{file} is password-protected; remove the password in a copy or wait for "
-                "encrypted-source support (password_env:).",
-                file=file,
-            ) from None
+            raise EncryptedFileError(f"{file} is password-protected.", file=file) from None
         raise _unreadable(file, "an .xls workbook") from None
     except Exception:  # xlrd raises AssertionError, struct.error… on damaged files
         raise _unreadable(file, "an .xls workbook") from None
