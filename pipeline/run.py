@@ -20,6 +20,7 @@ import pandas as pd
 
 from audit.artifacts import ArtifactStore, Recovered, recover_workspace
 from audit.chain import ChainWriteError, ChainWriter
+from audit.fingerprints import write_fingerprints
 from audit.hashing import EncodedTable, encode_table, row_keys
 from mappings.engine import MappedTable, map_table
 from mappings.errors import AuditLogError, IkouError
@@ -292,6 +293,7 @@ def rehearse(
         mapped = recorder.run("map", run_map, plan, raws)
         step("validate", 2, 6)
         validated = recorder.run("validate", run_validate, plan, mapped)
+        _keep_fingerprints(plan, raws, mapped, run_id, recorder)
         url = (
             plan.plan.target.rehearsal_url or f"sqlite:///{(run_dir / 'target.sqlite').as_posix()}"
         )
@@ -348,6 +350,34 @@ def rehearse(
     json_path, html_path = _write(report, run_dir, lang, recorder)
     step("done", 6, 6)
     return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log", recovered)
+
+
+def _keep_fingerprints(
+    plan: LoadedPlan,
+    raws: dict[str, RawTable],
+    mapped: Mapped,
+    run_id: str,
+    recorder: StageRecorder,
+) -> None:
+    """Keyed fingerprints of every mapped record, for ``ikou sweep`` (see
+    :mod:`audit.fingerprints`): its source cells as the file held them and its
+    values as mapped, so a copy is recognised in either form."""
+    for name, table in mapped.tables.items():
+        spec = plan.mapping.tables[name]
+        raw = raws[spec.source].frame.loc[table.frame.index]
+        columns = [raw[column].to_numpy(dtype=object) for column in spec.source_columns()]
+        columns += [
+            table.frame[column].to_numpy(dtype=object, na_value=None)
+            for column in table.frame.columns
+        ]
+        path, records, digests = write_fingerprints(plan.workspace, f"{run_id}.{name}", columns)
+        recorder.note(
+            "fingerprints",
+            "written",
+            table=name,
+            counts={"records": records, "digests": digests},
+            output_sha256=_file_sha(path),
+        )
 
 
 def _write(

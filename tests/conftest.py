@@ -12,6 +12,12 @@ REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"
 
 
+@pytest.fixture(autouse=True)
+def _keys_apart(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fingerprint keys go to a folder of the test's own, never the user's."""
+    monkeypatch.setenv("IKOU_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
+
+
 @pytest.fixture
 def housing_plan(tmp_path: Path) -> Path:
     """The bundled housing example with a 120-tenant synthetic ledger."""

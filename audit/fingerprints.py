@@ -1,0 +1,215 @@
+"""Record fingerprints: keyed digests of each record's distinctive values.
+
+``ikou sweep`` must recognise the migration's records in a CSV export, a
+re-saved workbook or a text paste — files whose bytes share nothing with the
+source. So a run keeps, per record, HMAC-SHA256 digests of its *distinctive*
+values (a name, a phone number, a birth date: values few records share),
+never the values. An unkeyed hash of a birth date *is* the birth date to
+anyone who tries the 40,000 candidates, hence the key, which is kept apart
+from the digests: in the user's key folder (``~/.ikou/keys`` or
+``$IKOU_KEY_DIR``), mode 0600, while the digests stay in the workspace.
+
+Both sides normalise a cell the same way (:func:`normalise`): width folded,
+spaces removed, numbers without a trailing ``.0``, dates in ISO form whatever
+their notation, phone-like digit strings as bare digits. A row of a swept
+file matches a record when at least :data:`MIN_FIELDS` of that record's
+distinctive values appear in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "MIN_FIELDS",
+    "FingerprintIndex",
+    "key_folder",
+    "load_indexes",
+    "normalise",
+    "workspace_key",
+    "write_fingerprints",
+]
+
+MIN_FIELDS = 2
+MIN_LENGTH = 4
+_FOLDER = "fingerprints"
+_DATEISH = re.compile(
+    r"^[0-9０-９元]{1,4}[年./\-／．][0-9０-９]{1,2}|^[MTSHRmtshr明大昭平令㍻]|^\d{8}$"
+)
+_PHONEISH = re.compile(r"^\+?[0-9()\-./]+$")
+_SPACE = re.compile(r"\s+")
+
+
+def key_folder() -> Path:
+    """Where fingerprint keys live: apart from every workspace."""
+    override = os.environ.get("IKOU_KEY_DIR")
+    return Path(override) if override else Path.home() / ".ikou" / "keys"
+
+
+def workspace_key(workspace: Path, *, create: bool) -> tuple[str, bytes] | None:
+    """The workspace's fingerprint key (id, bytes); made on first use when ``create``."""
+    id_file = workspace / _FOLDER / "KEY_ID"
+    if id_file.exists():
+        key_id = id_file.read_text(encoding="ascii").strip()
+        key_file = key_folder() / f"{key_id}.key"
+        if not key_file.exists():
+            return None
+        return key_id, bytes.fromhex(key_file.read_text(encoding="ascii").strip())
+    if not create:
+        return None
+    key_id, key = secrets.token_hex(8), secrets.token_bytes(32)
+    folder = key_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(folder, 0o700)
+    fd = os.open(folder / f"{key_id}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key.hex() + "\n")
+    id_file.parent.mkdir(parents=True, exist_ok=True)
+    id_file.write_text(key_id + "\n", encoding="ascii")
+    return key_id, key
+
+
+def normalise(value: Any) -> str | None:
+    """A cell as both sides compare it, or ``None`` if it is not distinctive in
+    itself (empty, a boolean, shorter than four characters)."""
+    from mappings.dates import parse_date
+    from mappings.registry import Reject
+    from mappings.text import fold_width
+
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, dt.datetime):
+        text = value.date().isoformat()
+    elif isinstance(value, dt.date):
+        text = value.isoformat()
+    elif isinstance(value, float):
+        if value != value:
+            return None
+        text = str(int(value)) if value.is_integer() else repr(value)
+    elif isinstance(value, int | Decimal):
+        text = str(value)
+    elif isinstance(value, str):
+        text = _SPACE.sub("", fold_width(value))
+        if _DATEISH.search(text):
+            try:
+                parsed = parse_date(text, precision="day")
+            except Reject:
+                pass
+            else:
+                if isinstance(parsed, dt.date):
+                    text = parsed.isoformat()
+        if _PHONEISH.fullmatch(text) and sum(c.isdigit() for c in text) >= 7:
+            text = re.sub(r"[^0-9]", "", text)
+    else:
+        return None
+    return text if len(text) >= MIN_LENGTH else None
+
+
+def _digest64(key: bytes, text: str) -> int:
+    mac = hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+    return int.from_bytes(mac[:8], "big", signed=True)
+
+
+@dataclass(frozen=True)
+class FingerprintIndex:
+    """Digests (first 64 bits of the HMAC) sorted, with the record each belongs to."""
+
+    run_id: str
+    records: int
+    digests: np.ndarray  # int64, sorted
+    owners: np.ndarray  # int32, record number per digest
+
+    def lookup(self, digest: int) -> np.ndarray:
+        """Records that hold a value with this digest."""
+        left = np.searchsorted(self.digests, digest, side="left")
+        right = np.searchsorted(self.digests, digest, side="right")
+        return self.owners[left:right]
+
+
+def write_fingerprints(
+    workspace: Path, run_id: str, columns: Iterable[Sequence[Any]], *, share: float = 0.001
+) -> tuple[Path, int, int]:
+    """Keep keyed fingerprints of records given column by column (equal lengths;
+    record *i* is every column's *i*-th cell).
+
+    Each distinct cell of a column is normalised and keyed once. A value is
+    distinctive when it normalises to at least four characters and at most
+    ``max(2, share × records)`` records hold it. Returns the file, the number
+    of records and of digests kept.
+    """
+    key_id, key = workspace_key(workspace, create=True) or ("", b"")
+    parts_digest: list[np.ndarray] = []
+    parts_owner: list[np.ndarray] = []
+    count = 0
+    for column in columns:
+        values = np.asarray(column, dtype=object)
+        count = len(values)
+        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        keyed = np.zeros(len(uniques) + 1, dtype=np.int64)
+        present = np.zeros(len(uniques) + 1, dtype=bool)
+        for position, value in enumerate(uniques):
+            text = normalise(value)
+            if text is not None:
+                keyed[position], present[position] = _digest64(key, text), True
+        codes = np.asarray(codes, dtype=np.intp)
+        rows = np.flatnonzero(present[codes])
+        parts_digest.append(keyed[codes[rows]])
+        parts_owner.append(rows.astype(np.int32))
+    digest_array = np.concatenate(parts_digest) if parts_digest else np.zeros(0, np.int64)
+    owner_array = np.concatenate(parts_owner) if parts_owner else np.zeros(0, np.int32)
+    pairs = np.unique(np.stack([digest_array, owner_array.astype(np.int64)]), axis=1)
+    digest_array, owner_array = pairs[0], pairs[1].astype(np.int32)  # sorted by digest
+    _, counts = np.unique(digest_array, return_counts=True)
+    common = counts > max(2, int(share * count))
+    keep = ~np.repeat(common, counts)
+    digest_array, owner_array = digest_array[keep], owner_array[keep]
+    folder = workspace / _FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{run_id}.npz"
+    with path.open("wb") as handle:
+        np.savez(
+            handle,
+            key_id=np.array(key_id),
+            records=np.array(count),
+            digests=digest_array,
+            owners=owner_array,
+        )
+    return path, count, int(keep.sum())
+
+
+def load_indexes(workspace: Path) -> tuple[bytes | None, list[FingerprintIndex]]:
+    """The workspace's key (``None`` if it is not on this machine) and every
+    run's fingerprints made under it."""
+    found = workspace_key(workspace, create=False)
+    if found is None:
+        return None, []
+    key_id, key = found
+    indexes = []
+    for path in sorted((workspace / _FOLDER).glob("*.npz")):
+        with np.load(path) as data:
+            if str(data["key_id"]) != key_id:
+                continue
+            indexes.append(
+                FingerprintIndex(path.stem, int(data["records"]), data["digests"], data["owners"])
+            )
+    return key, indexes
+
+
+def digest_of(key: bytes, value: Any) -> int | None:
+    """The fingerprint a swept cell would have (``None`` if not distinctive)."""
+    text = normalise(value)
+    return None if text is None else _digest64(key, text)
