@@ -13,13 +13,15 @@ Both sides normalise a cell the same way (:func:`normalise`): width folded,
 spaces removed, numbers without a trailing ``.0``, dates in ISO form whatever
 their notation, phone-like digit strings as bare digits. A row of a swept
 file matches a record when at least :data:`MIN_FIELDS` of that record's
-distinctive values appear in it.
+distinctive values appear in it and one of them is word-like (a name, an
+address): numbers, codes and dates alone recur by chance between two
+ledgers of one town (sequential tenant numbers, rents, room numbers), names
+next to them do not.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import os
 import re
@@ -45,12 +47,14 @@ __all__ = [
 
 MIN_FIELDS = 2
 MIN_LENGTH = 4
+MAX_LENGTH = 80  # longer text is a sentence or a whole line, not a field value
 _FOLDER = "fingerprints"
 _DATEISH = re.compile(
     r"^[0-9０-９元]{1,4}[年./\-／．][0-9０-９]{1,2}|^[MTSHRmtshr明大昭平令㍻]|^\d{8}$"
 )
 _PHONEISH = re.compile(r"^\+?[0-9()\-./]+$")
 _SPACE = re.compile(r"\s+")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 def key_folder() -> Path:
@@ -83,13 +87,38 @@ def workspace_key(workspace: Path, *, create: bool) -> tuple[str, bytes] | None:
     return key_id, key
 
 
-def normalise(value: Any) -> str | None:
-    """A cell as both sides compare it, or ``None`` if it is not distinctive in
-    itself (empty, a boolean, shorter than four characters)."""
+def _normalise_text(value: str) -> str | None:
     from mappings.dates import parse_date
     from mappings.registry import Reject
     from mappings.text import fold_width
 
+    if len(value) > 2 * MAX_LENGTH:
+        return None
+    text = value if value.isascii() else fold_width(value)
+    text = _SPACE.sub("", text)
+    if text.isdigit() and len(text) != 8:  # a plain number (eight digits may be a date)
+        return text
+    if _DATEISH.search(text):
+        try:
+            parsed = parse_date(text, precision="day")
+        except Reject:
+            pass
+        else:
+            if isinstance(parsed, dt.date):
+                return parsed.isoformat()
+    if _PHONEISH.fullmatch(text):
+        digits = _NOT_DIGIT.sub("", text)
+        if len(digits) >= 7:
+            return digits
+    return text
+
+
+def normalise(value: Any) -> str | None:
+    """A cell as both sides compare it, or ``None`` if it is not distinctive in
+    itself (empty, a boolean, shorter than four characters)."""
+    if value.__class__ is str:
+        text = _normalise_text(value)
+        return text if text is not None and MIN_LENGTH <= len(text) <= MAX_LENGTH else None
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, dt.datetime):
@@ -103,24 +132,16 @@ def normalise(value: Any) -> str | None:
     elif isinstance(value, int | Decimal):
         text = str(value)
     elif isinstance(value, str):
-        text = _SPACE.sub("", fold_width(value))
-        if _DATEISH.search(text):
-            try:
-                parsed = parse_date(text, precision="day")
-            except Reject:
-                pass
-            else:
-                if isinstance(parsed, dt.date):
-                    text = parsed.isoformat()
-        if _PHONEISH.fullmatch(text) and sum(c.isdigit() for c in text) >= 7:
-            text = re.sub(r"[^0-9]", "", text)
+        text = _normalise_text(str(value))
+        if text is None:
+            return None
     else:
         return None
-    return text if len(text) >= MIN_LENGTH else None
+    return text if MIN_LENGTH <= len(text) <= MAX_LENGTH else None
 
 
 def _digest64(key: bytes, text: str) -> int:
-    mac = hmac.new(key, text.encode("utf-8", "surrogatepass"), hashlib.sha256).digest()
+    mac = hmac.digest(key, text.encode("utf-8", "surrogatepass"), "sha256")
     return int.from_bytes(mac[:8], "big", signed=True)
 
 
@@ -196,7 +217,7 @@ def load_indexes(workspace: Path) -> tuple[bytes | None, list[FingerprintIndex]]
     run's fingerprints made under it."""
     found = workspace_key(workspace, create=False)
     if found is None:
-        return None, []
+        return None, []  # no fingerprints yet, or their key is not on this machine
     key_id, key = found
     indexes = []
     for path in sorted((workspace / _FOLDER).glob("*.npz")):
@@ -209,7 +230,20 @@ def load_indexes(workspace: Path) -> tuple[bytes | None, list[FingerprintIndex]]
     return key, indexes
 
 
-def digest_of(key: bytes, value: Any) -> int | None:
-    """The fingerprint a swept cell would have (``None`` if not distinctive)."""
+def is_wordlike(text: str) -> bool:
+    """Whether a normalised value holds at least two letters (kanji, kana, Latin):
+    a name or an address rather than a number, a code or a date."""
+    letters = 0
+    for c in text:
+        if c.isalpha():
+            letters += 1
+            if letters == 2:
+                return True
+    return False
+
+
+def digest_of(key: bytes, value: Any) -> tuple[int, str] | None:
+    """The fingerprint a swept cell would have, and its normalised text (kept in
+    memory only, to tell word-like values) — ``None`` if not distinctive."""
     text = normalise(value)
-    return None if text is None else _digest64(key, text)
+    return None if text is None else (_digest64(key, text), text)

@@ -225,6 +225,108 @@ def audit_verify(log: Path, head: str | None) -> None:
     _out().print(f"{log}: {result.sentence()}")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--plan",
+    "plan_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The plan whose workspace knows the sources, artifacts and fingerprints.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
+    """Find copies of the migration's data under PATHS (folders or files).
+
+    Exact copies (a source file or artifact, by SHA-256) and derived ones (a
+    re-saved workbook, a CSV export, a text paste, by keyed record
+    fingerprints). Prints paths, kinds and record counts — never a value.
+    Exit 1 if anything is found.
+    """
+    from dataclasses import asdict
+
+    from audit.fingerprints import key_folder
+    from audit.sweep import load_knowledge
+    from audit.sweep import sweep as run_sweep
+    from pipeline.plan import load_plan
+
+    workspace = load_plan(plan_path).workspace
+    _recover(workspace)
+    knowledge = load_knowledge(workspace)
+    if knowledge.key_missing:
+        _err().print(
+            "ikou: the key of this workspace's record fingerprints is not in "
+            f"{escape(str(key_folder()))}; only exact copies can be found (set IKOU_KEY_DIR "
+            "to the folder that holds it)."
+        )
+    if not knowledge.exact and not knowledge.indexes:
+        raise click.UsageError(
+            f"the workspace {workspace} has no run to look for yet; rehearse the plan first."
+        )
+    with _sweep_progress(not as_json) as progress:
+        result = run_sweep(paths, knowledge, progress=progress)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "findings": [asdict(f) for f in result.findings],
+                    "files": result.files,
+                    "bytes": result.bytes,
+                    "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        _render_sweep(result, knowledge)
+    if result.findings:
+        raise CheckFailed(f"{len(result.findings)} file(s) hold the migration's data.")
+
+
+@contextmanager
+def _sweep_progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+    console = _err()
+    if not (enabled and console.is_terminal):
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description:<40}"),
+        TextColumn("{task.completed:,} files"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def update(path: str, size: int) -> None:
+            bar.update(task, description=path[-40:], advance=1)
+
+        yield update
+
+
+def _render_sweep(result: Any, knowledge: Any) -> None:
+    out = _out()
+    if result.findings:
+        table = Table(title="copies found")
+        for header in ("path", "kind", "of", "records", "bytes", "modified (UTC)"):
+            table.add_column(header, justify="right" if header in ("records", "bytes") else "left")
+        for f in result.findings:
+            table.add_row(
+                escape(f.path), f.kind, f.what, f"{f.records:,}", f"{f.size:,}", f.modified
+            )
+        out.print(table)
+    out.print(
+        f"looked at {result.files:,} file(s), {result.bytes / 1e6:,.1f} MB, for "
+        f"{len(knowledge.exact)} known file hash(es) and {knowledge.records:,} record(s); "
+        f"found {len(result.findings)}."
+    )
+    for path, reason in result.skipped[:20]:
+        _err().print(f"skipped {escape(path)}: {escape(reason)}")
+    if len(result.skipped) > 20:
+        _err().print(f"… and {len(result.skipped) - 20} more skipped (see --json).")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every outcome into one exit code."""
     args = list(sys.argv[1:] if argv is None else argv)

@@ -1,0 +1,266 @@
+"""``ikou sweep``: find copies of the migration's data scattered outside it.
+
+Two kinds of copy are found, and neither needs a value:
+
+* **exact** — the file's SHA-256 equals a source file's or an artifact's, as
+  recorded in the workspace's audit chain;
+* **derived** — a re-saved workbook, a CSV export, a text paste: rows whose
+  cells carry at least two distinctive values of one migrated record, known
+  by their keyed fingerprints (:mod:`audit.fingerprints`).
+
+Each file is read once (hashed while its bytes are in memory, then parsed if
+it is a workbook or text); what cannot be read is skipped with a note. The
+result names paths, kinds, record counts, sizes and times — never a value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from audit.fingerprints import (
+    MIN_FIELDS,
+    FingerprintIndex,
+    digest_of,
+    is_wordlike,
+    load_indexes,
+)
+
+__all__ = ["Finding", "Knowledge", "SweepResult", "load_knowledge", "sweep"]
+
+MAX_PARSE_BYTES = 256 << 20  # larger files are hashed, not parsed
+_CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP = b"PK\x03\x04"
+_TEXT_SPLIT = re.compile(r"\t|,|;|\||\s{2,}")
+_WORKBOOK_EXTENSIONS = (".xls", ".xlsx", ".xlsm", ".xlsb", ".ods")
+
+
+@dataclass(frozen=True)
+class Knowledge:
+    """What the sweep looks for: whole-file hashes and record fingerprints."""
+
+    exact: dict[str, str]  # sha256 → what it was ("source file", "artifact")
+    key: bytes | None
+    indexes: list[FingerprintIndex]
+    key_missing: bool = False  # fingerprints exist, their key is not on this machine
+    digests: frozenset[int] = frozenset()  # every index's digests, for a fast first test
+
+    @property
+    def records(self) -> int:
+        return sum(index.records for index in self.indexes)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One file that holds the migration's data."""
+
+    path: str
+    kind: str  # "exact" or "derived"
+    what: str  # what it is a copy of: "source file", "artifact", "records"
+    records: int
+    size: int
+    modified: str
+
+
+@dataclass
+class SweepResult:
+    """Every finding, and what was looked at or skipped."""
+
+    findings: list[Finding] = field(default_factory=list)
+    files: int = 0
+    bytes: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # path, reason
+
+
+def load_knowledge(workspace: Path) -> Knowledge:
+    """Hashes from the workspace's audit chain, fingerprints and their key."""
+    exact: dict[str, str] = {}
+    log = workspace / "audit.log"
+    if log.exists():
+        for line in log.read_bytes().splitlines():
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            for entry in event.get("files", []) if isinstance(event.get("files"), list) else []:
+                if isinstance(entry, dict) and "sha256" in entry:
+                    exact[str(entry["sha256"])] = "source file"
+            if event.get("stage") == "artifact.closed" and event.get("output_sha256"):
+                exact[str(event["output_sha256"])] = "artifact"
+    key, indexes = load_indexes(workspace)
+    missing = key is None and any((workspace / "fingerprints").glob("*.npz"))
+    known = frozenset(d for index in indexes for d in index.digests.tolist())
+    return Knowledge(exact, key, indexes, missing, known)
+
+
+def _walk(paths: Iterable[Path], skipped: list[tuple[str, str]]) -> Iterator[Path]:
+    def unreadable(error: OSError) -> None:
+        skipped.append((str(error.filename), error.strerror or "cannot be listed"))
+
+    for root in paths:
+        if root.is_file():
+            yield root
+            continue
+        if not root.exists():
+            skipped.append((str(root), "does not exist"))
+            continue
+        for folder, dirs, files in os.walk(root, onerror=unreadable, followlinks=False):
+            dirs.sort()
+            for name in sorted(files):
+                path = Path(folder) / name
+                if not path.is_symlink():
+                    yield path
+
+
+def _rows_of_workbook(data: bytes) -> Iterator[list[Any]]:
+    import python_calamine as pc
+
+    try:
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for name in book.sheet_names:
+            yield from book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+    except BaseException as exc:  # calamine panics are not Exceptions
+        if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise
+        raise ValueError("not a workbook ikou can read") from None
+
+
+def _decode(data: bytes) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace")
+    if b"\x00" in data[:4096]:
+        return None  # binary
+    for encoding in ("utf-8-sig", "cp932"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _rows_of_text(text: str) -> Iterator[list[str]]:
+    for line in text.splitlines():
+        cells = [c.strip().strip('"') for c in _TEXT_SPLIT.split(line)]
+        yield [c for c in cells if c]
+
+
+def _rows(path: Path, data: bytes) -> Iterator[list[Any]] | None:
+    if data.startswith((_CFB, _ZIP)) or path.suffix.lower() in _WORKBOOK_EXTENSIONS:
+        if data.startswith(_ZIP) and path.suffix.lower() in (".docx", ".pptx", ".zip"):
+            return None
+        return _rows_of_workbook(data)
+    text = _decode(data)
+    return None if text is None else _rows_of_text(text)
+
+
+def _matched_records(rows: Iterable[list[Any]], knowledge: Knowledge) -> int:
+    """How many distinct records have, within one row, at least MIN_FIELDS
+    distinctive values, one of them word-like."""
+    if knowledge.key is None or not knowledge.indexes:
+        return 0
+    key, known = knowledge.key, knowledge.digests
+    cache: dict[Any, tuple[int, bool] | None] = {}
+    matched: set[tuple[int, int]] = set()
+    for row in rows:
+        if len(row) < MIN_FIELDS:  # a line of prose, a one-column list
+            continue
+        found: dict[int, bool] = {}
+        for cell in row:
+            try:
+                marker = (cell.__class__, cell)
+                if marker not in cache:
+                    hit = digest_of(key, cell)
+                    cache[marker] = (
+                        None
+                        if hit is None or hit[0] not in known
+                        else (hit[0], is_wordlike(hit[1]))
+                    )
+                hit = cache[marker]
+            except TypeError:
+                continue
+            if hit is not None:
+                found[hit[0]] = found.get(hit[0], False) or hit[1]
+        if len(found) < MIN_FIELDS or not any(found.values()):
+            continue
+        for number, index in enumerate(knowledge.indexes):
+            owners = {d: index.lookup(d) for d in found}
+            owners = {d: o for d, o in owners.items() if len(o)}
+            worded = [o for d, o in owners.items() if found[d]]
+            if len(owners) < MIN_FIELDS or not worded:
+                continue
+            ids, counts = np.unique(np.concatenate(list(owners.values())), return_counts=True)
+            candidates = set(ids[counts >= MIN_FIELDS].tolist())
+            candidates &= set(np.concatenate(worded).tolist())
+            matched.update((number, int(r)) for r in candidates)
+    return len(matched)
+
+
+def sweep(
+    paths: Iterable[Path],
+    knowledge: Knowledge,
+    *,
+    progress: Callable[[str, int], None] | None = None,
+) -> SweepResult:
+    """Look at every file under ``paths`` once; ``progress(path, bytes)`` per file."""
+    result = SweepResult()
+    for path in _walk(paths, result.skipped):
+        shown = str(path)
+        try:
+            stat = path.stat()
+            data = path.read_bytes() if stat.st_size <= MAX_PARSE_BYTES else None
+        except OSError as exc:
+            result.skipped.append((shown, exc.strerror or "unreadable"))
+            continue
+        result.files += 1
+        result.bytes += stat.st_size
+        if progress is not None:
+            progress(shown, stat.st_size)
+        modified = (
+            dt.datetime.fromtimestamp(stat.st_mtime, dt.UTC).replace(microsecond=0).isoformat()
+        )
+        if data is None:
+            sha256 = _hash_large(path)
+            if sha256 in knowledge.exact:
+                result.findings.append(
+                    Finding(shown, "exact", knowledge.exact[sha256], 0, stat.st_size, modified)
+                )
+            else:
+                result.skipped.append((shown, "too large to read for records; hashed only"))
+            continue
+        sha256 = hashlib.sha256(data).hexdigest()
+        if sha256 in knowledge.exact:
+            result.findings.append(
+                Finding(shown, "exact", knowledge.exact[sha256], 0, stat.st_size, modified)
+            )
+            continue
+        rows = _rows(path, data)
+        if rows is None:
+            continue
+        try:
+            records = _matched_records(rows, knowledge)
+        except ValueError as exc:
+            result.skipped.append((shown, str(exc)))
+            continue
+        if records:
+            result.findings.append(
+                Finding(shown, "derived", "records", records, stat.st_size, modified)
+            )
+    return result
+
+
+def _hash_large(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
