@@ -38,6 +38,9 @@ import pandas as pd
 __all__ = [
     "MIN_FIELDS",
     "FingerprintIndex",
+    "digest_of",
+    "fingerprint_counts",
+    "is_wordlike",
     "key_folder",
     "load_indexes",
     "normalise",
@@ -192,11 +195,15 @@ def write_fingerprints(
         parts_owner.append(rows.astype(np.int32))
     digest_array = np.concatenate(parts_digest) if parts_digest else np.zeros(0, np.int64)
     owner_array = np.concatenate(parts_owner) if parts_owner else np.zeros(0, np.int32)
-    pairs = np.unique(np.stack([digest_array, owner_array.astype(np.int64)]), axis=1)
-    digest_array, owner_array = pairs[0], pairs[1].astype(np.int32)  # sorted by digest
-    _, counts = np.unique(digest_array, return_counts=True)
-    common = counts > max(2, int(share * count))
-    keep = ~np.repeat(common, counts)
+    order = np.lexsort((owner_array, digest_array))  # by digest, then record
+    digest_array, owner_array = digest_array[order], owner_array[order]
+    if len(digest_array):
+        first = np.ones(len(digest_array), dtype=bool)  # one line per (digest, record)
+        first[1:] = (digest_array[1:] != digest_array[:-1]) | (owner_array[1:] != owner_array[:-1])
+        digest_array, owner_array = digest_array[first], owner_array[first]
+    starts = np.flatnonzero(np.r_[True, digest_array[1:] != digest_array[:-1]])
+    counts = np.diff(np.r_[starts, len(digest_array)])
+    keep = np.repeat(counts <= max(2, int(share * count)), counts)
     digest_array, owner_array = digest_array[keep], owner_array[keep]
     folder = workspace / _FOLDER
     folder.mkdir(parents=True, exist_ok=True)
@@ -210,6 +217,12 @@ def write_fingerprints(
             owners=owner_array,
         )
     return path, count, int(keep.sum())
+
+
+def fingerprint_counts(path: Path) -> tuple[int, int]:
+    """Records and digests in one fingerprint file."""
+    with np.load(path) as data:
+        return int(data["records"]), len(data["digests"])
 
 
 def load_indexes(workspace: Path) -> tuple[bytes | None, list[FingerprintIndex]]:

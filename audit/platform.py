@@ -7,6 +7,8 @@
 * :class:`ProcessLock` — an exclusive lock on a file that the OS releases when
   the holding process dies, so a lock that can be taken means its owner is
   gone (``flock`` on POSIX, ``msvcrt.locking`` on Windows).
+* :func:`in_background` — run a function on the other core while this one
+  works on (a forked child on Linux; inline, before returning, elsewhere).
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["ProcessLock", "private_dir", "ram_scratch_root"]
+__all__ = ["ProcessLock", "in_background", "private_dir", "ram_scratch_root"]
 
 
 def _tmpfs_mounts() -> set[str]:
@@ -104,3 +107,38 @@ class ProcessLock:
         finally:
             os.close(self._fd)
             self._fd = None
+
+
+def in_background(work: Callable[[], None]) -> Callable[[], bool]:
+    """Start ``work``; return a function that waits for it and says whether it
+    succeeded.
+
+    On Linux ``work`` runs in a forked child, which sees this process's memory
+    as it is now (copy-on-write) and must only compute and write files: it
+    never prints, logs or touches the audit chain, and leaves with
+    ``os._exit``. Where ``fork`` is unsafe or missing (Windows, macOS), it runs
+    here and now.
+    """
+    if not sys.platform.startswith("linux"):
+        try:
+            work()
+        except Exception:
+            return lambda: False
+        return lambda: True
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's own lines are not traced
+        code = 1
+        try:
+            work()
+            code = 0
+        finally:
+            os._exit(code)
+    done: list[bool] = []
+
+    def wait() -> bool:
+        if not done:
+            _, status = os.waitpid(pid, 0)
+            done.append(os.waitstatus_to_exitcode(status) == 0)
+        return done[0]
+
+    return wait

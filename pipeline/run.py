@@ -20,8 +20,9 @@ import pandas as pd
 
 from audit.artifacts import ArtifactStore, Recovered, recover_workspace
 from audit.chain import ChainWriteError, ChainWriter
-from audit.fingerprints import write_fingerprints
+from audit.fingerprints import fingerprint_counts, workspace_key, write_fingerprints
 from audit.hashing import EncodedTable, encode_table, row_keys
+from audit.platform import in_background
 from mappings.engine import MappedTable, map_table
 from mappings.errors import AuditLogError, IkouError
 from pipeline import __version__
@@ -293,7 +294,7 @@ def rehearse(
         mapped = recorder.run("map", run_map, plan, raws)
         step("validate", 2, 6)
         validated = recorder.run("validate", run_validate, plan, mapped)
-        _keep_fingerprints(plan, raws, mapped, run_id, recorder)
+        fingerprints = _start_fingerprints(plan, raws, mapped, run_id)
         url = (
             plan.plan.target.rehearsal_url or f"sqlite:///{(run_dir / 'target.sqlite').as_posix()}"
         )
@@ -307,6 +308,7 @@ def rehearse(
             reconciled = recorder.run("reconcile", run_reconcile, plan, validated, engine)
         finally:
             engine.dispose()
+            fingerprints(recorder)
     except BaseException as exc:
         outcome = "failed" if isinstance(exc, Exception) else "interrupted"
         store.finish(outcome)
@@ -352,32 +354,45 @@ def rehearse(
     return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log", recovered)
 
 
-def _keep_fingerprints(
-    plan: LoadedPlan,
-    raws: dict[str, RawTable],
-    mapped: Mapped,
-    run_id: str,
-    recorder: StageRecorder,
-) -> None:
-    """Keyed fingerprints of every mapped record, for ``ikou sweep`` (see
-    :mod:`audit.fingerprints`): its source cells as the file held them and its
-    values as mapped, so a copy is recognised in either form."""
+def _start_fingerprints(
+    plan: LoadedPlan, raws: dict[str, RawTable], mapped: Mapped, run_id: str
+) -> Callable[[StageRecorder], None]:
+    """Keyed fingerprints of every mapped record for ``ikou sweep`` (see
+    :mod:`audit.fingerprints`), from its source cells as the file held them.
+
+    They are computed on the other core while the load and the reconciliation
+    run here; the returned function waits for them and chains the result.
+    """
+    workspace_key(plan.workspace, create=True)  # made here, before the child sees it
+    jobs = []
     for name, table in mapped.tables.items():
         spec = plan.mapping.tables[name]
         raw = raws[spec.source].frame.loc[table.frame.index]
         columns = [raw[column].to_numpy(dtype=object) for column in spec.source_columns()]
-        columns += [
-            table.frame[column].to_numpy(dtype=object, na_value=None)
-            for column in table.frame.columns
-        ]
-        path, records, digests = write_fingerprints(plan.workspace, f"{run_id}.{name}", columns)
-        recorder.note(
-            "fingerprints",
-            "written",
-            table=name,
-            counts={"records": records, "digests": digests},
-            output_sha256=_file_sha(path),
-        )
+        jobs.append((name, plan.workspace / "fingerprints" / f"{run_id}.{name}.npz", columns))
+
+    def work() -> None:
+        for name, _, columns in jobs:
+            write_fingerprints(plan.workspace, f"{run_id}.{name}", columns)
+
+    wait = in_background(work)
+
+    def finish(recorder: StageRecorder) -> None:
+        ok = wait()
+        for name, path, _ in jobs:
+            if not ok or not path.exists():
+                recorder.note("fingerprints", "failed", table=name)
+                continue
+            records, digests = fingerprint_counts(path)
+            recorder.note(
+                "fingerprints",
+                "written",
+                table=name,
+                counts={"records": records, "digests": digests},
+                output_sha256=_file_sha(path),
+            )
+
+    return finish
 
 
 def _write(
