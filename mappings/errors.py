@@ -23,6 +23,7 @@ __all__ = [
     "EncryptedFileError",
     "HeaderNotFoundError",
     "IkouError",
+    "SourceChangedError",
     "SourceError",
     "SourceFileError",
     "TargetError",
@@ -104,6 +105,12 @@ class WrongPasswordError(EncryptedFileError):
     """The password given for an encrypted source does not open it."""
 
     slug = "source.password"
+
+
+class SourceChangedError(SourceError):
+    """A production source changed between the preflight and its reading."""
+
+    slug = "source.changed"
 
 
 class EncodingError(SourceError):

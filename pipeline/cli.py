@@ -42,28 +42,41 @@ def _out() -> Console:
 
 @contextmanager
 def _progress(enabled: bool) -> Iterator[Callable[[str, int, int], None] | None]:
-    """A rich progress bar on a terminal; nothing at all otherwise."""
+    """A rich progress bar on a terminal; nothing at all otherwise.
+
+    The bar appears with the first update, so prompts before the work begins
+    (passwords, the production run's sign-on) are not drawn over.
+    """
     console = _err()
     if not (enabled and console.is_terminal):
         yield None
         return
-    with Progress(
+    bar = Progress(
         TextColumn("{task.description:<28}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TimeElapsedColumn(),
         console=console,
         transient=True,
-    ) as bar:
-        task = bar.add_task("ikou", total=6)
+    )
+    task = bar.add_task("ikou", total=6)
+    started = False
 
-        def update(label: str, done: int, total: int) -> None:
-            if label.startswith("extract ") and total:
-                bar.update(task, description=label[:28])
-            else:
-                bar.update(task, description=label[:28], completed=done)
+    def update(label: str, done: int, total: int) -> None:
+        nonlocal started
+        if not started:
+            bar.start()
+            started = True
+        if label.startswith("extract ") and total:
+            bar.update(task, description=label[:28])
+        else:
+            bar.update(task, description=label[:28], completed=done)
 
+    try:
         yield update
+    finally:
+        if started:
+            bar.stop()
 
 
 _lang_option = click.option(
@@ -223,6 +236,107 @@ def audit_verify(log: Path, head: str | None) -> None:
     if not result.ok:
         raise CheckFailed(f"{log}: {result.sentence()}")
     _out().print(f"{log}: {result.sentence()}")
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option(
+    "--signoff",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A YAML file naming the witness and approvers (for automation; the report says so).",
+)
+@_lang_option
+def migrate(plan: Path, signoff: Path | None, lang: str) -> None:
+    """The supervised production run of PLAN: preflight, sign-on, run once, seal."""
+    from pipeline.plan import load_plan
+    from pipeline.production import migrate as run_migration
+
+    _recover(load_plan(plan).workspace)
+    ask = None if signoff is not None else _sign_on_prompt()
+    with _progress(True) as progress:
+        result = run_migration(
+            plan,
+            signoff_file=signoff,
+            ask=ask,
+            lang=lang,
+            progress=progress,
+            password=_password_prompt(),
+        )
+    out = _out()
+    if result.checks:
+        table = Table(title="事前確認" if lang == "ja" else "Preflight")
+        for header in ("item", "", "reason"):
+            table.add_column(header)
+        marks = {"ok": "[green]✔[/]", "warn": "[yellow]![/]", "fail": "[red]✘[/]"}
+        for check in result.checks:
+            table.add_row(escape(check.item), marks[check.status], escape(check.reason))
+        out.print(table)
+    if result.status == "refused":
+        if result.report_html is not None:
+            out.print(f"report: {result.report_html}")
+        raise CheckFailed(f"the production run was refused: {result.refusal}.")
+    assert result.run is not None
+    _render_run(result.run, lang, as_json=False)
+    if result.status != "reconciled":
+        raise CheckFailed(f"the production run did not reconcile; see {result.run.report_html}.")
+
+
+def _sign_on_prompt() -> Callable[[str, str], tuple[str, str]] | None:
+    """Each person types their name and the code on the screen, at the terminal."""
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(role: str, code: str) -> tuple[str, str]:
+        _err().print(f"[bold]{escape(role)}[/]: code [bold]{code}[/]")
+        name = click.prompt(f"{role} — name", err=True)
+        typed = click.prompt(f"{role} — code shown above", err=True)
+        return name, typed
+
+    return ask
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@_lang_option
+def reconcile(plan: Path, lang: str) -> None:
+    """Compare PLAN's target now with the manifest sealed by its migration."""
+    from pipeline.plan import load_plan
+    from pipeline.production import reconcile_later
+
+    _recover(load_plan(plan).workspace)
+    result = reconcile_later(plan, lang=lang)
+    out = _out()
+    changes = {"changed": 0, "added": 0, "removed": 0}
+    for difference in result.differences:
+        changes[difference.change] += 1
+    out.print(
+        f"{result.rows:,} row(s) in the target; changed {changes['changed']}, "
+        f"added {changes['added']}, removed {changes['removed']}"
+    )
+    out.print(f"report: {result.report_html}")
+    if result.differences:
+        raise CheckFailed(
+            f"the target differs from what was migrated in {len(result.differences)} row(s)."
+        )
+
+
+@cli.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--certificate", is_flag=True, required=True, help="Write a destruction certificate.")
+@click.option("--witness", default=None, help="Who witnessed the destruction (printed on it).")
+@_lang_option
+def shred(plan: Path, certificate: bool, witness: str | None, lang: str) -> None:
+    """Destroy every copy PLAN's workspace still holds and certify it (project end)."""
+    from pipeline.plan import load_plan
+    from pipeline.production import shred_workspace
+
+    _recover(load_plan(plan).workspace)
+    result = shred_workspace(plan, witness=witness, lang=lang)
+    failed = [i for i in result.items if not i["verified"]]
+    _out().print(f"shredded {len(result.items)} file(s); certificate: {result.certificate}")
+    if failed:
+        raise CheckFailed(f"{len(failed)} file(s) could not be verified gone.")
 
 
 @cli.command()

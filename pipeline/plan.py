@@ -8,6 +8,7 @@ files, which later decides whether a production run may use a rehearsed plan.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import re
@@ -22,7 +23,17 @@ from mappings.spec import Mapping, load_mapping
 from mappings.yamlfile import Names, load_model
 from validation.contract import Contract, load_contract
 
-__all__ = ["LoadedPlan", "Plan", "SourceSpec", "TargetSpec", "load_plan"]
+__all__ = [
+    "Certification",
+    "LoadedPlan",
+    "People",
+    "Plan",
+    "RehearsalRule",
+    "SourceSpec",
+    "TargetSpec",
+    "Vendor",
+    "load_plan",
+]
 
 _REFUSED_ENCODINGS = {
     "shift_jis": "shift_jis cannot decode 髙 or ①",
@@ -43,6 +54,7 @@ class SourceSpec(_Strict):
     """One legacy source: the files a rehearsal reads and how to read them."""
 
     rehearsal: str
+    production: str | None = None
     format: Literal["auto", "xls", "xlsx", "csv"] = "auto"
     sheets: Names | None = None
     header_row: int | Literal["auto"] = "auto"
@@ -99,6 +111,62 @@ class TargetSpec(_Strict):
     rehearsal_url: str | None = None
 
 
+class People(_Strict):
+    """Who owns, operates, witnesses and approves the production run.
+
+    Every approval role lists the people who may sign for it — a substitute
+    must be named here beforehand, never chosen on the day.
+    """
+
+    owner: str
+    operator: str
+    witnesses: tuple[str, ...]
+    approvals: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @field_validator("witnesses")
+    @classmethod
+    def _some_witness(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value or any(not name.strip() for name in value):
+            raise ValueError("name at least one eligible witness")
+        return value
+
+    @field_validator("approvals")
+    @classmethod
+    def _named(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        for role, names in value.items():
+            if not names or any(not name.strip() for name in names):
+                raise ValueError(f"approval role {role!r} needs the names of who may sign for it")
+        return value
+
+
+class Certification(_Strict):
+    """A certification of the operator's company (ISMS, Privacy Mark …)."""
+
+    name: str
+    number: str
+    expires: dt.date
+
+
+class Vendor(_Strict):
+    """The operator's company."""
+
+    company: str
+    certifications: tuple[Certification, ...] = ()
+
+
+class RehearsalRule(_Strict):
+    """How recent the passing rehearsal of the exact plan must be."""
+
+    max_age_days: int = 30
+
+    @field_validator("max_age_days")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("max_age_days must be at least 1")
+        return value
+
+
 class Plan(_Strict):
     """The plan file."""
 
@@ -109,6 +177,9 @@ class Plan(_Strict):
     workspace: str = "ikou-work"
     sources: dict[str, SourceSpec]
     target: TargetSpec = Field(default_factory=TargetSpec)
+    people: People | None = None
+    vendor: Vendor | None = None
+    rehearsal: RehearsalRule = Field(default_factory=RehearsalRule)
 
     @field_validator("sources")
     @classmethod

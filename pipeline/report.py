@@ -42,6 +42,49 @@ LABELS: dict[str, dict[str, str]] = {
     "ja": {
         "title": "移行リハーサル報告書",
         "title_production": "本番移行報告書",
+        "refused": "実行せず",
+        "unchanged": "変更なし",
+        "changed": "変更あり",
+        "preflight": "事前確認",
+        "check": "項目",
+        "warn": "注意",
+        "signon": "立会い・承認の確認",
+        "role": "役割",
+        "name": "氏名",
+        "method": "確認方法",
+        "time": "時刻",
+        "by_terminal": "端末で入力",
+        "by_file": "確認ファイル",
+        "signoff": "移行完了確認書",
+        "signoff_intro": (
+            "上記のとおり本番移行を実施し、移行元と移行先の件数・管理合計・行ハッシュが一致したことを確認しました。"
+            ""
+        ),
+        "artifacts_destroyed": "中間ファイルの消去",
+        "date": "日付",
+        "seal": "印",
+        "witness": "立会人",
+        "operator": "作業者",
+        "owner": "所管課",
+        "reconcile_title": "移行後照合報告書",
+        "sealed_run": "照合対象の本番移行",
+        "manifest": "封印された行ハッシュ一覧（SHA-256）",
+        "rows_now": "移行先の行数",
+        "differences": "相違",
+        "change": "種別",
+        "key_digest": "キーの鍵付きハッシュ",
+        "columns": "列",
+        "origin": "移行元の位置",
+        "added": "追加",
+        "removed": "削除",
+        "certificate_title": "データ消去証明書",
+        "certificate_intro": (
+            "本移行作業で作成された下記のデータを、記載の方法で消去したことを証明します。"
+        ),
+        "what": "対象",
+        "file_name": "ファイル",
+        "how": "消去方法",
+        "verified": "消去確認",
         "run_id": "実行ID",
         "mode": "区分",
         "status": "結果",
@@ -130,6 +173,49 @@ LABELS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Migration rehearsal report",
         "title_production": "Production migration report",
+        "refused": "refused",
+        "unchanged": "unchanged",
+        "changed": "changed",
+        "preflight": "Preflight",
+        "check": "Item",
+        "warn": "warning",
+        "signon": "Witness and approvals",
+        "role": "Role",
+        "name": "Name",
+        "method": "Confirmed by",
+        "time": "Time",
+        "by_terminal": "typed at the terminal",
+        "by_file": "sign-off file",
+        "signoff": "Migration sign-off",
+        "signoff_intro": (
+            "The production migration above was carried out; the counts,"
+            " control totals and row hashes of source and target agree."
+        ),
+        "artifacts_destroyed": "Artifacts destroyed",
+        "date": "Date",
+        "seal": "Seal",
+        "witness": "Witness",
+        "operator": "Operator",
+        "owner": "Owner",
+        "reconcile_title": "Post-migration reconciliation report",
+        "sealed_run": "Sealed production run",
+        "manifest": "Sealed manifest (SHA-256)",
+        "rows_now": "Rows in the target",
+        "differences": "Differences",
+        "change": "Change",
+        "key_digest": "Keyed digest of the key",
+        "columns": "Columns",
+        "origin": "Source position",
+        "added": "added",
+        "removed": "removed",
+        "certificate_title": "Data destruction certificate",
+        "certificate_intro": (
+            "The data below, created during this migration, was destroyed as described."
+        ),
+        "what": "What",
+        "file_name": "File",
+        "how": "How",
+        "verified": "Verified",
         "run_id": "Run ID",
         "mode": "Mode",
         "status": "Status",
@@ -318,8 +404,12 @@ def build_report(
     target_url: str,
     run_dir: Path,
     custody: dict[str, Any],
+    extra: dict[str, Any] | None = None,
 ) -> RunReport:
-    """Assemble the report dictionary (no values: counts, positions, hashes)."""
+    """Assemble the report dictionary (no values: counts, positions, hashes).
+
+    ``extra`` adds keys (a production run's preflight, sign-on and seal).
+    """
     tables: dict[str, Any] = {}
     for name, table in validated.items():
         rec = reconciled[name]
@@ -356,6 +446,7 @@ def build_report(
             for name, raw in raws.items()
         },
         "tables": tables,
+        **(extra or {}),
         **_record(events, chain_head, run_dir, custody),
     }
     return RunReport(_jsonable(data))
@@ -371,6 +462,8 @@ def build_failed_report(
     chain_head: str,
     run_dir: Path,
     custody: dict[str, Any],
+    status: str = "failed",
+    extra: dict[str, Any] | None = None,
 ) -> RunReport:
     """The record of a run stopped by bad input: which stage, which finding, no tables.
 
@@ -379,11 +472,12 @@ def build_failed_report(
     """
     data = {
         **_identity(run_id, mode, plan),
-        "status": "failed",
-        "error": {"slug": error.slug, "message": error.message},
+        "status": status,
+        **({"error": {"slug": error.slug, "message": error.message}} if error is not None else {}),
         "target": "—",
         "sources": {},
         "tables": {},
+        **(extra or {}),
         **_record(events, chain_head, run_dir, custody),
     }
     return RunReport(_jsonable(data))
@@ -396,10 +490,10 @@ def _environment() -> jinja2.Environment:
     return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
 
 
-def render_html(report: RunReport, lang: str = "ja") -> str:
+def render_html(report: RunReport, lang: str = "ja", template_name: str = "report.html") -> str:
     """The printable HTML report in ``lang`` (``ja`` or ``en``)."""
     labels = LABELS[lang]
-    template = _environment().get_template("report.html")
+    template = _environment().get_template(template_name)
     return template.render(r=report.data, L=labels, lang=lang, limit=HTML_REJECT_LIMIT, fmt=_fmt)
 
 
@@ -418,13 +512,15 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
-def write_report(report: RunReport, run_dir: Path, *, lang: str = "ja") -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.html`` into ``run_dir``."""
+def write_report(
+    report: RunReport, run_dir: Path, *, lang: str = "ja", template: str = "report.html"
+) -> tuple[Path, Path]:
+    """Write ``report.json`` and ``report.html`` (from ``template``) into ``run_dir``."""
     json_path = run_dir / "report.json"
     html_path = run_dir / "report.html"
     json_path.write_text(
         json.dumps(report.data, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
         encoding="utf-8",
     )
-    html_path.write_text(render_html(report, lang), encoding="utf-8")
+    html_path.write_text(render_html(report, lang, template), encoding="utf-8")
     return json_path, html_path

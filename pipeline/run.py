@@ -34,7 +34,16 @@ from pipeline.stage import StageRecorder, StageReport, utc_now
 from validation.reconcile import ControlResult, TableReconciliation, reconcile_table
 from validation.schema import ValidatedTable, validate_table
 
-__all__ = ["Progress", "RunResult", "Validated", "recover", "rehearse"]
+__all__ = [
+    "Progress",
+    "RunResult",
+    "Session",
+    "Validated",
+    "execute",
+    "open_session",
+    "recover",
+    "rehearse",
+]
 
 Progress = Callable[[str, int, int], None]
 """``progress(label, done, total)``: called as work advances (the CLI draws it)."""
@@ -242,6 +251,45 @@ def run_reconcile(
     return results, StageReport("reconcile", counts, output)
 
 
+@dataclass
+class Session:
+    """One run's plumbing: its folder, chain recorder and artifact store."""
+
+    plan: LoadedPlan
+    mode: str
+    run_id: str
+    run_dir: Path
+    writer: ChainWriter
+    recorder: StageRecorder
+    store: ArtifactStore
+    recovered: tuple[Recovered, ...]
+
+
+def open_session(plan: LoadedPlan, mode: str) -> Session:
+    """Create the run folder, clean up after dead runs, start the artifact store."""
+    run_id = _run_id()
+    workspace = plan.workspace
+    run_dir = workspace / "runs" / run_id
+    try:
+        run_dir.mkdir(parents=True, exist_ok=False)
+        writer = ChainWriter(workspace / "audit.log")
+    except ChainWriteError as exc:
+        raise AuditLogError(str(exc)) from None
+    except OSError as exc:
+        raise AuditLogError(
+            f"cannot create the run folder {run_dir}: {exc.strerror}; check the plan's workspace."
+        ) from None
+    recorder = StageRecorder(writer, run_id=run_id, mode=mode, actor=_actor())
+    recovered = tuple(recover(workspace, writer, current=run_id))
+    store = ArtifactStore(workspace, run_id, mode, recorder.note)
+    store.start()
+    return Session(plan, mode, run_id, run_dir, writer, recorder, store, recovered)
+
+
+AfterLoad = Callable[[Session, dict[str, RawTable], "Validated", Any], dict[str, Any]]
+"""Called after a reconciled load (the production seal); returns extra report keys."""
+
+
 def rehearse(
     plan_path: str | Path,
     *,
@@ -256,22 +304,32 @@ def rehearse(
     ``reconciled`` or ``unbalanced`` otherwise.
     """
     plan = load_plan(plan_path)
-    run_id = _run_id()
-    workspace = plan.workspace
-    run_dir = workspace / "runs" / run_id
-    try:
-        run_dir.mkdir(parents=True, exist_ok=False)
-        writer = ChainWriter(workspace / "audit.log")
-    except ChainWriteError as exc:
-        raise AuditLogError(str(exc)) from None
-    except OSError as exc:
-        raise AuditLogError(
-            f"cannot create the run folder {run_dir}: {exc.strerror}; check the plan's workspace."
-        ) from None
-    recorder = StageRecorder(writer, run_id=run_id, mode="rehearsal", actor=_actor())
-    recovered = tuple(recover(workspace, writer, current=run_id))
-    store = ArtifactStore(workspace, run_id, "rehearsal", recorder.note)
-    store.start()
+    session = open_session(plan, "rehearsal")
+    url = plan.plan.target.rehearsal_url or (
+        f"sqlite:///{(session.run_dir / 'target.sqlite').as_posix()}"
+    )
+    return execute(session, target_url=url, lang=lang, progress=progress, password=password)
+
+
+def execute(
+    session: Session,
+    *,
+    target_url: str,
+    lang: str = "ja",
+    progress: Progress | None = None,
+    password: PasswordPrompt | None = None,
+    which: str = "rehearsal",
+    expected: dict[str, str] | None = None,
+    after: AfterLoad | None = None,
+    report_extra: dict[str, Any] | None = None,
+) -> RunResult:
+    """The stages of one run on ``which`` sources into ``target_url``, and its report.
+
+    ``expected`` (file path → SHA-256, from a preflight) makes extraction
+    refuse a source that changed since.
+    """
+    plan, recorder, store, run_dir = session.plan, session.recorder, session.store, session.run_dir
+    run_id, mode = session.run_id, session.mode
     recorder.note(
         "run",
         "started",
@@ -281,6 +339,7 @@ def rehearse(
         scratch_ram_backed=store.ram_backed,
     )
     step = progress or (lambda label, done, total: None)
+    extra = dict(report_extra or {})
     try:
         step("extract", 0, 6)
         raws = recorder.run(
@@ -289,16 +348,15 @@ def rehearse(
             plan,
             progress=lambda label, done, total: step(f"extract {label}".strip(), done, total),
             password=password,
+            which=which,
+            expected=expected,
         )
         step("map", 1, 6)
         mapped = recorder.run("map", run_map, plan, raws)
         step("validate", 2, 6)
         validated = recorder.run("validate", run_validate, plan, mapped)
         fingerprints = _start_fingerprints(plan, raws, mapped, run_id)
-        url = (
-            plan.plan.target.rehearsal_url or f"sqlite:///{(run_dir / 'target.sqlite').as_posix()}"
-        )
-        engine = open_target(url)
+        engine = open_target(target_url)
         try:
             step("load", 3, 6)
             recorder.run(
@@ -306,6 +364,9 @@ def rehearse(
             )
             step("reconcile", 4, 6)
             reconciled = recorder.run("reconcile", run_reconcile, plan, validated, engine)
+            balanced = all(r.balanced for r in reconciled.values())
+            if balanced and after is not None:
+                extra.update(after(session, raws, validated, engine))
         finally:
             engine.dispose()
             fingerprints(recorder)
@@ -316,7 +377,7 @@ def rehearse(
         if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
             report = build_failed_report(
                 run_id=run_id,
-                mode="rehearsal",
+                mode=mode,
                 plan=plan,
                 error=exc,
                 events=recorder.events,
@@ -326,7 +387,7 @@ def rehearse(
             )
             _write(report, run_dir, lang, recorder)
         raise
-    status = "reconciled" if all(r.balanced for r in reconciled.values()) else "unbalanced"
+    status = "reconciled" if balanced else "unbalanced"
     store.finish(status)
     head = recorder.note(
         "run",
@@ -337,7 +398,7 @@ def rehearse(
     step("report", 5, 6)
     report = build_report(
         run_id=run_id,
-        mode="rehearsal",
+        mode=mode,
         plan=plan,
         status=status,
         raws=raws,
@@ -345,13 +406,16 @@ def rehearse(
         reconciled=reconciled,
         events=recorder.events,
         chain_head=head,
-        target_url=url,
+        target_url=target_url,
         run_dir=run_dir,
         custody=store.summary(),
+        extra=extra,
     )
     json_path, html_path = _write(report, run_dir, lang, recorder)
     step("done", 6, 6)
-    return RunResult(report, run_dir, json_path, html_path, workspace / "audit.log", recovered)
+    return RunResult(
+        report, run_dir, json_path, html_path, plan.workspace / "audit.log", session.recovered
+    )
 
 
 def _start_fingerprints(

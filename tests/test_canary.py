@@ -173,6 +173,48 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     assert failed.returncode == 2, failed.stderr
     assert "recovered interrupted run" in failed.stderr  # the killed run, cleaned up
     outputs["stdout failed"], outputs["stderr failed"] = failed.stdout, failed.stderr
+    # the production run of the same ledger, its sign-off sheet, and a later reconcile
+    live = tmp_path / "new-system.sqlite"
+    production = work / "production.yaml"
+    production.write_text(
+        (work / "plan.yaml")
+        .read_text(encoding="utf-8")
+        .replace(
+            "    rehearsal: data/ledger*.xls\n",
+            "    rehearsal: data/ledger*.xls\n    production: data/ledger.xls\n",
+        )
+        .replace("postgresql://housing@db.example.invalid/housing", f"sqlite:///{live.as_posix()}")
+        + "people:\n  owner: 住宅課\n  operator: 作業 太郎\n  witnesses: [立会 花子]\n"
+        "  approvals:\n    課長: [承認 四郎]\n",
+        encoding="utf-8",
+    )
+    (work / "signoff.yaml").write_text(
+        "witness: 立会 花子\napprovals:\n  課長: 承認 四郎\n", encoding="utf-8"
+    )
+    for name, args in (
+        ("rehearse production", ["rehearse", str(production)]),
+        ("migrate", ["migrate", str(production), "--signoff", str(work / "signoff.yaml")]),
+        ("reconcile", ["reconcile", str(production)]),
+        ("shred", ["shred", str(production), "--certificate", "--witness", "立会 花子"]),
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline.cli", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=work,
+            stdin=subprocess.DEVNULL,
+            timeout=300,
+        )
+        assert done.returncode == 0, (name, done.stdout, done.stderr)
+        outputs[f"stdout {name}"], outputs[f"stderr {name}"] = done.stdout, done.stderr
+    assert "雀野".encode() in live.read_bytes()  # the canaries reached the new system
+    sheets = [
+        p
+        for p in work.glob("ikou-work/runs/*/report.html")
+        if "移行完了確認書" in p.read_text("utf-8")
+    ]
+    assert len(sheets) == 1  # the sign-off sheet is among the files scanned below
     log = work / "ikou-work" / "audit.log"
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.cli", "audit", "verify", str(log)],
@@ -183,17 +225,23 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     )
     outputs["verify"] = done.stdout + done.stderr
 
-    targets = set(work.glob("ikou-work/runs/*/target.sqlite")) | {full}
-    assert len(targets) == 4  # two rehearsals, the killed run's, the full one
-    for target in targets - {full}:  # the canaries reached the targets: the test can fail
-        if '"reconciled"' in "".join(p.read_text("utf-8") for p in target.parent.glob("*.json")):
-            assert "雀野".encode() in target.read_bytes()
+    # ikou shred destroyed every rehearsal target; what stays is the new system's database
+    assert not list(work.glob("ikou-work/runs/*/target.sqlite*"))
+    targets = {full, live}
     reports = [p.read_text(encoding="utf-8") for p in work.glob("ikou-work/runs/*/report.json")]
     assert sum('"status": "failed"' in r for r in reports) == 1
     report = next(r for r in reports if '"status": "reconciled"' in r)
     assert '"rejected": 1' in report and '"loaded": 4' in report
 
-    names = ("plan.yaml", "failing.yaml", "mapping.yaml", "contract.yaml", "estates.csv")
+    names = (
+        "plan.yaml",
+        "failing.yaml",
+        "production.yaml",
+        "signoff.yaml",
+        "mapping.yaml",
+        "contract.yaml",
+        "estates.csv",
+    )
     inputs = {ledger, *(work / n for n in names)}
     hits = _scan(tmp_path, targets | inputs, outputs)
     scratch = Path("/dev/shm")

@@ -9,7 +9,15 @@ from pydantic import BaseModel
 
 from mappings.spec import ColumnMapping, Mapping, SkipRule, TableMapping
 from mappings.transforms import REGISTRY
-from pipeline.plan import Plan, SourceSpec, TargetSpec
+from pipeline.plan import (
+    Certification,
+    People,
+    Plan,
+    RehearsalRule,
+    SourceSpec,
+    TargetSpec,
+    Vendor,
+)
 from validation.contract import ColumnContract, Contract, TableContract
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -25,6 +33,10 @@ def test_every_plan_mapping_and_contract_key_is_documented() -> None:
         Plan,
         SourceSpec,
         TargetSpec,
+        People,
+        Vendor,
+        Certification,
+        RehearsalRule,
         Mapping,
         TableMapping,
         ColumnMapping,

@@ -20,14 +20,26 @@ import pandas as pd
 from audit.faults import checkpoint
 from audit.hashing import table_digest
 from mappings.engine import TEXT
-from mappings.errors import EncryptedFileError, SourceFileError, UnreadableFileError
+from mappings.errors import (
+    EncryptedFileError,
+    SourceChangedError,
+    SourceFileError,
+    UnreadableFileError,
+)
 from pipeline.extract.decrypt import unlock
 from pipeline.extract.grid import SheetTable, table_from_grid
 from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
 from pipeline.plan import LoadedPlan, SourceSpec
 from pipeline.stage import StageReport
 
-__all__ = ["RawTable", "SourceFile", "resolve_files", "run_extract"]
+__all__ = [
+    "PasswordPrompt",
+    "RawTable",
+    "SourceFile",
+    "resolve_files",
+    "run_extract",
+    "source_pattern",
+]
 
 _EXTENSIONS = {
     ".xls": "xls",
@@ -66,6 +78,18 @@ class RawTable:
         kinds = {"file": "string", "sheet": "string", "row": "integer"}
         kinds.update({name: "raw" for name in self.frame.columns})
         return table_digest(combined, kinds)
+
+
+def source_pattern(plan: LoadedPlan, source: str, which: str) -> str:
+    """The path or glob of a source's ``rehearsal`` or ``production`` files."""
+    spec = plan.plan.sources[source]
+    if which == "production":
+        if spec.production is None:
+            raise SourceFileError(
+                f"source {source!r} has no production: path in the plan.", file=source
+            )
+        return spec.production
+    return spec.rehearsal
 
 
 def resolve_files(base: Path, source_name: str, pattern: str) -> list[Path]:
@@ -203,11 +227,15 @@ def run_extract(
     *,
     progress: Callable[[str, int, int], None] | None = None,
     password: PasswordPrompt | None = None,
+    which: str = "rehearsal",
+    expected: dict[str, str] | None = None,
 ) -> tuple[dict[str, RawTable], StageReport]:
     """Read every source the mapping uses; return raw tables and the stage report.
 
     ``password(file)`` is asked for an encrypted file whose source names no
     ``password_env:`` (the CLI prompts at a terminal; nothing is asked otherwise).
+    ``which`` picks the sources' ``rehearsal`` or ``production`` files;
+    ``expected`` (path → SHA-256 from a preflight) refuses a file that changed.
     """
     wanted: dict[str, list[str]] = {}
     for table in plan.mapping.tables.values():
@@ -216,7 +244,7 @@ def run_extract(
     jobs = [
         (source, path)
         for source in wanted
-        for path in resolve_files(plan.base, source, plan.plan.sources[source].rehearsal)
+        for path in resolve_files(plan.base, source, source_pattern(plan, source, which))
     ]
     raws: dict[str, RawTable] = {}
     per_source: dict[str, tuple[list[tuple[str, str, SheetTable]], list[SourceFile]]] = {}
@@ -226,6 +254,11 @@ def run_extract(
         if progress is not None:
             progress(shown, done, len(jobs))
         info, tables = _read_file(path, shown, spec, wanted[source], password)
+        if expected is not None and expected.get(str(path)) != info.sha256:
+            raise SourceChangedError(
+                f"{shown} changed after the preflight checked it; run ikou migrate again.",
+                file=shown,
+            )
         checkpoint("extract")
         parts, files = per_source.setdefault(source, ([], []))
         files.append(info)

@@ -1,0 +1,655 @@
+"""The supervised production run, reconciliation afterwards, and the end of custody.
+
+:func:`migrate` is ``ikou migrate``: preflight (a checklist recorded in the
+chain), sign-on of the witness and approvers, the stages on the production
+sources into the real target, then the seal — a keyed manifest of the loaded
+rows and a ``sealed`` event, after which the same plan is refused.
+:func:`reconcile_later` is ``ikou reconcile``; :func:`shred_workspace` is
+``ikou shred --certificate``. None of them prints or prompts: people are
+asked through the ``ask`` callback the CLI passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import sys
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from audit.artifacts import JOURNAL, Journal, shred_file
+from audit.fingerprints import key_folder, workspace_key
+from audit.manifest import Difference, compare, manifest_table, read_manifest, write_manifest
+from audit.platform import ram_scratch_root
+from mappings.errors import ConfigError, IkouError
+from pipeline import __version__
+from pipeline.extract import RawTable, resolve_files, source_pattern
+from pipeline.load import open_target, read_back, target_metadata
+from pipeline.plan import LoadedPlan, load_plan
+from pipeline.report import RunReport, build_failed_report, write_report
+from pipeline.run import Progress, RunResult, Session, Validated, _write, execute, open_session
+from pipeline.stage import utc_now
+
+__all__ = [
+    "Check",
+    "Confirmation",
+    "MigrationResult",
+    "ReconcileResult",
+    "ShredResult",
+    "migrate",
+    "reconcile_later",
+    "shred_workspace",
+]
+
+Ask = Callable[[str, str], tuple[str, str]]
+"""``ask(role, code)`` → (the name the person typed, the code they typed)."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One preflight item: ``ok``, ``warn`` or ``fail``, with a reason (no values)."""
+
+    item: str
+    status: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """One person's sign-on: role, name, how it came, when."""
+
+    role: str
+    name: str
+    method: str  # "terminal" or "file"
+    time: str
+
+
+@dataclass
+class MigrationResult:
+    """What ``ikou migrate`` did."""
+
+    status: str  # "reconciled", "unbalanced", "refused"
+    checks: list[Check]
+    confirmations: list[Confirmation] = field(default_factory=list)
+    run: RunResult | None = None
+    refusal: str | None = None
+    report_html: Path | None = None
+
+
+# ---------------------------------------------------------------- the chain
+
+
+def _events(workspace: Path) -> list[dict[str, Any]]:
+    log = workspace / "audit.log"
+    if not log.exists():
+        return []
+    out = []
+    for line in log.read_bytes().splitlines():
+        try:
+            out.append(json.loads(line))
+        except ValueError:
+            continue
+    return out
+
+
+def find_seal(workspace: Path, plan_sha256: str | None = None) -> dict[str, Any] | None:
+    """The last ``sealed`` event (of this plan, when given)."""
+    seals = [
+        e
+        for e in _events(workspace)
+        if e.get("stage") == "sealed" and plan_sha256 in (None, e.get("plan_sha256"))
+    ]
+    return seals[-1] if seals else None
+
+
+def _passing_rehearsal(
+    workspace: Path, plan_sha256: str, now: dt.datetime
+) -> tuple[str, dt.datetime, str] | None:
+    """The newest reconciled rehearsal of this plan: run id, time, ikou version."""
+    events = _events(workspace)
+    started = {
+        e["run_id"]: e
+        for e in events
+        if e.get("stage") == "run"
+        and e.get("outcome") == "started"
+        and e.get("mode") == "rehearsal"
+    }
+    best = None
+    for e in events:
+        if (
+            e.get("stage") == "run"
+            and e.get("outcome") == "reconciled"
+            and e.get("mode") == "rehearsal"
+            and e.get("plan_sha256") == plan_sha256
+            and e.get("run_id") in started
+        ):
+            when = dt.datetime.fromisoformat(str(e["time"]).replace("Z", "+00:00"))
+            if when <= now:
+                best = (e["run_id"], when, str(started[e["run_id"]].get("ikou_version")))
+    return best
+
+
+# ---------------------------------------------------------------- preflight
+
+
+def _swap_active() -> bool | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        lines = Path("/proc/swaps").read_text(encoding="ascii").splitlines()
+    except OSError:
+        return None
+    return len(lines) > 1
+
+
+def _source_hashes(plan: LoadedPlan) -> tuple[dict[str, str], list[str]]:
+    hashes, problems = {}, []
+    for source in plan.plan.sources:
+        try:
+            files = resolve_files(plan.base, source, source_pattern(plan, source, "production"))
+        except IkouError as exc:
+            problems.append(exc.message)
+            continue
+        for path in files:
+            try:
+                hashes[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError as exc:
+                problems.append(f"cannot read {path.name}: {exc.strerror}")
+    return hashes, problems
+
+
+def preflight(plan: LoadedPlan, now: dt.datetime) -> tuple[list[Check], dict[str, str]]:
+    """Every check that needs no person; and the production sources' hashes."""
+    checks: list[Check] = []
+    found = _passing_rehearsal(plan.workspace, plan.sha256, now)
+    limit = plan.plan.rehearsal.max_age_days
+    if found is None:
+        checks.append(
+            Check(
+                "rehearsal",
+                "fail",
+                "no reconciled rehearsal of this exact plan, mapping and contract",
+            )
+        )
+    else:
+        run_id, when, version = found
+        age = (now - when).days
+        if version != __version__:
+            checks.append(
+                Check(
+                    "rehearsal",
+                    "fail",
+                    f"the rehearsal {run_id} ran ikou {version}, not {__version__}",
+                )
+            )
+        elif age > limit:
+            checks.append(
+                Check(
+                    "rehearsal", "fail", f"the rehearsal {run_id} is {age} days old (limit {limit})"
+                )
+            )
+        else:
+            checks.append(Check("rehearsal", "ok", f"rehearsal {run_id}, {age} day(s) ago"))
+    vendor = plan.plan.vendor
+    for cert in vendor.certifications if vendor else ():
+        left = (cert.expires - now.date()).days
+        item = f"certification {cert.name}"
+        if left < 0:
+            checks.append(Check(item, "fail", f"expired on {cert.expires.isoformat()}"))
+        elif left <= 60:
+            checks.append(
+                Check(item, "warn", f"expires in {left} day(s), on {cert.expires.isoformat()}")
+            )
+        else:
+            checks.append(Check(item, "ok", f"valid until {cert.expires.isoformat()}"))
+    root, note = ram_scratch_root()
+    checks.append(
+        Check("scratch", "ok", note if root else f"{note}; every artifact ikou writes is encrypted")
+    )
+    swap = _swap_active()
+    if swap:
+        checks.append(Check("swap", "warn", "swap is active: memory may reach the disk"))
+    elif swap is None:
+        checks.append(Check("swap", "warn", "cannot tell on this OS whether swap is active"))
+    else:
+        checks.append(Check("swap", "ok", "no swap"))
+    checks.append(_target_check(plan))
+    hashes, problems = _source_hashes(plan)
+    if problems:
+        checks.append(Check("sources", "fail", "; ".join(problems)))
+    else:
+        checks.append(Check("sources", "ok", f"{len(hashes)} file(s) present and readable"))
+    return checks, hashes
+
+
+def _target_check(plan: LoadedPlan) -> Check:
+    import sqlalchemy as sa
+
+    url = plan.plan.target.url
+    if url is None:
+        return Check("target", "fail", "the plan has no target.url")
+    try:
+        engine = open_target(url)
+    except IkouError as exc:
+        return Check("target", "fail", exc.message)
+    try:
+        metadata = target_metadata(plan.contract, list(plan.mapping.tables))
+        with engine.connect() as connection:
+            inspector = sa.inspect(connection)
+            for table in metadata.tables.values():
+                if inspector.has_table(table.name):
+                    count = connection.execute(
+                        sa.select(sa.func.count()).select_from(table)
+                    ).scalar()
+                    if count:
+                        return Check("target", "fail", f"table {table.name!r} holds {count} row(s)")
+    except sa.exc.SQLAlchemyError as exc:
+        return Check("target", "fail", f"cannot reach the target ({type(exc).__name__})")
+    finally:
+        engine.dispose()
+    return Check("target", "ok", "reachable; its tables are absent or empty")
+
+
+# ---------------------------------------------------------------- sign-on
+
+
+def read_signoff(path: Path) -> dict[str, str]:
+    """A sign-off file: ``witness: name`` and ``approvals: {role: name}``."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read the sign-off file {path}: {exc}.", file=str(path)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("witness"), str):
+        raise ConfigError(
+            f"{path}: a sign-off file holds 'witness: name' and 'approvals: {{role: name}}'.",
+            file=str(path),
+        )
+    approvals = data.get("approvals") or {}
+    if not isinstance(approvals, dict):
+        raise ConfigError(f"{path}: approvals must map each role to a name.", file=str(path))
+    return {"witness": data["witness"], **{str(k): str(v) for k, v in approvals.items()}}
+
+
+def sign_on(
+    plan: LoadedPlan, signoff: dict[str, str] | None, ask: Ask | None
+) -> tuple[list[Confirmation], list[Check]]:
+    """The witness and each approval role confirm; each is checked against the plan."""
+    people = plan.plan.people
+    assert people is not None
+    roles: list[tuple[str, tuple[str, ...]]] = [("witness", people.witnesses)]
+    roles += list(people.approvals.items())
+    confirmations, checks = [], []
+    for role, eligible in roles:
+        if signoff is not None:
+            name, method = signoff.get(role), "file"
+            present = name is not None
+        elif ask is not None:
+            code = secrets.token_hex(2).upper()
+            name, typed = ask(role, code)
+            name, method = name.strip(), "terminal"
+            present = typed.strip().upper() == code
+        else:
+            name, method, present = None, "none", False
+        item = f"sign-on {role}"
+        if not name or not present:
+            why = "did not confirm with the code shown" if name else "nobody signed on"
+            checks.append(Check(item, "fail", why))
+            continue
+        if name not in eligible:
+            checks.append(Check(item, "fail", f"{name} may not sign as {role} under this plan"))
+            continue
+        confirmations.append(Confirmation(role, name, method, utc_now()))
+        checks.append(
+            Check(
+                item,
+                "ok",
+                f"{name} ({'typed at the terminal' if method == 'terminal' else 'sign-off file'})",
+            )
+        )
+    return confirmations, checks
+
+
+# ---------------------------------------------------------------- migrate
+
+
+def _need(plan: LoadedPlan) -> None:
+    problems = []
+    if plan.plan.people is None:
+        problems.append("people: (owner, operator, witnesses, approvals)")
+    if plan.plan.target.url is None:
+        problems.append("target.url")
+    missing = [name for name, spec in plan.plan.sources.items() if spec.production is None]
+    if missing:
+        problems.append("a production: path for source(s) " + ", ".join(missing))
+    if problems:
+        raise ConfigError(
+            f"{plan.path}: a production run needs " + " and ".join(problems) + ".",
+            file=str(plan.path),
+        )
+
+
+def migrate(
+    plan_path: str | Path,
+    *,
+    signoff_file: Path | None = None,
+    ask: Ask | None = None,
+    lang: str = "ja",
+    progress: Progress | None = None,
+    password: Callable[[str], str | None] | None = None,
+    now: dt.datetime | None = None,
+) -> MigrationResult:
+    """The production run: preflight, sign-on, run once, seal."""
+    plan = load_plan(plan_path)
+    _need(plan)
+    signoff = read_signoff(signoff_file) if signoff_file is not None else None
+    now = now or dt.datetime.now(dt.UTC)
+    sealed = find_seal(plan.workspace, plan.sha256)
+    session = open_session(plan, "production")
+    recorder = session.recorder
+    if sealed is not None:
+        refusal = (
+            f"this plan was migrated and sealed by run {sealed['run_id']} at {sealed['time']}; "
+            "change it, rehearse it and have it approved again"
+        )
+        recorder.note("migrate", "refused", plan_sha256=plan.sha256, reason="already sealed")
+        session.store.finish("refused")
+        return MigrationResult("refused", [], refusal=refusal)
+    checks, hashes = preflight(plan, now)
+    confirmations, people_checks = sign_on(plan, signoff, ask)
+    checks += people_checks
+    again, _ = _source_hashes(plan)
+    if again != hashes:
+        checks.append(
+            Check("sources unchanged", "fail", "a source file changed during the preflight")
+        )
+    else:
+        checks.append(Check("sources unchanged", "ok", "same SHA-256 as when the preflight began"))
+    failed = [c for c in checks if c.status == "fail"]
+    recorder.note(
+        "preflight",
+        "failed" if failed else "passed",
+        plan_sha256=plan.sha256,
+        checks=[asdict(c) for c in checks],
+    )
+    recorder.note(
+        "sign-on",
+        "confirmed"
+        if not any(c.item.startswith("sign-on") and c.status == "fail" for c in checks)
+        else "incomplete",
+        people=[
+            {"role": c.role, "name": c.name, "method": c.method, "time": c.time}
+            for c in confirmations
+        ],
+    )
+    extra = {
+        "preflight": [asdict(c) for c in checks],
+        "signon": [asdict(c) for c in confirmations],
+        "people": plan.plan.people.model_dump() if plan.plan.people else None,
+        "vendor": plan.plan.vendor.model_dump(mode="json") if plan.plan.vendor else None,
+    }
+    if failed:
+        session.store.finish("refused")
+        head = recorder.note("run", "refused", plan_sha256=plan.sha256)
+        report = build_failed_report(
+            run_id=session.run_id,
+            mode="production",
+            plan=plan,
+            error=None,
+            events=recorder.events,
+            chain_head=head,
+            run_dir=session.run_dir,
+            custody=session.store.summary(),
+            status="refused",
+            extra=extra,
+        )
+        _, html = _write(report, session.run_dir, lang, recorder)
+        return MigrationResult(
+            "refused",
+            checks,
+            confirmations,
+            refusal=f"{len(failed)} preflight check(s) failed",
+            report_html=html,
+        )
+    run = execute(
+        session,
+        target_url=str(plan.plan.target.url),
+        lang=lang,
+        progress=progress,
+        password=password,
+        which="production",
+        expected=hashes,
+        after=_seal,
+        report_extra=extra,
+    )
+    return MigrationResult(
+        run.report.status, checks, confirmations, run, report_html=run.report_html
+    )
+
+
+def _seal(
+    session: Session, raws: dict[str, RawTable], validated: Validated, engine: Any
+) -> dict[str, Any]:
+    """Keyed manifest of the loaded rows, then the ``sealed`` event."""
+    plan = session.plan
+    found = workspace_key(plan.workspace, create=True)
+    assert found is not None
+    key_id, key = found
+    tables = {}
+    for name, table in validated.tables.items():
+        contract = plan.contract.tables[name]
+        frame = read_back(engine, contract, name)
+        expected = validated.expected[name]
+        where = {}
+        positions = raws[table.source].positions
+        for index, row_key in zip(expected.index, expected["key"], strict=True):
+            record = positions.loc[index]
+            where[row_key] = (str(record["file"]), str(record["sheet"]), int(record["row"]))
+        from audit.hashing import row_keys
+
+        primary = list(contract.primary_key)
+        keys = row_keys(frame, {k: contract.kinds()[k] for k in primary})
+        at = [where.get(k, ("", "", 0)) for k in keys]
+        tables[name] = manifest_table(frame, contract.kinds(), primary, key, at)
+    path = plan.workspace / "manifests" / f"{session.run_id}.json"
+    body = {
+        "run_id": session.run_id,
+        "plan_sha256": plan.sha256,
+        "key_id": key_id,
+        "tables": tables,
+    }
+    digest = write_manifest(path, body)
+    rows = sum(len(t["rows"]) for t in tables.values())
+    session.recorder.note(
+        "sealed",
+        "ok",
+        plan_sha256=plan.sha256,
+        manifest=path.name,
+        manifest_sha256=digest,
+        counts={"rows": rows},
+    )
+    return {"seal": {"manifest": path.name, "manifest_sha256": digest, "rows": rows}}
+
+
+# ------------------------------------------------------------ reconcile later
+
+
+@dataclass
+class ReconcileResult:
+    """What ``ikou reconcile`` found."""
+
+    differences: list[Difference]
+    rows: int
+    report_json: Path
+    report_html: Path
+    chain_head: str
+
+
+def reconcile_later(plan_path: str | Path, *, lang: str = "ja") -> ReconcileResult:
+    """Compare the target now with the sealed manifest (hashes only, no sources)."""
+    plan = load_plan(plan_path)
+    sealed = find_seal(plan.workspace)
+    if sealed is None:
+        raise ConfigError(
+            f"{plan.workspace} holds no sealed migration; run ikou migrate first.",
+            file=str(plan.workspace),
+        )
+    found = workspace_key(plan.workspace, create=False)
+    if found is None:
+        raise ConfigError(
+            f"the manifest's key is not in {key_folder()}; set IKOU_KEY_DIR to the folder "
+            "that holds it.",
+            file=str(key_folder()),
+        )
+    _, key = found
+    session = open_session(plan, "reconcile")
+    recorder = session.recorder
+    recorder.note("run", "started", plan_sha256=plan.sha256, sealed_run=sealed["run_id"])
+    try:
+        manifest = read_manifest(
+            plan.workspace / "manifests" / str(sealed["manifest"]), str(sealed["manifest_sha256"])
+        )
+    except (OSError, ValueError) as exc:
+        session.store.finish("failed")
+        recorder.note("run", "failed", error="manifest.tampered")
+        raise ConfigError(f"{exc}.", file="manifest") from None
+    differences: list[Difference] = []
+    engine = open_target(str(plan.plan.target.url))
+    rows = 0
+    try:
+        for name, table in manifest["tables"].items():
+            contract = plan.contract.tables[name]
+            frame = read_back(engine, contract, name)
+            rows += len(frame)
+            differences += compare(
+                name, table, frame, contract.kinds(), list(contract.primary_key), key
+            )
+    finally:
+        engine.dispose()
+    session.store.finish("done")
+    status = "unchanged" if not differences else "changed"
+    head = recorder.note(
+        "run",
+        status,
+        sealed_run=sealed["run_id"],
+        counts={
+            "rows": rows,
+            "changed": sum(d.change == "changed" for d in differences),
+            "added": sum(d.change == "added" for d in differences),
+            "removed": sum(d.change == "removed" for d in differences),
+        },
+    )
+    data = {
+        "ikou_version": __version__,
+        "run_id": session.run_id,
+        "mode": "reconcile",
+        "generated": utc_now(),
+        "plan_sha256": plan.sha256,
+        "status": status,
+        "sealed_run": sealed["run_id"],
+        "manifest_sha256": sealed["manifest_sha256"],
+        "rows": rows,
+        "differences": [d.as_dict() for d in differences],
+        "chain_head": head,
+    }
+    report = RunReport(data)
+    json_path, html_path = write_report(
+        report, session.run_dir, lang=lang, template="reconcile.html"
+    )
+    return ReconcileResult(differences, rows, json_path, html_path, head)
+
+
+# ---------------------------------------------------------------- shred
+
+
+@dataclass
+class ShredResult:
+    """What ``ikou shred --certificate`` destroyed, and the certificate."""
+
+    items: list[dict[str, Any]]
+    certificate: Path
+    chain_head: str
+
+
+def shred_workspace(plan_path: str | Path, *, witness: str | None, lang: str = "ja") -> ShredResult:
+    """Destroy every copy the workspace still holds and certify it.
+
+    Shreds what the journal says is left, every rehearsal target, the record
+    fingerprints and manifests, and the key that made them (its destruction
+    is the cryptographic erase of any copy of them elsewhere). Keeps the audit
+    log, the journal and the reports: they hold no values and are the record.
+    """
+    plan = load_plan(plan_path)
+    workspace = plan.workspace
+    session = open_session(plan, "shred")  # cleans up after dead runs first
+    recorder = session.recorder
+    items: list[dict[str, Any]] = []
+
+    def destroy(path: Path, what: str) -> None:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        size = path.stat().st_size
+        verified = shred_file(path)
+        item = {
+            "what": what,
+            "file": path.relative_to(workspace).as_posix()
+            if path.is_relative_to(workspace)
+            else path.name,
+            "sha256": digest,
+            "bytes": size,
+            "method": "overwritten with random bytes, fsynced, renamed, unlinked",
+            "verified": verified,
+            "time": utc_now(),
+        }
+        items.append(item)
+        recorder.note(
+            "shred",
+            "ok" if verified else "failed",
+            what=what,
+            output_sha256=digest,
+            counts={"bytes": size},
+        )
+
+    journal = Journal(workspace / JOURNAL)
+    for entry in journal.entries():  # anything left by a run that did not clean up
+        if entry.get("event") == "artifact.registered" and Path(entry["path"]).exists():
+            destroy(Path(entry["path"]), f"artifact ({entry['purpose']})")
+    for path in sorted(workspace.glob("runs/*/target.sqlite*")):
+        destroy(path, "rehearsal target database")
+    for path in sorted((workspace / "fingerprints").glob("*.npz")):
+        destroy(path, "record fingerprints (keyed digests)")
+    for path in sorted((workspace / "manifests").glob("*.json")):
+        destroy(path, "sealed manifest (keyed digests)")
+    found = workspace_key(workspace, create=False)
+    if found is not None:
+        key_id, _ = found
+        destroy(
+            key_folder() / f"{key_id}.key", "fingerprint and manifest key (cryptographic erase)"
+        )
+    session.store.finish("done")
+    head = recorder.note("run", "shredded", counts={"files": len(items)}, witness=witness or None)
+    data = {
+        "ikou_version": __version__,
+        "run_id": session.run_id,
+        "mode": "shred",
+        "generated": utc_now(),
+        "plan": {"name": plan.plan.plan},
+        "plan_sha256": plan.sha256,
+        "owner": plan.plan.people.owner if plan.plan.people else None,
+        "operator": plan.plan.people.operator if plan.plan.people else None,
+        "witness": witness,
+        "items": items,
+        "chain_head": head,
+    }
+    report = RunReport(data)
+    _, html = write_report(report, session.run_dir, lang=lang, template="certificate.html")
+    recorder.note(
+        "certificate",
+        "written",
+        output_sha256=hashlib.sha256(html.read_bytes()).hexdigest(),
+    )
+    return ShredResult(items, html, head)

@@ -1,0 +1,281 @@
+"""The production run: preflight, sign-on, run once, seal; reconcile later; shred."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from audit.chain import verify
+from pipeline.examples.housing import make_ledger, write_xls
+from pipeline.production import migrate, shred_workspace
+from pipeline.run import rehearse
+
+PEOPLE = """
+people:
+  owner: 住宅課
+  operator: 作業 太郎
+  witnesses: [立会 花子, 立会 次郎]
+  approvals:
+    係長: [承認 一郎, 代理 三郎]
+    課長: [承認 四郎]
+vendor:
+  company: 株式会社サンプル
+  certifications:
+    - {name: ISMS, number: IS 000001, expires: 2099-03-31}
+    - {name: Pマーク, number: "00000001(01)", expires: 2099-03-31}
+rehearsal:
+  max_age_days: 30
+"""
+
+SIGNOFF = "witness: 立会 花子\napprovals:\n  係長: 代理 三郎\n  課長: 承認 四郎\n"
+
+
+def _ikou(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+
+
+@pytest.fixture
+def production_plan(housing_plan: Path) -> Path:
+    """The housing example with live data (another synthetic ledger), people and a target."""
+    folder = housing_plan.parent
+    (folder / "data" / "live").mkdir()
+    write_xls(make_ledger(150, 11), folder / "data" / "live" / "ledger.xls")
+    text = housing_plan.read_text(encoding="utf-8")
+    text = text.replace(
+        "    rehearsal: data/ledger*.xls\n",
+        "    rehearsal: data/ledger*.xls\n    production: data/live/ledger.xls\n",
+    )
+    text = text.replace(
+        "  url: postgresql://housing@db.example.invalid/housing",
+        f"  url: sqlite:///{(folder / 'new-system.sqlite').as_posix()}",
+    )
+    housing_plan.write_text(text + PEOPLE, encoding="utf-8")
+    (folder / "signoff.yaml").write_text(SIGNOFF, encoding="utf-8")
+    return housing_plan
+
+
+def _target(plan: Path) -> Path:
+    return plan.parent / "new-system.sqlite"
+
+
+def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path) -> None:
+    assert rehearse(production_plan).report.status == "reconciled"
+    signoff = str(production_plan.parent / "signoff.yaml")
+    done = _ikou("migrate", str(production_plan), "--signoff", signoff)
+    assert done.returncode == 0, done.stdout + done.stderr
+    live = make_ledger(150, 11)
+    with sqlite3.connect(_target(production_plan)) as connection:
+        count = connection.execute("SELECT count(*) FROM tenants").fetchone()[0]
+    assert count == 150 - live.planted_rejects
+    run_dir = next(
+        p
+        for p in (production_plan.parent / "ikou-work" / "runs").iterdir()
+        if json.loads((p / "report.json").read_text("utf-8"))["mode"] == "production"
+    )
+    report = json.loads((run_dir / "report.json").read_text("utf-8"))
+    assert report["status"] == "reconciled" and report["seal"]["rows"] == count
+    assert {p["role"]: (p["name"], p["method"]) for p in report["signon"]} == {
+        "witness": ("立会 花子", "file"),
+        "係長": ("代理 三郎", "file"),
+        "課長": ("承認 四郎", "file"),
+    }
+    assert all(c["status"] != "fail" for c in report["preflight"])
+    html = (run_dir / "report.html").read_text("utf-8")
+    assert "移行完了確認書" in html and report["chain_head_short"] in html and "代理 三郎" in html
+
+    again = _ikou("migrate", str(production_plan), "--signoff", signoff)
+    assert again.returncode == 1
+    assert "was migrated and sealed" in again.stderr
+
+    clean = _ikou("reconcile", str(production_plan))
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    with sqlite3.connect(_target(production_plan)) as connection:
+        key = connection.execute("SELECT tenant_id FROM tenants ORDER BY tenant_id").fetchone()[0]
+        connection.execute("UPDATE tenants SET rent = rent + 1000 WHERE tenant_id = ?", (key,))
+    changed = _ikou("reconcile", str(production_plan), "--lang", "en")
+    assert changed.returncode == 1
+    later = sorted((production_plan.parent / "ikou-work" / "runs").iterdir())[-1]
+    found = json.loads((later / "report.json").read_text("utf-8"))
+    assert found["status"] == "changed"
+    assert [(d["change"], d["columns"]) for d in found["differences"]] == [("changed", ["rent"])]
+    assert found["differences"][0]["at"][0] == "data/live/ledger.xls"
+    assert key not in json.dumps(found)  # the key is named by its keyed digest, not its value
+    log = production_plan.parent / "ikou-work" / "audit.log"
+    assert verify(log).ok
+
+
+def _refused(plan: Path, **kwargs: object) -> list[str]:
+    result = migrate(plan, signoff_file=plan.parent / "signoff.yaml", **kwargs)  # type: ignore[arg-type]
+    assert result.status == "refused"
+    log = plan.parent / "ikou-work" / "audit.log"
+    events = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+    production = {e["run_id"] for e in events if e["mode"] == "production"}
+    stages = [e["stage"] for e in events if e["run_id"] in production]
+    assert "extract" not in stages and stages[-1] == "report"  # nothing read; a record kept
+    assert result.report_html is not None and result.report_html.exists()
+    return [f"{c.item}: {c.reason}" for c in result.checks if c.status == "fail"]
+
+
+def test_no_rehearsal_is_refused(production_plan: Path) -> None:
+    assert _refused(production_plan) == [
+        "rehearsal: no reconciled rehearsal of this exact plan, mapping and contract"
+    ]
+
+
+def test_a_stale_rehearsal_is_refused(production_plan: Path) -> None:
+    rehearse(production_plan)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=31)
+    (fail,) = _refused(production_plan, now=later)
+    assert fail.startswith("rehearsal:") and "31 days old (limit 30)" in fail
+
+
+def test_a_changed_mapping_needs_a_new_rehearsal(production_plan: Path) -> None:
+    rehearse(production_plan)
+    mapping = production_plan.parent / "mapping.yaml"
+    mapping.write_text(mapping.read_text("utf-8") + "# changed after the rehearsal\n", "utf-8")
+    assert _refused(production_plan)[0].startswith("rehearsal: no reconciled rehearsal")
+
+
+def test_an_expired_certificate_is_refused_and_a_close_one_warned(production_plan: Path) -> None:
+    text = production_plan.read_text("utf-8").replace(
+        "expires: 2099-03-31}", "expires: 2020-03-31}", 1
+    )
+    production_plan.write_text(
+        text.replace(
+            "expires: 2099-03-31}", f"expires: {dt.date.today() + dt.timedelta(days=30)}}}"
+        ),
+        "utf-8",
+    )
+    rehearse(production_plan)
+    result = migrate(production_plan, signoff_file=production_plan.parent / "signoff.yaml")
+    states = {c.item: c.status for c in result.checks}
+    assert states["certification ISMS"] == "fail" and states["certification Pマーク"] == "warn"
+    assert result.status == "refused"
+
+
+@pytest.mark.parametrize(
+    ("signoff", "failure"),
+    [
+        ("witness: 立会 花子\napprovals:\n  係長: 承認 一郎\n", "sign-on 課長: nobody signed on"),
+        (
+            "witness: 立会 花子\napprovals:\n  係長: 係長 代理\n  課長: 承認 四郎\n",
+            "sign-on 係長: 係長 代理 may not sign as 係長 under this plan",
+        ),
+        (
+            "witness: 作業 太郎\napprovals:\n  係長: 承認 一郎\n  課長: 承認 四郎\n",
+            "sign-on witness: 作業 太郎 may not sign as witness under this plan",
+        ),
+    ],
+)
+def test_missing_or_ineligible_people_are_refused(
+    production_plan: Path, signoff: str, failure: str
+) -> None:
+    rehearse(production_plan)
+    (production_plan.parent / "signoff.yaml").write_text(signoff, "utf-8")
+    assert _refused(production_plan) == [failure]
+
+
+def test_a_non_empty_target_is_refused(production_plan: Path) -> None:
+    rehearse(production_plan)
+    with sqlite3.connect(_target(production_plan)) as connection:
+        connection.execute("CREATE TABLE tenants (tenant_id TEXT)")
+        connection.execute("INSERT INTO tenants VALUES ('x')")
+    assert _refused(production_plan) == ["target: table 'tenants' holds 1 row(s)"]
+
+
+def test_a_source_changed_during_the_preflight_is_refused(production_plan: Path) -> None:
+    rehearse(production_plan)
+    live = production_plan.parent / "data" / "live" / "ledger.xls"
+
+    def ask(role: str, code: str) -> tuple[str, str]:
+        if role == "witness":  # someone saves the live file while people sign on
+            live.write_bytes(live.read_bytes() + b"\0")
+        names = {"witness": "立会 花子", "係長": "承認 一郎", "課長": "承認 四郎"}
+        return names[role], code
+
+    result = migrate(production_plan, ask=ask)
+    fails = [f"{c.item}: {c.reason}" for c in result.checks if c.status == "fail"]
+    assert fails == ["sources unchanged: a source file changed during the preflight"]
+    assert {c.method for c in result.confirmations} == {"terminal"}
+
+
+def test_a_wrong_code_at_the_terminal_is_not_a_sign_on(production_plan: Path) -> None:
+    rehearse(production_plan)
+    result = migrate(production_plan, ask=lambda role, code: ("立会 花子", "0000"))
+    assert "sign-on witness: did not confirm with the code shown" in [
+        f"{c.item}: {c.reason}" for c in result.checks
+    ]
+
+
+def test_shred_certificate_destroys_every_copy_and_is_chained(production_plan: Path) -> None:
+    rehearse(production_plan)
+    migrate(production_plan, signoff_file=production_plan.parent / "signoff.yaml")
+    workspace = production_plan.parent / "ikou-work"
+    result = shred_workspace(production_plan, witness="立会 花子")
+    kinds = sorted({item["what"] for item in result.items})
+    assert kinds == [
+        "fingerprint and manifest key (cryptographic erase)",
+        "record fingerprints (keyed digests)",
+        "rehearsal target database",
+        "sealed manifest (keyed digests)",
+    ]
+    assert all(item["verified"] for item in result.items)
+    assert not list(workspace.glob("runs/*/target.sqlite"))
+    assert not list((workspace / "fingerprints").glob("*.npz"))
+    html = result.certificate.read_text("utf-8")
+    assert "データ消去証明書" in html and "立会 花子" in html
+    events = [
+        json.loads(line) for line in (workspace / "audit.log").read_text("utf-8").splitlines()
+    ]
+    assert events[-1]["stage"] == "certificate" and verify(workspace / "audit.log").ok
+    assert _target(production_plan).exists()  # the new system's database is not ikou's to destroy
+    shutil.rmtree(workspace)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="pexpect drives a POSIX terminal")
+def test_interactive_sign_on_at_a_terminal(production_plan: Path) -> None:
+    import re
+
+    import pexpect
+
+    rehearse(production_plan)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "pipeline.cli", "migrate", str(production_plan)],
+        env={**os.environ, "COLUMNS": "200"},
+        encoding="utf-8",
+        timeout=120,
+    )
+    people = {"witness": "立会 次郎", "係長": "承認 一郎", "課長": "承認 四郎"}
+    for role in ("witness", "係長", "課長"):
+        ansi = r"(?:\x1b\[[0-9;]*m)*"
+        child.expect(re.escape(role) + ansi + ": code " + ansi + r"(\w{4})")
+        code = child.match.group(1)
+        child.expect("name")
+        child.sendline(people[role])
+        child.expect("code shown above")
+        child.sendline(code)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    runs = (production_plan.parent / "ikou-work" / "runs").iterdir()
+    reports = [json.loads((r / "report.json").read_text("utf-8")) for r in runs]
+    production = next(r for r in reports if r["mode"] == "production")
+    assert {p["role"]: (p["name"], p["method"]) for p in production["signon"]} == {
+        role: (name, "terminal") for role, name in people.items()
+    }
