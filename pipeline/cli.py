@@ -298,14 +298,21 @@ def _sign_on_prompt() -> Callable[[str, str], tuple[str, str]] | None:
 
 @cli.command()
 @click.argument("plan", type=click.Path(path_type=Path))
+@click.option(
+    "--with-sources",
+    is_flag=True,
+    help="Also read the production sources again and compare end to end.",
+)
 @_lang_option
-def reconcile(plan: Path, lang: str) -> None:
+def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
     """Compare PLAN's target now with the manifest sealed by its migration."""
     from pipeline.plan import load_plan
     from pipeline.production import reconcile_later
 
     _recover(load_plan(plan).workspace)
-    result = reconcile_later(plan, lang=lang)
+    result = reconcile_later(
+        plan, lang=lang, with_sources=with_sources, password=_password_prompt()
+    )
     out = _out()
     changes = {"changed": 0, "added": 0, "removed": 0}
     for difference in result.differences:

@@ -490,8 +490,18 @@ class ReconcileResult:
     chain_head: str
 
 
-def reconcile_later(plan_path: str | Path, *, lang: str = "ja") -> ReconcileResult:
-    """Compare the target now with the sealed manifest (hashes only, no sources)."""
+def reconcile_later(
+    plan_path: str | Path,
+    *,
+    lang: str = "ja",
+    with_sources: bool = False,
+    password: Callable[[str], str | None] | None = None,
+) -> ReconcileResult:
+    """Compare the target now with the sealed manifest (hashes only, no sources).
+
+    ``with_sources`` also reads the production sources again, maps and
+    validates them, and compares that with the manifest too: end to end.
+    """
     plan = load_plan(plan_path)
     sealed = find_seal(plan.workspace)
     if sealed is None:
@@ -531,8 +541,23 @@ def reconcile_later(plan_path: str | Path, *, lang: str = "ja") -> ReconcileResu
             )
     finally:
         engine.dispose()
+    from_sources: list[Difference] = []
+    if with_sources:
+        from pipeline.extract import run_extract
+        from pipeline.run import _full_frame, run_map, run_validate
+
+        raws = recorder.run("extract", run_extract, plan, password=password, which="production")
+        mapped = recorder.run("map", run_map, plan, raws)
+        validated = recorder.run("validate", run_validate, plan, mapped)
+        for name, table in manifest["tables"].items():
+            contract = plan.contract.tables[name]
+            frame = _full_frame(validated.tables[name], contract.kinds()).reset_index(drop=True)
+            from_sources += compare(
+                name, table, frame, contract.kinds(), list(contract.primary_key), key
+            )
     session.store.finish("done")
-    status = "unchanged" if not differences else "changed"
+    differences_all = differences + from_sources
+    status = "unchanged" if not differences_all else "changed"
     head = recorder.note(
         "run",
         status,
@@ -542,6 +567,7 @@ def reconcile_later(plan_path: str | Path, *, lang: str = "ja") -> ReconcileResu
             "changed": sum(d.change == "changed" for d in differences),
             "added": sum(d.change == "added" for d in differences),
             "removed": sum(d.change == "removed" for d in differences),
+            "source_differences": len(from_sources),
         },
     )
     data = {
@@ -555,13 +581,15 @@ def reconcile_later(plan_path: str | Path, *, lang: str = "ja") -> ReconcileResu
         "manifest_sha256": sealed["manifest_sha256"],
         "rows": rows,
         "differences": [d.as_dict() for d in differences],
+        "with_sources": with_sources,
+        "source_differences": [d.as_dict() for d in from_sources],
         "chain_head": head,
     }
     report = RunReport(data)
     json_path, html_path = write_report(
         report, session.run_dir, lang=lang, template="reconcile.html"
     )
-    return ReconcileResult(differences, rows, json_path, html_path, head)
+    return ReconcileResult(differences_all, rows, json_path, html_path, head)
 
 
 # ---------------------------------------------------------------- shred

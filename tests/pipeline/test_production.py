@@ -15,7 +15,7 @@ import pytest
 
 from audit.chain import verify
 from pipeline.examples.housing import make_ledger, write_xls
-from pipeline.production import migrate, shred_workspace
+from pipeline.production import migrate, reconcile_later, shred_workspace
 from pipeline.run import rehearse
 
 PEOPLE = """
@@ -102,7 +102,7 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
     assert again.returncode == 1
     assert "was migrated and sealed" in again.stderr
 
-    clean = _ikou("reconcile", str(production_plan))
+    clean = _ikou("reconcile", str(production_plan), "--with-sources")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     with sqlite3.connect(_target(production_plan)) as connection:
         key = connection.execute("SELECT tenant_id FROM tenants ORDER BY tenant_id").fetchone()[0]
@@ -279,3 +279,19 @@ def test_interactive_sign_on_at_a_terminal(production_plan: Path) -> None:
     assert {p["role"]: (p["name"], p["method"]) for p in production["signon"]} == {
         role: (name, "terminal") for role, name in people.items()
     }
+
+
+def test_reconcile_with_sources_sees_a_source_edited_after_the_migration(
+    production_plan: Path,
+) -> None:
+    rehearse(production_plan)
+    assert migrate(
+        production_plan, signoff_file=production_plan.parent / "signoff.yaml"
+    ).status == ("reconciled")
+    ledger = make_ledger(150, 11)
+    row = next(r for r in ledger.rows if r[0] is not None and r[8] is not None)
+    row[9] = 9.0  # someone corrects a household size in the old file afterwards
+    write_xls(ledger, production_plan.parent / "data" / "live" / "ledger.xls")
+    assert reconcile_later(production_plan).differences == []  # the target is as migrated
+    found = reconcile_later(production_plan, with_sources=True).differences
+    assert [(d.change, d.columns) for d in found] == [("changed", ("household_size",))]
