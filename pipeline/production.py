@@ -604,6 +604,15 @@ class ShredResult:
     chain_head: str
 
 
+_KINDS = {
+    "artifact": "artifact",
+    "rehearsal target database": "rehearsal_target",
+    "record fingerprints": "fingerprints",
+    "sealed manifest": "manifest",
+    "fingerprint and manifest key": "key",
+}
+
+
 def shred_workspace(plan_path: str | Path, *, witness: str | None, lang: str = "ja") -> ShredResult:
     """Destroy every copy the workspace still holds and certify it.
 
@@ -624,6 +633,7 @@ def shred_workspace(plan_path: str | Path, *, witness: str | None, lang: str = "
         verified = shred_file(path)
         item = {
             "what": what,
+            "kind": _KINDS[what.split(" (")[0]],
             "file": path.relative_to(workspace).as_posix()
             if path.is_relative_to(workspace)
             else path.name,
