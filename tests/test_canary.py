@@ -249,3 +249,20 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         runs = [p.name for p in work.glob("ikou-work/runs/*")]
         assert not [p for p in scratch.glob("ikou-*") if p.name.removeprefix("ikou-") in runs]
     assert hits == []
+
+
+def test_a_profile_of_a_canary_file_holds_none_of_them(tmp_path: Path) -> None:
+    ledger = tmp_path / "ledger.xls"
+    _canary_ledger(ledger)
+    out = tmp_path / "profile.yaml"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "profile", str(ledger), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert "氏名" in text and "header_row: 4" in text  # structure is there …
+    hits = [what for pattern, what in CANARIES if re.search(pattern, text + done.stdout)]
+    assert hits == []  # … values are not
