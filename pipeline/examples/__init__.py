@@ -10,10 +10,13 @@ from __future__ import annotations
 import tempfile
 from importlib import resources
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from pipeline.examples.housing import make_ledger, write_xls
 
-__all__ = ["example_files", "write_demo"]
+__all__ = ["bundled_profile", "example_files", "write_demo"]
 
 
 def example_files() -> dict[str, str]:
@@ -34,12 +37,31 @@ def example_files() -> dict[str, str]:
     }
 
 
-def write_demo(folder: Path | None = None, *, rows: int = 300, seed: int = 2026) -> Path:
-    """Write a synthetic ``ledger.xls`` and the example plan files; return the plan's path."""
+def bundled_profile() -> dict[str, Any]:
+    """The structure-only profile the demo's ledger is synthesised from."""
+    text = resources.files("pipeline.examples").joinpath("housing-profile.yaml").read_text("utf-8")
+    return yaml.safe_load(text)
+
+
+def write_demo(
+    folder: Path | None = None, *, rows: int = 300, seed: int = 2026, twin: bool = False
+) -> Path:
+    """Write a synthetic ``ledger.xls`` and the example plan files; return the plan's path.
+
+    ``twin`` synthesises the ledger from the bundled profile (what ``ikou
+    demo`` does, as an office would from a profile of its live files);
+    otherwise it is :func:`~pipeline.examples.housing.make_ledger`'s, whose
+    planted faults the tests know row by row.
+    """
     target = Path(tempfile.mkdtemp(prefix="ikou-demo-")) if folder is None else folder
     target.mkdir(parents=True, exist_ok=True)
     (target / "data").mkdir(exist_ok=True)
-    write_xls(make_ledger(rows, seed), target / "data" / "ledger.xls")
+    if twin:
+        from pipeline.twin import synthesize
+
+        synthesize(bundled_profile(), target / "data", rows=rows, seed=seed)
+    else:
+        write_xls(make_ledger(rows, seed), target / "data" / "ledger.xls")
     for name, text in example_files().items():
         (target / name).write_text(text, encoding="utf-8")
     return target / "plan.yaml"

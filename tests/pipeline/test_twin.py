@@ -101,3 +101,10 @@ def test_a_profile_holds_no_value_and_the_cli_writes_it(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "twin" / "ledger.xls").exists()
+
+
+def test_the_bundled_profile_is_made_by_code(tmp_path: Path) -> None:
+    from pipeline.examples import bundled_profile
+
+    write_xls(make_ledger(300, 2026), tmp_path / "ledger.xls")
+    assert bundled_profile() == profile_files([tmp_path / "ledger.xls"], keep_values=("団地名",))
