@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from pipeline.load import open_target, read_back, run_load, target_aggregates
 from pipeline.plan import LoadedPlan, load_plan
 from pipeline.report import RunReport, build_failed_report, build_report, write_report
 from pipeline.stage import StageRecorder, StageReport, utc_now
+from validation.expectations import ExpectationResult, orphans, run_expectations
 from validation.reconcile import ControlResult, TableReconciliation, reconcile_table
 from validation.schema import ValidatedTable, validate_table
 
@@ -143,6 +145,7 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
     validated = {
         name: validate_table(m, plan.contract.tables[name]) for name, m in mapped.tables.items()
     }
+    validated = _apply_references(plan, validated)
     digests = []
     expected: dict[str, pd.DataFrame] = {}
     table_digests: dict[str, str] = {}
@@ -171,6 +174,55 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
         "noted": sum(len(v.notes) for v in validated.values()),
     }
     return Validated(validated, expected, table_digests), StageReport("validate", counts, output)
+
+
+def _apply_references(
+    plan: LoadedPlan, validated: dict[str, ValidatedTable]
+) -> dict[str, ValidatedTable]:
+    """Reject child rows whose reference (``references: table.column``) is not
+    among the parent's accepted rows: ``<column>.fk_missing``. Tables are taken
+    in the mapping's order, so a parent listed first is settled first."""
+    out = dict(validated)
+    for name in list(out):
+        table = out[name]
+        for column, spec in plan.contract.tables[name].columns.items():
+            if spec.references is None or column not in table.accepted:
+                continue
+            parent, key = spec.references.split(".")
+            if parent not in out or key not in out[parent].accepted:
+                continue
+            bad = orphans(table.accepted[column], out[parent].accepted[key])
+            if not bad.any():
+                continue
+            rows = table.accepted.index[bad.to_numpy()]
+            found = pd.DataFrame({"row": rows, "column": column, "slug": f"{column}.fk_missing"})
+            rejects = pd.concat([table.rejects, found], ignore_index=True)
+            rejects = rejects.sort_values(["row", "slug"], kind="stable").reset_index(drop=True)
+            table = replace(
+                table,
+                accepted=table.accepted.loc[~bad.to_numpy()],
+                rejects=rejects,
+                notes=table.notes[~table.notes["row"].isin(rows)],
+            )
+        out[name] = table
+    return out
+
+
+def run_expect(
+    plan: LoadedPlan, validated: Validated
+) -> tuple[list[ExpectationResult], StageReport]:
+    """The dataset-level expectations of every table (great-expectations, ephemeral)."""
+    tables = {
+        name: (_full_frame(table, plan.contract.tables[name].kinds()), plan.contract.tables[name])
+        for name, table in validated.tables.items()
+    }
+    results = run_expectations(tables)
+    body = json.dumps([r.as_dict() | {"table": r.table} for r in results], sort_keys=True)
+    counts = {
+        "expectations": len(results),
+        "failed": sum(not r.success for r in results),
+    }
+    return results, StageReport("expect", counts, hashlib.sha256(body.encode()).hexdigest())
 
 
 def _with_all_columns(frame: pd.DataFrame, kinds: dict[str, str]) -> pd.DataFrame:
@@ -355,6 +407,11 @@ def execute(
         mapped = recorder.run("map", run_map, plan, raws)
         step("validate", 2, 6)
         validated = recorder.run("validate", run_validate, plan, mapped)
+        expectations = recorder.run("expect", run_expect, plan, validated)
+        extra["expectations"] = _by_table(expectations)
+        failed = [r for r in expectations if not r.success]
+        if failed:  # the gate: nothing is loaded
+            return _stopped_at_gate(session, failed, lang, extra)
         fingerprints = _start_fingerprints(plan, raws, mapped, run_id)
         engine = open_target(target_url)
         try:
@@ -415,6 +472,44 @@ def execute(
     step("done", 6, 6)
     return RunResult(
         report, run_dir, json_path, html_path, plan.workspace / "audit.log", session.recovered
+    )
+
+
+def _by_table(results: list[ExpectationResult]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for result in results:
+        out.setdefault(result.table, []).append(result.as_dict())
+    return out
+
+
+def _stopped_at_gate(
+    session: Session, failed: list[ExpectationResult], lang: str, extra: dict[str, Any]
+) -> RunResult:
+    """A run whose dataset-level expectations failed: nothing loaded, exit 1."""
+    plan, recorder = session.plan, session.recorder
+    session.store.finish("expectations_failed")
+    slugs = sorted({r.slug for r in failed})
+    head = recorder.note("run", "expectations_failed", findings=slugs)
+    report = build_failed_report(
+        run_id=session.run_id,
+        mode=session.mode,
+        plan=plan,
+        error=None,
+        events=recorder.events,
+        chain_head=head,
+        run_dir=session.run_dir,
+        custody=session.store.summary(),
+        status="expectations_failed",
+        extra={**extra, "findings": slugs},
+    )
+    json_path, html_path = _write(report, session.run_dir, lang, recorder)
+    return RunResult(
+        report,
+        session.run_dir,
+        json_path,
+        html_path,
+        plan.workspace / "audit.log",
+        session.recovered,
     )
 
 

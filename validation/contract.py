@@ -12,13 +12,13 @@ import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mappings.yamlfile import Names, load_model
 
-__all__ = ["ColumnContract", "Contract", "TableContract", "load_contract"]
+__all__ = ["ColumnContract", "Contract", "RowCount", "TableContract", "load_contract"]
 
 ColumnType = Literal["string", "integer", "decimal", "date", "boolean"]
 Bound = int | Decimal | dt.date
@@ -55,6 +55,15 @@ class ColumnContract(_Strict):
     max_length: int | None = Field(default=None, gt=0)
     precision: int | None = Field(default=None, gt=0, le=38)
     scale: int | None = Field(default=None, ge=0, le=18)
+    non_null: float | None = Field(default=None, gt=0, le=1)
+    references: str | None = None
+
+    @field_validator("references")
+    @classmethod
+    def _table_dot_column(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z_]\w*\.[A-Za-z_]\w*", value):
+            raise ValueError("references names the parent as table.column, e.g. tenants.tenant_id")
+        return value
 
     @field_validator("pattern")
     @classmethod
@@ -89,12 +98,36 @@ class ColumnContract(_Strict):
         return self
 
 
+class RowCount(_Strict):
+    """Bounds on a table's number of loaded rows (a dataset-level expectation)."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
 class TableContract(_Strict):
     """One target table: its columns (in order) and primary key."""
 
     description: str | None = None
     primary_key: Names
     columns: dict[str, ColumnContract]
+    rows: RowCount | None = None
+    expectations: tuple[dict[str, dict[str, Any]], ...] = ()
+
+    @field_validator("expectations", mode="before")
+    @classmethod
+    def _named_expectations(cls, value: object) -> object:
+        if not isinstance(value, list | tuple):
+            raise ValueError("expectations is a list of {expect_…: {arguments}}")
+        for index, item in enumerate(value):
+            if not (isinstance(item, dict) and len(item) == 1):
+                raise ValueError(f"[{index}]: an expectation is one {{expect_…: {{arguments}}}}")
+            name, args = next(iter(item.items()))
+            if not re.fullmatch(r"expect_[a-z0-9_]+", str(name)):
+                raise ValueError(f"[{index}]: {name!r} is not a great-expectations name (expect_…)")
+            if args is not None and not isinstance(args, dict):
+                raise ValueError(f"[{index}]: the arguments of {name} must be a mapping")
+        return [{str(k): v or {} for k, v in item.items()} for item in value]
 
     @field_validator("columns")
     @classmethod
@@ -127,6 +160,20 @@ class Contract(_Strict):
     @classmethod
     def _table_names(cls, value: dict[str, TableContract]) -> dict[str, TableContract]:
         return _sql_names(value, "table", "a contract needs at least one table")
+
+    @model_validator(mode="after")
+    def _references_exist(self) -> Contract:
+        for table_name, table in self.tables.items():
+            for column_name, column in table.columns.items():
+                if column.references is None:
+                    continue
+                parent, key = column.references.split(".")
+                if parent not in self.tables or key not in self.tables[parent].columns:
+                    raise ValueError(
+                        f"tables.{table_name}.columns.{column_name}.references names "
+                        f"{column.references}, which is not a column of this contract"
+                    )
+        return self
 
 
 def load_contract(path: Path) -> Contract:
