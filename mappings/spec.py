@@ -30,6 +30,7 @@ from mappings.yamlfile import Names, load_model
 __all__ = [
     "ColumnMapping",
     "Control",
+    "CrossControl",
     "Mapping",
     "SkipRule",
     "TableMapping",
@@ -188,12 +189,47 @@ class TableMapping(_Strict):
         return tuple(seen)
 
 
+_QUANTITY = re.compile(r"^([A-Za-z_]\w*)\.(count|sum\(([A-Za-z_]\w*)\))$")
+
+
+class CrossControl(_Strict):
+    """A control total across tables: ``left`` must equal ``right``, in the
+    source (the accepted rows) and in the target (computed by the database).
+    Each side is ``<table>.count`` or ``<table>.sum(<column>)``."""
+
+    name: str
+    left: str
+    right: str
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+            raise ValueError("a cross control's name must be lower-case letters, digits and _")
+        return value
+
+    @field_validator("left", "right")
+    @classmethod
+    def _quantity(cls, value: str) -> str:
+        if not _QUANTITY.match(value):
+            raise ValueError(f"{value!r} is not <table>.count or <table>.sum(<column>)")
+        return value
+
+    @staticmethod
+    def parse(quantity: str) -> tuple[str, str | None]:
+        """``members.count`` → (members, None); ``tenants.sum(rent)`` → (tenants, rent)."""
+        match = _QUANTITY.match(quantity)
+        assert match is not None
+        return match[1], match[3]
+
+
 class Mapping(_Strict):
     """The whole mapping file."""
 
     mapping: str
     description: str | None = None
     tables: dict[str, TableMapping]
+    cross_controls: tuple[CrossControl, ...] = ()
 
     @field_validator("tables")
     @classmethod

@@ -276,6 +276,28 @@ def _cross_check(loaded: LoadedPlan) -> None:
                 )
 
 
+def _cross_controls(loaded: LoadedPlan) -> None:
+    mfile = loaded.mapping_path
+    for index, control in enumerate(loaded.mapping.cross_controls):
+        for side in (control.left, control.right):
+            table, column = control.parse(side)
+            key = f"cross_controls[{index}]"
+            if table not in loaded.mapping.tables:
+                raise ConfigError(
+                    f"{mfile}: {key}: {side} names a table the mapping does not fill.",
+                    file=str(mfile),
+                    key=key,
+                )
+            if column is not None:
+                spec = loaded.contract.tables[table].columns.get(column)
+                if spec is None or spec.type != "integer":
+                    raise ConfigError(
+                        f"{mfile}: {key}: {side} needs an integer column of {table}.",
+                        file=str(mfile),
+                        key=key,
+                    )
+
+
 def load_plan(path: str | Path) -> LoadedPlan:
     """Load and check a plan, its mapping and its contract (ConfigError → exit 2)."""
     plan_path = Path(path).resolve()
@@ -303,4 +325,5 @@ def load_plan(path: str | Path) -> LoadedPlan:
         sha256=hashlib.sha256(combined.encode("ascii")).hexdigest(),
     )
     _cross_check(loaded)
+    _cross_controls(loaded)
     return loaded

@@ -421,7 +421,17 @@ def execute(
             )
             step("reconcile", 4, 6)
             reconciled = recorder.run("reconcile", run_reconcile, plan, validated, engine)
-            balanced = all(r.balanced for r in reconciled.values())
+            crossed = _cross_controls(plan, validated, engine)
+            if crossed:
+                extra["cross_controls"] = crossed
+                recorder.note(
+                    "cross-controls",
+                    "ok" if all(c["ok"] for c in crossed) else "differs",
+                    counts={"controls": len(crossed), "differ": sum(not c["ok"] for c in crossed)},
+                )
+            balanced = all(r.balanced for r in reconciled.values()) and all(
+                c["ok"] for c in crossed
+            )
             if balanced and after is not None:
                 extra.update(after(session, raws, validated, engine))
         finally:
@@ -473,6 +483,37 @@ def execute(
     return RunResult(
         report, run_dir, json_path, html_path, plan.workspace / "audit.log", session.recovered
     )
+
+
+def _cross_controls(plan: LoadedPlan, validated: Validated, engine: Any) -> list[dict[str, Any]]:
+    """Every cross-table control: each side from the accepted rows and from the
+    target's own ``COUNT``/``SUM``; it holds when all four agree."""
+    out = []
+    for control in plan.mapping.cross_controls:
+        sides: dict[str, tuple[int, int]] = {}
+        for label, quantity in (("left", control.left), ("right", control.right)):
+            table, column = control.parse(quantity)
+            accepted = validated.tables[table].accepted
+            contract = plan.contract.tables[table]
+            target = target_aggregates(engine, table, contract, [column] if column else [], [])
+            if column is None:
+                sides[label] = (len(accepted), int(target["count"]))
+            else:
+                values = accepted[column].dropna()
+                source = int(values.astype("int64").sum()) if len(values) else 0
+                sides[label] = (source, int(target[f"sum({column})"]))
+        (ls, lt), (rs, rt) = sides["left"], sides["right"]
+        out.append(
+            {
+                "name": control.name,
+                "left": control.left,
+                "right": control.right,
+                "source": [ls, rs],
+                "target": [lt, rt],
+                "ok": ls == rs == lt == rt,
+            }
+        )
+    return out
 
 
 def _by_table(results: list[ExpectationResult]) -> dict[str, list[dict[str, Any]]]:

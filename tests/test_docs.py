@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from mappings.spec import ColumnMapping, Mapping, SkipRule, TableMapping
+from mappings.spec import ColumnMapping, CrossControl, Mapping, SkipRule, TableMapping
 from mappings.transforms import REGISTRY
 from pipeline.plan import (
     Certification,
@@ -41,6 +41,7 @@ def test_every_plan_mapping_and_contract_key_is_documented() -> None:
         TableMapping,
         ColumnMapping,
         SkipRule,
+        CrossControl,
         Contract,
         TableContract,
         ColumnContract,

@@ -124,10 +124,10 @@ def test_great_expectations_writes_no_file(tmp_path: Path) -> None:
     assert "Calculating Metrics" not in done.stderr  # no progress bars either
 
 
-def test_an_orphan_member_is_rejected_with_its_position(housing_plan: Path) -> None:
+def _with_members(housing_plan: Path, member_numbers: list[int], cross: str = "") -> None:
     folder = housing_plan.parent
     rows = ["入居者番号,続柄番号,続柄"]
-    rows += [f"{i:06d},1,妻" for i in range(1, 6)]
+    rows += [f"{i:06d},{n},妻" for i, n in enumerate(member_numbers, start=1)]
     rows.append("999999,1,子")  # no such tenant
     (folder / "data" / "members.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     plan = housing_plan.read_text(encoding="utf-8").replace(
@@ -139,7 +139,7 @@ def test_an_orphan_member_is_rejected_with_its_position(housing_plan: Path) -> N
         mapping.read_text(encoding="utf-8") + "  members:\n    source: members\n    columns:\n"
         "      tenant_id: {from: 入居者番号, transforms: [text, {zero_pad: {width: 6}}]}\n"
         "      member_no: {from: 続柄番号, transforms: [integer]}\n"
-        "      relation: {from: 続柄}\n",
+        "      relation: {from: 続柄}\n" + cross,
         encoding="utf-8",
     )
     contract = folder / "contract.yaml"
@@ -151,6 +151,10 @@ def test_an_orphan_member_is_rejected_with_its_position(housing_plan: Path) -> N
         "      relation: {type: string}\n",
         encoding="utf-8",
     )
+
+
+def test_an_orphan_member_is_rejected_with_its_position(housing_plan: Path) -> None:
+    _with_members(housing_plan, [1, 1, 1, 1, 1])
     result = rehearse(housing_plan)
     members = result.report.data["tables"]["members"]
     assert result.report.status == "reconciled"
@@ -158,6 +162,41 @@ def test_an_orphan_member_is_rejected_with_its_position(housing_plan: Path) -> N
         {"file": "data/members.csv", "sheet": "", "row": 7, "reasons": ["tenant_id.fk_missing"]}
     ]
     assert members["loaded"] == 5 and members["rejected"] == 1
+
+
+CROSS = (
+    "cross_controls:\n"
+    "  - {name: one_number_per_member, left: members.count, right: members.sum(member_no)}\n"
+)
+
+
+def test_a_control_total_across_tables(housing_plan: Path) -> None:
+    _with_members(housing_plan, [1, 1, 1, 1, 1], CROSS)
+    result = rehearse(housing_plan)
+    assert result.report.status == "reconciled"
+    (control,) = result.report.data["cross_controls"]
+    assert control["source"] == [5, 5] and control["target"] == [5, 5] and control["ok"]
+
+
+def test_a_control_total_across_tables_that_differs_is_unbalanced(housing_plan: Path) -> None:
+    _with_members(housing_plan, [1, 2, 1, 1, 1], CROSS)
+    done = _ikou("rehearse", str(housing_plan), "--json")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["status"] == "unbalanced"
+    assert report["cross_controls"][0]["source"] == [5, 6]
+
+
+def test_a_cross_control_on_an_unmapped_table_is_exit_2(housing_plan: Path) -> None:
+    mapping = housing_plan.parent / "mapping.yaml"
+    mapping.write_text(
+        mapping.read_text(encoding="utf-8")
+        + "cross_controls:\n  - {name: x, left: tenants.count, right: members.count}\n",
+        encoding="utf-8",
+    )
+    done = _ikou("rehearse", str(housing_plan))
+    assert done.returncode == 2
+    assert "cross_controls[0]: members.count names a table the mapping does not fill" in done.stderr
 
 
 def test_great_expectations_is_imported_only_when_the_stage_runs() -> None:
