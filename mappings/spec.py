@@ -26,6 +26,7 @@ from pydantic import (
 from mappings.registry import Bound
 from mappings.transforms import bind_args, check_args
 from mappings.yamlfile import Names, load_model
+from validation.contract import RowCount
 
 __all__ = [
     "ColumnMapping",
@@ -164,6 +165,7 @@ class TableMapping(_Strict):
     skip: tuple[SkipRule, ...] = ()
     columns: dict[str, ColumnMapping]
     controls: tuple[Control, ...] = ()
+    rows: RowCount | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> TableMapping:

@@ -216,7 +216,10 @@ def run_expect(
         name: (_full_frame(table, plan.contract.tables[name].kinds()), plan.contract.tables[name])
         for name, table in validated.tables.items()
     }
-    results = run_expectations(tables)
+    bounds = {
+        name: spec.rows for name, spec in plan.mapping.tables.items() if spec.rows is not None
+    }
+    results = run_expectations(tables, bounds)
     body = json.dumps([r.as_dict() | {"table": r.table} for r in results], sort_keys=True)
     counts = {
         "expectations": len(results),

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from mappings.errors import ConfigError
-from validation.contract import TableContract
+from validation.contract import RowCount, TableContract
 
 __all__ = ["ExpectationResult", "orphans", "run_expectations"]
 
@@ -68,10 +68,13 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
 
 
-def _suite_items(contract: TableContract) -> list[tuple[str, dict[str, Any]]]:
+def _suite_items(
+    contract: TableContract, rows: RowCount | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     items: list[tuple[str, dict[str, Any]]] = []
-    if contract.rows is not None:
-        bounds = {"min_value": contract.rows.min, "max_value": contract.rows.max}
+    rows = rows or contract.rows
+    if rows is not None:
+        bounds = {"min_value": rows.min, "max_value": rows.max}
         items.append(("expect_table_row_count_to_be_between", bounds))
     key = list(contract.primary_key)
     if len(key) == 1:
@@ -85,6 +88,13 @@ def _suite_items(contract: TableContract) -> list[tuple[str, dict[str, Any]]]:
             items.append(
                 ("expect_column_values_to_not_be_null", {"column": name, "mostly": column.non_null})
             )
+        if column.min is not None or column.max is not None:
+            bounds = {
+                "column": name,
+                "min_value": _plain(column.min),
+                "max_value": _plain(column.max),
+            }
+            items.append(("expect_column_values_to_be_between", bounds))
         if column.allowed is not None:
             items.append(
                 (
@@ -100,8 +110,13 @@ def _suite_items(contract: TableContract) -> list[tuple[str, dict[str, Any]]]:
 
 def run_expectations(
     tables: dict[str, tuple[pd.DataFrame, TableContract]],
+    rows: dict[str, RowCount] | None = None,
 ) -> list[ExpectationResult]:
-    """Every table's suite, run on its accepted rows; booleans and counts back."""
+    """Every table's suite, run on its accepted rows; booleans and counts back.
+
+    ``rows`` gives a table's row-count bounds from the mapping (an office's
+    ledger size), over the contract's.
+    """
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     import great_expectations.expectations as gxe
@@ -121,7 +136,7 @@ def run_expectations(
     results: list[ExpectationResult] = []
     for table, (frame, contract) in tables.items():
         suite = gx.ExpectationSuite(name=f"ikou.{table}")
-        for name, args in _suite_items(contract):
+        for name, args in _suite_items(contract, (rows or {}).get(table)):
             cls = getattr(gxe, _class_name(name), None)
             if cls is None:
                 raise ConfigError(

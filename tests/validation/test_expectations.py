@@ -206,3 +206,14 @@ def test_great_expectations_is_imported_only_when_the_stage_runs() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "False", done.stderr
+
+
+def test_the_mapping_sets_this_offices_row_count(housing_plan: Path) -> None:
+    mapping = housing_plan.parent / "mapping.yaml"
+    text = mapping.read_text(encoding="utf-8").replace(
+        "    source: ledger\n", "    source: ledger\n    rows: {min: 500}\n", 1
+    )
+    mapping.write_text(text, encoding="utf-8")
+    result = rehearse(housing_plan)
+    assert result.report.status == "expectations_failed"
+    assert result.report.data["findings"] == ["tenants.expect.expect_table_row_count_to_be_between"]
