@@ -32,8 +32,16 @@ from pipeline import __version__
 from pipeline.extract import RawTable, resolve_files, source_pattern
 from pipeline.load import open_target, read_back, target_metadata
 from pipeline.plan import LoadedPlan, load_plan
-from pipeline.report import RunReport, build_failed_report, write_report
-from pipeline.run import Progress, RunResult, Session, Validated, _write, execute, open_session
+from pipeline.report import RunReport, write_report
+from pipeline.run import (
+    Progress,
+    RunResult,
+    Session,
+    Validated,
+    execute,
+    open_session,
+    stop,
+)
 from pipeline.stage import utc_now
 
 __all__ = [
@@ -394,27 +402,13 @@ def migrate(
         "vendor": plan.plan.vendor.model_dump(mode="json") if plan.plan.vendor else None,
     }
     if failed:
-        session.store.finish("refused")
-        head = recorder.note("run", "refused", plan_sha256=plan.sha256)
-        report = build_failed_report(
-            run_id=session.run_id,
-            mode="production",
-            plan=plan,
-            error=None,
-            events=recorder.events,
-            chain_head=head,
-            run_dir=session.run_dir,
-            custody=session.store.summary(),
-            status="refused",
-            extra=extra,
-        )
-        _, html = _write(report, session.run_dir, lang, recorder)
+        refused = stop(session, "refused", extra, lang)
         return MigrationResult(
             "refused",
             checks,
             confirmations,
             refusal=f"{len(failed)} preflight check(s) failed",
-            report_html=html,
+            report_html=refused.report_html,
         )
     run = execute(
         session,

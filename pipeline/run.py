@@ -45,6 +45,7 @@ __all__ = [
     "open_session",
     "recover",
     "rehearse",
+    "stop",
 ]
 
 Progress = Callable[[str, int, int], None]
@@ -530,10 +531,17 @@ def _stopped_at_gate(
     session: Session, failed: list[ExpectationResult], lang: str, extra: dict[str, Any]
 ) -> RunResult:
     """A run whose dataset-level expectations failed: nothing loaded, exit 1."""
-    plan, recorder = session.plan, session.recorder
-    session.store.finish("expectations_failed")
     slugs = sorted({r.slug for r in failed})
-    head = recorder.note("run", "expectations_failed", findings=slugs)
+    return stop(session, "expectations_failed", {**extra, "findings": slugs}, lang, findings=slugs)
+
+
+def stop(
+    session: Session, status: str, extra: dict[str, Any], lang: str, **facts: Any
+) -> RunResult:
+    """End a run that stopped before the load (a gate, a refusal) with its report."""
+    plan, recorder = session.plan, session.recorder
+    session.store.finish(status)
+    head = recorder.note("run", status, plan_sha256=plan.sha256, **facts)
     report = build_failed_report(
         run_id=session.run_id,
         mode=session.mode,
@@ -543,18 +551,12 @@ def _stopped_at_gate(
         chain_head=head,
         run_dir=session.run_dir,
         custody=session.store.summary(),
-        status="expectations_failed",
-        extra={**extra, "findings": slugs},
+        status=status,
+        extra=extra,
     )
     json_path, html_path = _write(report, session.run_dir, lang, recorder)
-    return RunResult(
-        report,
-        session.run_dir,
-        json_path,
-        html_path,
-        plan.workspace / "audit.log",
-        session.recovered,
-    )
+    log = plan.workspace / "audit.log"
+    return RunResult(report, session.run_dir, json_path, html_path, log, session.recovered)
 
 
 def _start_fingerprints(

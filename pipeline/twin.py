@@ -461,17 +461,9 @@ def _value(column: dict[str, Any], rng: random.Random, fake: Any, row: int) -> A
     elif semantic == "phone":
         if form == "text":
             return "要確認"
-        kind = rng.randrange(3)  # numbers that are valid in Japan's numbering plan
-        if kind == 0:
-            parts = (
-                f"0{rng.choice('789')}0",
-                f"{rng.randrange(1000, 10000)}",
-                f"{rng.randrange(10000):04d}",
-            )
-        elif kind == 1:
-            parts = ("03", f"{rng.randrange(3000, 7000)}", f"{rng.randrange(10000):04d}")
-        else:
-            parts = ("042", f"{rng.randrange(320, 400)}", f"{rng.randrange(10000):04d}")
+        from pipeline.examples.housing import phone_parts
+
+        parts = phone_parts(rng)
         if form == "phone_paren":
             value = f"{parts[0]}({parts[1]}){parts[2]}"
         elif form in ("digits", "number"):

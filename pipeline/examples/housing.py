@@ -126,20 +126,25 @@ _KANA_HALF_CHARS = "ｧｱｨｲｩｳｪｴｫｵｶｷｸｹｺｻｼｽｾｿ
 _KANA_HALF = dict(zip(_KANA_FULL, _KANA_HALF_CHARS, strict=True))
 
 
-def _phone(rng: random.Random) -> str:
-    """A valid Japanese number (Faker's ja_JP numbers often are not) in one of the
-    notations ledgers hold: hyphens, parentheses, plain digits, full width."""
+def phone_parts(rng: random.Random) -> tuple[str, str, str]:
+    """A phone number valid in Japan's numbering plan (Faker's ja_JP numbers often
+    are not), as area code, exchange and subscriber: mobile, Tokyo or Tama."""
     kind = rng.randrange(3)
     if kind == 0:
-        parts = (
+        return (
             f"0{rng.choice('789')}0",
             f"{rng.randrange(1000, 10000)}",
             f"{rng.randrange(10000):04d}",
         )
-    elif kind == 1:
-        parts = ("03", f"{rng.randrange(3000, 7000)}", f"{rng.randrange(10000):04d}")
-    else:
-        parts = ("042", f"{rng.randrange(320, 400)}", f"{rng.randrange(10000):04d}")
+    if kind == 1:
+        return ("03", f"{rng.randrange(3000, 7000)}", f"{rng.randrange(10000):04d}")
+    return ("042", f"{rng.randrange(320, 400)}", f"{rng.randrange(10000):04d}")
+
+
+def _phone(rng: random.Random) -> str:
+    """A valid number in one of the notations ledgers hold: hyphens,
+    parentheses, plain digits, full width."""
+    parts = phone_parts(rng)
     style = rng.randrange(6)
     if style == 0:
         return f"{parts[0]}({parts[1]}){parts[2]}"
