@@ -22,6 +22,7 @@ import datetime as dt
 import fnmatch
 import io
 import zipfile
+import zlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -205,7 +206,7 @@ def read_xlsx(data: bytes, file: str, sheets: Sequence[str] | None) -> list[tupl
             if meta.typ == pc.SheetTypeEnum.WorkSheet
         ]
         out: list[tuple[str, Grid]] = []
-        errors_present = _has_error_cells(data)
+        errors_present = _has_error_cells(data, file)
         for name in select_sheets(available, sheets, file):
             try:
                 rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
@@ -224,31 +225,35 @@ def read_xlsx(data: bytes, file: str, sheets: Sequence[str] | None) -> list[tupl
 _ERROR_MARKS = (b't="e"', b"t='e'")
 
 
-def _has_error_cells(data: bytes) -> bool:
+def _has_error_cells(data: bytes, file: str) -> bool:
     """Whether any worksheet of an .xlsx holds an error cell (``t="e"``).
 
     python-calamine returns an error cell (#REF!, #DIV/0!…) as an empty
     string, which would turn it into a silent null. This scan of the sheet
     XML (streamed, stops at the first hit) costs ~0.5 s on a 200,000-row
     sheet; only when it finds something does :func:`_mark_error_cells` pay for
-    openpyxl.
+    openpyxl. A damaged part (bad CRC, truncated deflate stream) refuses the
+    file: calamine may have read past it, ikou does not.
     """
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
         return False
-    with archive:
-        for info in archive.infolist():
-            name = info.filename
-            if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                continue
-            with archive.open(info) as part:
-                tail = b""
-                while chunk := part.read(1 << 20):
-                    window = tail + chunk
-                    if any(mark in window for mark in _ERROR_MARKS):
-                        return True
-                    tail = window[-8:]
+    try:
+        with archive:
+            for info in archive.infolist():
+                name = info.filename
+                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
+                    continue
+                with archive.open(info) as part:
+                    tail = b""
+                    while chunk := part.read(1 << 20):
+                        window = tail + chunk
+                        if any(mark in window for mark in _ERROR_MARKS):
+                            return True
+                        tail = window[-8:]
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
+        raise _unreadable(file, "an .xlsx workbook") from None
     return False
 
 
