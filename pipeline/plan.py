@@ -55,7 +55,8 @@ class SourceSpec(_Strict):
 
     rehearsal: str
     production: str | None = None
-    format: Literal["auto", "xls", "xlsx", "csv"] = "auto"
+    format: Literal["auto", "xls", "xlsx", "csv", "docx"] = "auto"
+    tables: tuple[int, ...] | None = None
     sheets: Names | None = None
     header_row: int | Literal["auto"] = "auto"
     encoding: str = "auto"

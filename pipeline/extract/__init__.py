@@ -22,13 +22,14 @@ from audit.hashing import table_digest
 from mappings.engine import TEXT
 from mappings.errors import (
     EncryptedFileError,
+    HeaderNotFoundError,
     SourceChangedError,
     SourceFileError,
     UnreadableFileError,
 )
 from pipeline.extract.decrypt import unlock
 from pipeline.extract.grid import SheetTable, table_from_grid
-from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
+from pipeline.extract.readers import detect_format, read_csv, read_docx, read_xls, read_xlsx
 from pipeline.plan import LoadedPlan, SourceSpec
 from pipeline.stage import StageReport
 
@@ -48,6 +49,7 @@ _EXTENSIONS = {
     ".csv": "csv",
     ".txt": "csv",
     ".tsv": "csv",
+    ".docx": "docx",
 }
 POSITION_COLUMNS = ("file", "sheet", "row")
 
@@ -162,6 +164,8 @@ def _grids(
         return read_xls(data, shown, spec.sheets)
     if fmt == "xlsx":
         return read_xlsx(data, shown, spec.sheets)
+    if fmt == "docx":
+        return read_docx(data, shown, spec.tables)
     return read_csv(data, shown, spec.encoding, spec.delimiter)
 
 
@@ -190,15 +194,24 @@ def _read_file(
         grids = _grids(data, shown, spec, declared)
     del data
     info = SourceFile(shown, path, size, sha256, opened)
-    tables = [
-        (
-            sheet,
-            table_from_grid(
+    word = bool(grids) and all(name.startswith("table ") for name, _ in grids)
+    tables = []
+    missing: HeaderNotFoundError | None = None
+    for sheet, grid in grids:
+        try:
+            table = table_from_grid(
                 grid, header_row=spec.header_row, wanted=wanted, file=shown, sheet=sheet or None
-            ),
-        )
-        for sheet, grid in grids
-    ]
+            )
+        except HeaderNotFoundError as exc:
+            # a Word document holds other tables too: without tables: in the plan,
+            # the ones carrying the header are the source
+            if not (word and spec.tables is None):
+                raise
+            missing = missing or exc
+            continue
+        tables.append((sheet, table))
+    if not tables and missing is not None:
+        raise missing
     return info, tables
 
 

@@ -35,7 +35,15 @@ from mappings.errors import (
 )
 from pipeline.extract.decrypt import is_encrypted_document
 
-__all__ = ["Grid", "detect_format", "read_csv", "read_xls", "read_xlsx", "select_sheets"]
+__all__ = [
+    "Grid",
+    "detect_format",
+    "read_csv",
+    "read_docx",
+    "read_xls",
+    "read_xlsx",
+    "select_sheets",
+]
 
 Grid = list[list[Any]]
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -62,7 +70,7 @@ def detect_format(data: bytes, declared: str, file: str) -> str:
             )
         return "xls"
     if data.startswith(_ZIP):
-        return "xlsx"
+        return "docx" if _is_word(data) else "xlsx"
     if declared in ("xls", "xlsx"):
         kind = "an .xls" if declared == "xls" else "an .xlsx"
         raise UnreadableFileError(
@@ -307,6 +315,49 @@ def _decode(data: bytes, encoding: str, file: str) -> str:
             file=file,
             row=line,
         ) from None
+
+
+def _is_word(data: bytes) -> bool:
+    """Whether a zip package is a Word document (``word/document.xml``)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except zipfile.BadZipFile:
+        return False
+
+
+def read_docx(data: bytes, file: str, tables: Sequence[int] | None) -> list[tuple[str, Grid]]:
+    """Grids of a Word document's tables (python-docx), named ``table 1``, ``table 2`` …
+
+    Merged cells are resolved — a value merged across columns or down rows
+    repeats in each cell it covers — and the paragraphs of a cell are joined
+    by line breaks. ``tables`` picks by 1-based index; by default every table
+    comes back and ``header_row: auto`` keeps the ones that carry the header.
+    """
+    import docx
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+        found = document.tables
+    except Exception:  # python-docx raises KeyError, ValueError, lxml errors on damage
+        raise _unreadable(file, "a .docx document") from None
+    if not found:
+        raise HeaderNotFoundError(f"{file} has no table; a Word source must hold one.", file=file)
+    wanted = list(tables) if tables is not None else list(range(1, len(found) + 1))
+    out: list[tuple[str, Grid]] = []
+    for number in wanted:
+        if not 1 <= number <= len(found):
+            raise HeaderNotFoundError(
+                f"{file} has {len(found)} table(s), not a table {number}; correct tables: "
+                "in the plan.",
+                file=file,
+            )
+        try:
+            grid = [[cell.text for cell in row.cells] for row in found[number - 1].rows]
+        except Exception:
+            raise _unreadable(f"{file}, table {number},", "a Word table") from None
+        out.append((f"table {number}", grid))
+    return out
 
 
 def read_csv(data: bytes, file: str, encoding: str, delimiter: str) -> list[tuple[str, Grid]]:

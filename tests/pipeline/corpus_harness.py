@@ -29,7 +29,7 @@ import json, resource, signal, sys
 from pathlib import Path
 resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
 from mappings.errors import IkouError
-from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
+from pipeline.extract.readers import detect_format, read_csv, read_docx, read_xls, read_xlsx
 
 class Timeout(BaseException):
     pass
@@ -45,12 +45,16 @@ for line in sys.stdin:
     signal.alarm(seconds)
     try:
         data = path.read_bytes()
-        declared = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(path.suffix.lower(), "csv")
+        declared = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx"}.get(
+            path.suffix.lower(), "csv"
+        )
         fmt = detect_format(data, declared, path.name)
         if fmt == "xls":
             grids = read_xls(data, path.name, None)
         elif fmt == "xlsx":
             grids = read_xlsx(data, path.name, None)
+        elif fmt == "docx":
+            grids = read_docx(data, path.name, None)
         else:
             grids = read_csv(data, path.name, "auto", ",")
         result = {"outcome": "read", "detail": f"{len(grids)} sheet(s)"}
