@@ -9,6 +9,7 @@ import pytest
 from mappings.errors import HeaderNotFoundError, UnreadableFileError
 from pipeline.extract.readers import detect_format, read_docx
 from pipeline.run import rehearse
+from tests.conftest import add_members_table
 
 HEADER = ["入居者番号", "続柄番号", "続柄", "氏名"]
 
@@ -55,29 +56,7 @@ def test_members_from_a_word_table_join_tenants(housing_plan: Path) -> None:
     rows = [[f"{i:06d}", "1", "妻", f"会員 {i}"] for i in range(1, 6)]
     rows.append(["999999", "1", "子", "孤立 太郎"])  # no such tenant
     _members_docx(folder / "data" / "members.docx", rows, merge=False)
-    plan = housing_plan.read_text(encoding="utf-8").replace(
-        "target:", "  members:\n    rehearsal: data/members.docx\ntarget:", 1
-    )
-    housing_plan.write_text(plan, encoding="utf-8")
-    mapping = folder / "mapping.yaml"
-    mapping.write_text(
-        mapping.read_text(encoding="utf-8") + "  members:\n    source: members\n    columns:\n"
-        "      tenant_id: {from: 入居者番号, transforms: [text, width, {zero_pad: {width: 6}}]}\n"
-        "      member_no: {from: 続柄番号, transforms: [integer]}\n"
-        "      relation: {from: 続柄}\n"
-        "      name: {from: 氏名, transforms: [width, spaces]}\n",
-        encoding="utf-8",
-    )
-    contract = folder / "contract.yaml"
-    contract.write_text(
-        contract.read_text(encoding="utf-8")
-        + "  members:\n    primary_key: [tenant_id, member_no]\n    columns:\n"
-        "      tenant_id: {type: string, references: tenants.tenant_id}\n"
-        "      member_no: {type: integer}\n"
-        "      relation: {type: string}\n"
-        "      name: {type: string}\n",
-        encoding="utf-8",
-    )
+    add_members_table(housing_plan, "data/members.docx")
     result = rehearse(housing_plan)
     members = result.report.data["tables"]["members"]
     assert result.report.status == "reconciled"

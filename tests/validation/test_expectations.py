@@ -12,6 +12,7 @@ from pathlib import Path
 
 from pipeline.examples.housing import make_ledger
 from pipeline.run import rehearse
+from tests.conftest import add_members_table
 
 
 def _ikou(*args: str) -> subprocess.CompletedProcess[str]:
@@ -125,32 +126,12 @@ def test_great_expectations_writes_no_file(tmp_path: Path) -> None:
 
 
 def _with_members(housing_plan: Path, member_numbers: list[int], cross: str = "") -> None:
-    folder = housing_plan.parent
     rows = ["入居者番号,続柄番号,続柄"]
     rows += [f"{i:06d},{n},妻" for i, n in enumerate(member_numbers, start=1)]
     rows.append("999999,1,子")  # no such tenant
-    (folder / "data" / "members.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    plan = housing_plan.read_text(encoding="utf-8").replace(
-        "target:", "  members:\n    rehearsal: data/members.csv\ntarget:", 1
-    )
-    housing_plan.write_text(plan, encoding="utf-8")
-    mapping = folder / "mapping.yaml"
-    mapping.write_text(
-        mapping.read_text(encoding="utf-8") + "  members:\n    source: members\n    columns:\n"
-        "      tenant_id: {from: 入居者番号, transforms: [text, {zero_pad: {width: 6}}]}\n"
-        "      member_no: {from: 続柄番号, transforms: [integer]}\n"
-        "      relation: {from: 続柄}\n" + cross,
-        encoding="utf-8",
-    )
-    contract = folder / "contract.yaml"
-    contract.write_text(
-        contract.read_text(encoding="utf-8")
-        + "  members:\n    primary_key: [tenant_id, member_no]\n    columns:\n"
-        "      tenant_id: {type: string, references: tenants.tenant_id}\n"
-        "      member_no: {type: integer}\n"
-        "      relation: {type: string}\n",
-        encoding="utf-8",
-    )
+    data = housing_plan.parent / "data" / "members.csv"
+    data.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    add_members_table(housing_plan, "data/members.csv", cross=cross)
 
 
 def test_an_orphan_member_is_rejected_with_its_position(housing_plan: Path) -> None:
