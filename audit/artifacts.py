@@ -238,11 +238,13 @@ class ArtifactStore:
             private_dir(self.scratch)
         return self.scratch
 
-    def _register(self, purpose: str, encrypted: bool, suffix: str) -> ArtifactRecord:
+    def _register(
+        self, purpose: str, encrypted: bool, suffix: str, name: str | None = None
+    ) -> ArtifactRecord:
         if not self._started:
             raise RuntimeError("the artifact store has not been started")
         number = len(self.records) + 1
-        name = f"a{number:03d}-{secrets.token_hex(6)}{suffix}"
+        name = name or f"a{number:03d}-{secrets.token_hex(6)}{suffix}"
         record = ArtifactRecord(
             f"a{number:03d}", purpose, str(self._scratch_dir() / name), encrypted
         )
@@ -264,10 +266,16 @@ class ArtifactStore:
         fd = os.open(record.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         return ArtifactWriter(self, record, fd)
 
-    def expect(self, purpose: str, suffix: str) -> ArtifactRecord:
-        """Register a plaintext file an outside program is about to write; call
+    def expect(self, purpose: str, suffix: str, *, name: str | None = None) -> ArtifactRecord:
+        """Register a plaintext file an outside program is about to write (at
+        ``name`` in scratch, when the program chooses the name); call
         :meth:`adopt` when it has."""
-        return self._register(purpose, False, suffix)
+        return self._register(purpose, False, suffix, name)
+
+    def shred(self, record: ArtifactRecord) -> None:
+        """Destroy one artifact now, rather than when the run ends."""
+        if not record.shredded:
+            _shred_record(record, self._journal, self._events, self.run_id)
 
     def adopt(self, record: ArtifactRecord) -> ArtifactRecord:
         """Hash a file an outside program wrote at ``record.path``."""

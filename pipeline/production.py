@@ -540,7 +540,14 @@ def reconcile_later(
         from pipeline.extract import run_extract
         from pipeline.run import _full_frame, run_map, run_validate
 
-        raws = recorder.run("extract", run_extract, plan, password=password, which="production")
+        raws = recorder.run(
+            "extract",
+            run_extract,
+            plan,
+            password=password,
+            which="production",
+            store=session.store,
+        )
         mapped = recorder.run("map", run_map, plan, raws)
         validated = recorder.run("validate", run_validate, plan, mapped)
         for name, table in manifest["tables"].items():

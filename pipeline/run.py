@@ -406,6 +406,7 @@ def execute(
             password=password,
             which=which,
             expected=expected,
+            store=store,
         )
         step("map", 1, 6)
         mapped = recorder.run("map", run_map, plan, raws)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from audit.artifacts import ArtifactStore
 from audit.faults import checkpoint
 from audit.hashing import table_digest
 from mappings.engine import TEXT
@@ -30,6 +31,7 @@ from mappings.errors import (
 from pipeline.extract.decrypt import unlock
 from pipeline.extract.grid import SheetTable, table_from_grid
 from pipeline.extract.readers import detect_format, read_csv, read_docx, read_xls, read_xlsx
+from pipeline.extract.word97 import convert_doc
 from pipeline.plan import LoadedPlan, SourceSpec
 from pipeline.stage import StageReport
 
@@ -50,6 +52,7 @@ _EXTENSIONS = {
     ".txt": "csv",
     ".tsv": "csv",
     ".docx": "docx",
+    ".doc": "xls",  # an OLE file: its first bytes tell Word from Excel
 }
 POSITION_COLUMNS = ("file", "sheet", "row")
 
@@ -157,7 +160,7 @@ def _password_source(
 
 
 def _grids(
-    data: bytes, shown: str, spec: SourceSpec, declared: str
+    data: bytes, shown: str, spec: SourceSpec, declared: str, store: ArtifactStore | None = None
 ) -> list[tuple[str, list[list[Any]]]]:
     fmt = detect_format(data, declared, shown)
     if fmt == "xls":
@@ -166,6 +169,8 @@ def _grids(
         return read_xlsx(data, shown, spec.sheets)
     if fmt == "docx":
         return read_docx(data, shown, spec.tables)
+    if fmt == "doc":
+        return read_docx(convert_doc(data, shown, store), shown, spec.tables)
     return read_csv(data, shown, spec.encoding, spec.delimiter)
 
 
@@ -175,6 +180,7 @@ def _read_file(
     spec: SourceSpec,
     wanted: Sequence[str],
     prompt: PasswordPrompt | None = None,
+    store: ArtifactStore | None = None,
 ) -> tuple[SourceFile, list[tuple[str, SheetTable]]]:
     try:
         data = path.read_bytes()
@@ -188,10 +194,10 @@ def _read_file(
     declared = _format_for(path, spec, shown)
     opened = "plain"
     try:
-        grids = _grids(data, shown, spec, declared)
+        grids = _grids(data, shown, spec, declared, store)
     except EncryptedFileError:  # decrypted in memory; the plaintext never touches the disk
         data, opened = unlock(data, shown, _password_source(shown, spec, prompt))
-        grids = _grids(data, shown, spec, declared)
+        grids = _grids(data, shown, spec, declared, store)
     del data
     info = SourceFile(shown, path, size, sha256, opened)
     word = bool(grids) and all(name.startswith("table ") for name, _ in grids)
@@ -242,6 +248,7 @@ def run_extract(
     password: PasswordPrompt | None = None,
     which: str = "rehearsal",
     expected: dict[str, str] | None = None,
+    store: ArtifactStore | None = None,
 ) -> tuple[dict[str, RawTable], StageReport]:
     """Read every source the mapping uses; return raw tables and the stage report.
 
@@ -249,6 +256,8 @@ def run_extract(
     ``password_env:`` (the CLI prompts at a terminal; nothing is asked otherwise).
     ``which`` picks the sources' ``rehearsal`` or ``production`` files;
     ``expected`` (path → SHA-256 from a preflight) refuses a file that changed.
+    ``store`` keeps the copies an outside program needs (a ``.doc`` for
+    LibreOffice); without one, such a file is refused.
     """
     wanted: dict[str, list[str]] = {}
     for table in plan.mapping.tables.values():
@@ -266,7 +275,7 @@ def run_extract(
         shown = _display_name(plan.base, path)
         if progress is not None:
             progress(shown, done, len(jobs))
-        info, tables = _read_file(path, shown, spec, wanted[source], password)
+        info, tables = _read_file(path, shown, spec, wanted[source], password, store)
         if expected is not None and expected.get(str(path)) != info.sha256:
             raise SourceChangedError(
                 f"{shown} changed after the preflight checked it; run ikou migrate again.",

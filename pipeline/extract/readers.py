@@ -63,11 +63,7 @@ def detect_format(data: bytes, declared: str, file: str) -> str:
         if _WORD in data:
             if is_encrypted_document(data):
                 raise EncryptedFileError(f"{file} is password-protected.", file=file)
-            raise UnreadableFileError(
-                f"{file} is a Word 97-2003 document; ikou does not read Word files yet: "
-                "copy its table into Excel and save it as .xlsx.",
-                file=file,
-            )
+            return "doc"
         return "xls"
     if data.startswith(_ZIP):
         return "docx" if _is_word(data) else "xlsx"

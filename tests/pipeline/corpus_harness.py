@@ -55,6 +55,9 @@ for line in sys.stdin:
             grids = read_xlsx(data, path.name, None)
         elif fmt == "docx":
             grids = read_docx(data, path.name, None)
+        elif fmt == "doc":  # read only within a run (LibreOffice through the artifact store)
+            from pipeline.extract.word97 import convert_doc
+            grids = read_docx(convert_doc(data, path.name, None), path.name, None)
         else:
             grids = read_csv(data, path.name, "auto", ",")
         result = {"outcome": "read", "detail": f"{len(grids)} sheet(s)"}

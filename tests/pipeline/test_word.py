@@ -69,3 +69,108 @@ def test_members_from_a_word_table_join_tenants(housing_plan: Path) -> None:
             "reasons": ["tenant_id.fk_missing"],
         }
     ]
+
+
+needs_libreoffice = pytest.mark.skipif(
+    __import__("pipeline.extract.word97", fromlist=["soffice"]).soffice() is None,
+    reason="LibreOffice is not installed (.ci/run installs it)",
+)
+
+
+def _members_doc(folder: Path, rows: list[list[str]]) -> Path:
+    """A Word 97-2003 .doc made by code: python-docx, then LibreOffice to .odt and
+    to .doc (LibreOffice's direct .docx → .doc export drops python-docx tables)."""
+    import subprocess
+
+    from pipeline.extract.word97 import soffice
+
+    work = folder / "make-doc"
+    work.mkdir()
+    _members_docx(work / "members.docx", rows, merge=False)
+    for target, source, out in (
+        ("odt", work / "members.docx", work),
+        ("doc:MS Word 97", work / "members.odt", folder / "data"),
+    ):
+        subprocess.run(
+            [
+                str(soffice()),
+                "--headless",
+                f"-env:UserInstallation={(work / 'profile').as_uri()}",
+                "--convert-to",
+                target,
+                "--outdir",
+                str(out),
+                str(source),
+            ],
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    return folder / "data" / "members.doc"
+
+
+@needs_libreoffice
+def test_a_doc_is_converted_through_the_artifact_store(housing_plan: Path) -> None:
+    folder = housing_plan.parent
+    rows = [[f"{i:06d}", "1", "妻", f"会員 {i}"] for i in range(1, 4)]
+    doc = _members_doc(folder, rows)
+    assert doc.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    add_members_table(housing_plan, "data/members.doc")
+    result = rehearse(housing_plan)
+    assert result.report.status == "reconciled"
+    assert result.report.data["tables"]["members"]["loaded"] == 3
+    artifacts = result.report.data["artifacts"]
+    assert [a["purpose"] for a in artifacts] == [
+        "Word .doc handed to LibreOffice",
+        "LibreOffice conversion to .docx",
+    ]
+    assert all(a["shredded"] and a["verified"] and not a["encrypted"] for a in artifacts)
+    scratch = Path("/dev/shm") / f"ikou-{result.report.data['run_id']}"
+    assert not scratch.exists()
+
+
+@needs_libreoffice
+def test_a_run_killed_with_an_artifact_on_disk_is_cleaned_up(housing_plan: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    folder = housing_plan.parent
+    _members_doc(folder, [["000001", "1", "妻", "会員 1"]])
+    add_members_table(housing_plan, "data/members.doc")
+    env = {**os.environ, "IKOU_FAULT": "artifact.written"}
+    killed = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "rehearse", str(housing_plan)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert killed.returncode == -9
+    journal = (folder / "ikou-work" / "custody.journal").read_text(encoding="utf-8")
+    left = [line for line in journal.splitlines() if '"artifact.registered"' in line]
+    assert len(left) == 1
+    path = Path(__import__("json").loads(left[0])["path"])
+    assert path.exists()  # the plaintext .doc copy is on disk …
+    env.pop("IKOU_FAULT")
+    again = subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", "rehearse", str(housing_plan)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "1 artifact(s) shredded" in again.stderr
+    assert not path.exists() and not path.parent.exists()  # … and gone after the next run
+
+
+def test_without_libreoffice_a_doc_is_refused_with_what_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from mappings.errors import UnreadableFileError
+    from pipeline.extract import word97
+
+    monkeypatch.setattr(word97, "soffice", lambda: None)
+    with pytest.raises(UnreadableFileError, match="libreoffice-writer-nogui"):
+        word97.convert_doc(b"x", "members.doc", None)
