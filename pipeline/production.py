@@ -25,6 +25,7 @@ import yaml
 
 from audit.artifacts import JOURNAL, Journal, shred_file
 from audit.fingerprints import key_folder, workspace_key
+from audit.hashing import row_keys
 from audit.manifest import Difference, compare, manifest_table, read_manifest, write_manifest
 from audit.platform import ram_scratch_root
 from mappings.errors import ConfigError, IkouError
@@ -439,13 +440,17 @@ def _seal(
         contract = plan.contract.tables[name]
         frame = read_back(engine, contract, name)
         expected = validated.expected[name]
-        where = {}
-        positions = raws[table.source].positions
-        for index, row_key in zip(expected.index, expected["key"], strict=True):
-            record = positions.loc[index]
-            where[row_key] = (str(record["file"]), str(record["sheet"]), int(record["row"]))
-        from audit.hashing import row_keys
-
+        positions = raws[table.source].positions.loc[expected.index]  # one lookup, not per row
+        where = {
+            row_key: (str(file), str(sheet), int(row))
+            for row_key, file, sheet, row in zip(
+                expected["key"],
+                positions["file"],
+                positions["sheet"],
+                positions["row"],
+                strict=True,
+            )
+        }
         primary = list(contract.primary_key)
         keys = row_keys(frame, {k: contract.kinds()[k] for k in primary})
         at = [where.get(k, ("", "", 0)) for k in keys]

@@ -430,12 +430,12 @@ def _halfwidth(text: str) -> str:
     return _half_width_kana(text)
 
 
-class _Faker:
-    def __init__(self, seed: int) -> None:
-        from faker import Faker
+def _faker(seed: int) -> Any:
+    from faker import Faker
 
-        self.fake = Faker("ja_JP")
-        self.fake.seed_instance(seed)
+    fake = Faker("ja_JP")
+    fake.seed_instance(seed)
+    return fake
 
 
 def _value(column: dict[str, Any], rng: random.Random, fake: Any, row: int) -> Any:
@@ -567,7 +567,7 @@ def synthesize(
 ) -> list[Path]:
     """Write a twin of every profiled file into ``folder``; return their paths."""
     rng = random.Random(seed)
-    fake = _Faker(seed).fake
+    fake = _faker(seed)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for file in profile["files"]:
