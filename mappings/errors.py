@@ -26,6 +26,7 @@ __all__ = [
     "SourceChangedError",
     "SourceError",
     "SourceFileError",
+    "SourceTooLargeError",
     "TargetError",
     "UnreadableFileError",
     "WrongPasswordError",
@@ -93,6 +94,12 @@ class UnreadableFileError(SourceError):
     """A source file is corrupt, truncated or not the format its name says."""
 
     slug = "source.unreadable"
+
+
+class SourceTooLargeError(UnreadableFileError):
+    """A source file beyond the plan's limits (cells per sheet, unpacked size)."""
+
+    slug = "source.too_large"
 
 
 class EncryptedFileError(SourceError):

@@ -29,6 +29,7 @@ __all__ = [
     "People",
     "Plan",
     "RehearsalRule",
+    "SourceLimits",
     "SourceSpec",
     "TargetSpec",
     "Vendor",
@@ -50,12 +51,24 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class SourceLimits(_Strict):
+    """How much of one source file ikou reads before refusing it (defaults fit a city ledger)."""
+
+    cells: int = Field(default=25_000_000, gt=0)
+    unpacked_mb: int = Field(default=2048, gt=0)
+    seconds: int = Field(default=600, gt=0)
+    memory_mb: int = Field(default=4096, gt=0)
+
+
 class SourceSpec(_Strict):
     """One legacy source: the files a rehearsal reads and how to read them."""
 
     rehearsal: str
     production: str | None = None
-    format: Literal["auto", "xls", "xlsx", "csv", "docx"] = "auto"
+    format: Literal["auto", "xls", "xlsx", "xlsm", "xlsb", "ods", "xml", "csv", "docx", "doc"] = (
+        "auto"
+    )
+    limits: SourceLimits = SourceLimits()
     tables: tuple[int, ...] | None = None
     sheets: Names | None = None
     header_row: int | Literal["auto"] = "auto"

@@ -17,7 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ESTATES", "HEADER", "Ledger", "make_ledger", "write_xls", "write_xlsx"]
+from pipeline.examples.formats import Sheet
+
+__all__ = [
+    "ESTATES",
+    "HEADER",
+    "Ledger",
+    "ledger_sheet",
+    "make_ledger",
+    "write_xls",
+    "write_xlsx",
+]
 
 HEADER = (
     "入居者番号",
@@ -251,6 +261,24 @@ def _amount(value: Any) -> int:
         if ch.isdigit()
     )
     return int(digits) if digits else 0
+
+
+def ledger_sheet(ledger: Ledger) -> Sheet:
+    """The ledger laid out as its sheet — title, credit line, group headers, header,
+    rows — for the writers of :mod:`pipeline.examples.formats` (.ods, Excel 2003 XML)."""
+    width = len(ledger.header)
+    groups: list[Any] = [None] * width
+    for label, first, _ in GROUPS:
+        groups[first] = label
+    rows: list[list[Any]] = [
+        [ledger.title] + [None] * (width - 1),
+        ["作成：住宅課　出力日：令和6年4月1日"] + [None] * (width - 1),
+        groups,
+        list(ledger.header),
+        *[list(row) for row in ledger.rows],
+    ]
+    merges = [(0, 0, width - 1)] + [(2, first, last) for _, first, last in GROUPS]
+    return Sheet("入居者台帳", rows, merges=merges)
 
 
 def write_xls(ledger: Ledger, path: Path) -> Path:

@@ -30,7 +30,15 @@ from mappings.errors import (
 )
 from pipeline.extract.decrypt import unlock
 from pipeline.extract.grid import SheetTable, table_from_grid
-from pipeline.extract.readers import detect_format, read_csv, read_docx, read_xls, read_xlsx
+from pipeline.extract.readers import (
+    Limits,
+    detect_format,
+    read_csv,
+    read_docx,
+    read_xls,
+    read_xlsx,
+    read_xml,
+)
 from pipeline.extract.word97 import convert_doc
 from pipeline.plan import LoadedPlan, SourceSpec
 from pipeline.stage import StageReport
@@ -39,6 +47,9 @@ __all__ = [
     "PasswordPrompt",
     "RawTable",
     "SourceFile",
+    "format_for",
+    "limits_of",
+    "read_grids",
     "resolve_files",
     "run_extract",
     "source_pattern",
@@ -47,7 +58,10 @@ __all__ = [
 _EXTENSIONS = {
     ".xls": "xls",
     ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
+    ".xlsm": "xlsm",
+    ".xlsb": "xlsb",
+    ".ods": "ods",
+    ".xml": "xml",
     ".csv": "csv",
     ".txt": "csv",
     ".tsv": "csv",
@@ -55,6 +69,7 @@ _EXTENSIONS = {
     ".doc": "xls",  # an OLE file: its first bytes tell Word from Excel
 }
 POSITION_COLUMNS = ("file", "sheet", "row")
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 @dataclass(frozen=True)
@@ -124,14 +139,15 @@ def _display_name(base: Path, path: Path) -> str:
         return path.name
 
 
-def _format_for(path: Path, spec: SourceSpec, shown: str) -> str:
+def format_for(path: Path, spec: SourceSpec, shown: str) -> str:
+    """The format a source file is declared as: the plan's ``format:``, else its extension."""
     if spec.format != "auto":
         return spec.format
     fmt = _EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableFileError(
-            f"cannot tell the format of {shown} from its name; set format: (xls, xlsx or csv) "
-            "in the plan's source.",
+            f"cannot tell the format of {shown} from its name; set format: (xls, xlsx, ods, "
+            "xml, csv, docx…) in the plan's source.",
             file=shown,
         )
     return fmt
@@ -159,18 +175,32 @@ def _password_source(
     return get
 
 
-def _grids(
+def limits_of(spec: SourceSpec) -> Limits:
+    """The reader limits a plan's source asks for."""
+    return Limits(
+        cells=spec.limits.cells,
+        unpacked_bytes=spec.limits.unpacked_mb << 20,
+        seconds=float(spec.limits.seconds),
+        memory_bytes=spec.limits.memory_mb << 20,
+    )
+
+
+def read_grids(
     data: bytes, shown: str, spec: SourceSpec, declared: str, store: ArtifactStore | None = None
 ) -> list[tuple[str, list[list[Any]]]]:
+    """The grids of one file's bytes, by the reader its first bytes (or ``declared``) call for."""
     fmt = detect_format(data, declared, shown)
+    limits = limits_of(spec)
     if fmt == "xls":
-        return read_xls(data, shown, spec.sheets)
-    if fmt == "xlsx":
-        return read_xlsx(data, shown, spec.sheets)
+        return read_xls(data, shown, spec.sheets, limits)
+    if fmt in ("xlsx", "xlsm", "ods", "xlsb"):
+        return read_xlsx(data, shown, spec.sheets, limits, "xlsx" if fmt == "xlsm" else fmt)
+    if fmt == "xml":
+        return read_xml(data, shown, spec.sheets, limits)
     if fmt == "docx":
-        return read_docx(data, shown, spec.tables)
+        return read_docx(data, shown, spec.tables, limits)
     if fmt == "doc":
-        return read_docx(convert_doc(data, shown, store), shown, spec.tables)
+        return read_docx(convert_doc(data, shown, store), shown, spec.tables, limits)
     return read_csv(data, shown, spec.encoding, spec.delimiter)
 
 
@@ -191,13 +221,15 @@ def _read_file(
             f"{shown} is an empty file (0 bytes); check the copy.", file=shown
         )
     size, sha256 = len(data), hashlib.sha256(data).hexdigest()
-    declared = _format_for(path, spec, shown)
+    declared = format_for(path, spec, shown)
     opened = "plain"
     try:
-        grids = _grids(data, shown, spec, declared, store)
+        grids = read_grids(data, shown, spec, declared, store)
     except EncryptedFileError:  # decrypted in memory; the plaintext never touches the disk
+        if not data.startswith(_OLE):  # only OLE-wrapped Office encryption can be opened
+            raise
         data, opened = unlock(data, shown, _password_source(shown, spec, prompt))
-        grids = _grids(data, shown, spec, declared, store)
+        grids = read_grids(data, shown, spec, declared, store)
     del data
     info = SourceFile(shown, path, size, sha256, opened)
     word = bool(grids) and all(name.startswith("table ") for name, _ in grids)

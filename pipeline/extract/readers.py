@@ -3,10 +3,12 @@
 * ``.xls`` (BIFF) with xlrd: the workbook's date mode is honoured and
   date-formatted cells become ``date``/``datetime``; error cells become
   :class:`audit.hashing.CellError`, never text.
-* ``.xlsx`` with python-calamine (never openpyxl for bulk reading: it is ~10×
-  slower on a 200,000-row ledger). calamine reads error cells as empty
-  strings, so the sheet XML is scanned for error cells first and, only where
-  there are some, openpyxl marks them.
+* ``.xlsx``/``.xlsm``, ``.ods`` and ``.xlsb`` with python-calamine (never
+  openpyxl for bulk reading: it is ~10× slower on a 200,000-row ledger), after
+  a scan of the package (zip bombs, sheet extents, error cells — calamine
+  reads error cells as empty strings, so they are marked from the XML).
+* Excel 2003 XML Spreadsheet with defusedxml (:mod:`.spreadsheetml`).
+* ``.docx`` tables with python-docx.
 * CSV with BOM / UTF-8 / CP932 detection. Shift_JIS is always decoded as
   ``cp932``: ``shift_jis`` cannot decode 髙 or ①, and ``shift_jisx0213``
   silently turns 髙 and 﨑 into other kanji.
@@ -21,27 +23,39 @@ import csv
 import datetime as dt
 import fnmatch
 import io
-import zipfile
-import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from audit.hashing import CellError
+from audit.platform import GuardTripped, guarded
 from mappings.errors import (
     EncodingError,
     EncryptedFileError,
     HeaderNotFoundError,
+    SourceTooLargeError,
     UnreadableFileError,
 )
 from pipeline.extract.decrypt import is_encrypted_document
+from pipeline.extract.ods import ods_error_cells
+from pipeline.extract.package import (
+    Limits,
+    PackageScan,
+    package_kind,
+    scan_package,
+    too_many_cells,
+)
+from pipeline.extract.spreadsheetml import is_spreadsheetml, parse_spreadsheetml
 
 __all__ = [
+    "WORKBOOK_FORMATS",
     "Grid",
+    "Limits",
     "detect_format",
     "read_csv",
     "read_docx",
     "read_xls",
     "read_xlsx",
+    "read_xml",
     "select_sheets",
 ]
 
@@ -49,6 +63,16 @@ Grid = list[list[Any]]
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 _WORD = "WordDocument".encode("utf-16-le")
+_BARE_BIFF = (b"\x09\x00", b"\x09\x02", b"\x09\x04", b"\x09\x08")  # BOF records
+WORKBOOK_FORMATS = ("xls", "xlsx", "xlsm", "xlsb", "ods", "xml")
+_ARTICLE = {
+    "xls": "an .xls",
+    "xlsx": "an .xlsx",
+    "xlsm": "an .xlsm",
+    "xlsb": "an .xlsb",
+    "ods": "an .ods",
+    "xml": "an Excel XML",
+}
 
 
 def detect_format(data: bytes, declared: str, file: str) -> str:
@@ -58,23 +82,53 @@ def detect_format(data: bytes, declared: str, file: str) -> str:
     encrypted Office file is refused here with one clear sentence.
     """
     if data.startswith(_CFB):
-        if "EncryptionInfo".encode("utf-16-le") in data:
+        streams = _ole_streams(data)
+        if "encryptioninfo" in streams or (
+            not streams and "EncryptionInfo".encode("utf-16-le") in data
+        ):
             raise EncryptedFileError(f"{file} is password-protected.", file=file)
-        if _WORD in data:
+        # a workbook may embed a Word document: only a top-level stream decides
+        word = "worddocument" in streams if streams else _WORD in data
+        if word and not ({"workbook", "book"} & streams):
             if is_encrypted_document(data):
                 raise EncryptedFileError(f"{file} is password-protected.", file=file)
             return "doc"
         return "xls"
+    if data[:2] in _BARE_BIFF:  # Excel 2.x–4.0 saved a workbook as a bare BIFF stream
+        return "xls"
     if data.startswith(_ZIP):
-        return "docx" if _is_word(data) else "xlsx"
-    if declared in ("xls", "xlsx"):
-        kind = "an .xls" if declared == "xls" else "an .xlsx"
+        kind = package_kind(data)
+        if declared == "docx" and kind != "docx":
+            raise _unreadable(file, "a .docx document")
+        if kind is None:
+            raise _unreadable(file, f"{_ARTICLE.get(declared, 'an .xlsx')} file")
+        return kind
+    if is_spreadsheetml(data):
+        return "xml"
+    if declared in ("doc", "docx"):
+        raise _unreadable(file, f"a .{declared} document")
+    if declared in WORKBOOK_FORMATS:
         raise UnreadableFileError(
-            f"{file} is not {kind} workbook (it may be truncated, or HTML/XML saved under an "
-            "Excel name); open it in Excel and save it again as .xlsx.",
+            f"{file} is not {_ARTICLE[declared]} file (it may be truncated, or HTML saved under "
+            "an Excel name); open it in Excel and save it again as .xlsx.",
             file=file,
         )
     return declared
+
+
+def _ole_streams(data: bytes) -> set[str]:
+    """The top-level stream names of an OLE compound file, lower-cased (empty if damaged)."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            return {
+                entry[0].lower()
+                for entry in ole.listdir(streams=True, storages=False)
+                if len(entry) == 1
+            }
+    except Exception:  # a damaged container: the readers refuse it with their sentence
+        return set()
 
 
 def select_sheets(
@@ -120,10 +174,13 @@ def _unreadable(file: str, kind: str) -> UnreadableFileError:
     )
 
 
-def read_xls(data: bytes, file: str, sheets: Sequence[str] | None) -> list[tuple[str, Grid]]:
+def read_xls(
+    data: bytes, file: str, sheets: Sequence[str] | None, limits: Limits | None = None
+) -> list[tuple[str, Grid]]:
     """Grids of the selected sheets of a BIFF ``.xls`` workbook."""
     import xlrd
 
+    limits = limits or Limits()
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     except xlrd.XLRDError as exc:
@@ -143,7 +200,11 @@ def read_xls(data: bytes, file: str, sheets: Sequence[str] | None) -> list[tuple
         for name in select_sheets(available, sheets, file):
             try:
                 sheet = book.sheet_by_name(name)
+                if error := too_many_cells(file, name, sheet.nrows, sheet.ncols, limits):
+                    raise error
                 out.append((name, _xls_grid(sheet, book.datemode)))
+            except SourceTooLargeError:
+                raise
             except Exception:
                 raise _unreadable(f"{file}, sheet {name!r},", "an .xls sheet") from None
         return out
@@ -189,20 +250,64 @@ def _xls_date(value: float, datemode: int) -> Any:
     return stamp
 
 
-def read_xlsx(data: bytes, file: str, sheets: Sequence[str] | None) -> list[tuple[str, Grid]]:
-    """Grids of the selected sheets of an ``.xlsx``/``.xlsm`` workbook (calamine)."""
+def read_xlsx(
+    data: bytes,
+    file: str,
+    sheets: Sequence[str] | None,
+    limits: Limits | None = None,
+    kind: str = "xlsx",
+) -> list[tuple[str, Grid]]:
+    """Grids of the selected sheets of an ``.xlsx``/``.xlsm``, ``.ods`` or ``.xlsb`` (calamine).
+
+    The package is scanned first (:mod:`pipeline.extract.package`): a zip
+    bomb or a sheet spanning more than ``limits.cells`` is refused before
+    calamine allocates it. ``.xlsx`` is then read here, on the fast path;
+    ``.ods`` and ``.xlsb``, whose extents are not scanned, and an ``.xlsx``
+    whose scanned extent is too large to trust (empty formatted rows count in
+    the scan, not in calamine) are read in a guarded child process
+    (:func:`audit.platform.guarded`), so a file that makes calamine abort is
+    refused instead of ending the run.
+    """
+    limits = limits or Limits()
+    scan = scan_package(data, file, kind, limits)
+    if scan.encrypted:
+        raise _locked(file, kind)
+    largest = max((r * c for r, c in scan.extents.values()), default=0)
+    if kind == "xlsx" and largest <= limits.cells:
+        return _calamine_read(data, file, sheets, limits, scan)
+    try:
+        return guarded(
+            lambda: _calamine_read(data, file, sheets, limits, scan),
+            seconds=limits.seconds,
+            memory_bytes=limits.memory_bytes,
+        )
+    except GuardTripped as exc:
+        what = {
+            "time": f"ran for more than {limits.seconds:g} s",
+            "memory": f"needed more than {limits.memory_bytes >> 20:,} MB",
+        }.get(exc.reason, "crashed")
+        raise UnreadableFileError(
+            f"{file} stopped the .{kind} reader (it {what}): the file is damaged, hostile, or "
+            "spans far more cells than its table; open it in its program, delete what lies "
+            "beyond the table and save a fresh copy.",
+            file=file,
+        ) from None
+
+
+def _calamine_read(
+    data: bytes, file: str, sheets: Sequence[str] | None, limits: Limits, scan: PackageScan
+) -> list[tuple[str, Grid]]:
     import python_calamine as pc
 
+    what = {"xlsx": "an .xlsx workbook", "ods": "an .ods spreadsheet", "xlsb": "an .xlsb workbook"}
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
-        raise EncryptedFileError(
-            f"{file} is password-protected; remove the password in a copy.", file=file
-        ) from None
+        raise _locked(file, scan.kind) from None
     except BaseException as exc:  # calamine's PanicException is not an Exception
         if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
             raise
-        raise _unreadable(file, "an .xlsx workbook") from None
+        raise _unreadable(file, what[scan.kind]) from None
     try:
         available = [
             (meta.name, meta.visible != pc.SheetVisibleEnum.Visible)
@@ -210,77 +315,81 @@ def read_xlsx(data: bytes, file: str, sheets: Sequence[str] | None) -> list[tupl
             if meta.typ == pc.SheetTypeEnum.WorkSheet
         ]
         out: list[tuple[str, Grid]] = []
-        errors_present = _has_error_cells(data, file)
-        for name in select_sheets(available, sheets, file):
+        chosen = select_sheets(available, sheets, file)
+        ods_errors = ods_error_cells(data, file) if scan.kind == "ods" and scan.error_parts else {}
+        for name in chosen:
             try:
-                rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+                sheet = book.get_sheet_by_name(name)
+                if error := too_many_cells(file, name, sheet.height, sheet.width, limits):
+                    raise error
+                rows = sheet.to_python(skip_empty_area=False)
+            except SourceTooLargeError:
+                raise
+            except pc.PasswordError:
+                raise _locked(file, scan.kind) from None
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                     raise
-                raise _unreadable(f"{file}, sheet {name!r},", "an .xlsx sheet") from None
-            if errors_present:
-                _mark_error_cells(rows, data, file, name)
+                raise _unreadable(f"{file}, sheet {name!r},", what[scan.kind]) from None
+            if scan.kind == "xlsx" and scan.error_parts:
+                _put_errors(rows, _xlsx_error_cells(data, file, name))
+            elif name in ods_errors:
+                _put_errors(rows, ods_errors[name])
             out.append((name, rows))  # "" for empty cells: grid.py makes them None
         return out
     finally:
         book.close()
 
 
-_ERROR_MARKS = (b't="e"', b"t='e'")
+def _locked(file: str, kind: str) -> EncryptedFileError:
+    if kind == "ods":
+        return EncryptedFileError(
+            f"{file} is a password-protected .ods, and ikou cannot decrypt OpenDocument "
+            "encryption; open it in LibreOffice with its password and save an unprotected copy "
+            "in a secure place.",
+            file=file,
+        )
+    return EncryptedFileError(f"{file} is password-protected.", file=file)
 
 
-def _has_error_cells(data: bytes, file: str) -> bool:
-    """Whether any worksheet of an .xlsx holds an error cell (``t="e"``).
-
-    python-calamine returns an error cell (#REF!, #DIV/0!…) as an empty
-    string, which would turn it into a silent null. This scan of the sheet
-    XML (streamed, stops at the first hit) costs ~0.5 s on a 200,000-row
-    sheet; only when it finds something does :func:`_mark_error_cells` pay for
-    openpyxl. A damaged part (bad CRC, truncated deflate stream) refuses the
-    file: calamine may have read past it, ikou does not.
-    """
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return False
-    try:
-        with archive:
-            for info in archive.infolist():
-                name = info.filename
-                if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
-                    continue
-                with archive.open(info) as part:
-                    tail = b""
-                    while chunk := part.read(1 << 20):
-                        window = tail + chunk
-                        if any(mark in window for mark in _ERROR_MARKS):
-                            return True
-                        tail = window[-8:]
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError):
-        raise _unreadable(file, "an .xlsx workbook") from None
-    return False
+def _put_errors(rows: Grid, cells: Iterable[tuple[int, int, str]]) -> None:
+    """Put a :class:`CellError` at each 0-based (row, column) — calamine left "" there."""
+    for r, c, text in cells:
+        while len(rows) <= r:
+            rows.append([])
+        while len(rows[r]) <= c:
+            rows[r].append("")
+        rows[r][c] = CellError(text)
 
 
-def _mark_error_cells(rows: Grid, data: bytes, file: str, sheet: str) -> None:
-    """Put :class:`CellError` where the sheet has error cells (read with openpyxl)."""
+def _xlsx_error_cells(data: bytes, file: str, sheet: str) -> list[tuple[int, int, str]]:
+    """Where the sheet has error cells, read with openpyxl (only when the scan saw one)."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
+        try:
+            return [
+                (cell.row - 1, cell.column - 1, str(cell.value))
+                for row in book[sheet].iter_rows()
+                for cell in row
+                if getattr(cell, "data_type", None) == "e"
+            ]
+        finally:
+            book.close()
+    except Exception:  # openpyxl is stricter than calamine: the error cells cannot be told
         raise _unreadable(file, "an .xlsx workbook") from None
-    try:
-        for row in book[sheet].iter_rows():
-            for cell in row:
-                if getattr(cell, "data_type", None) == "e":
-                    r, c = cell.row - 1, cell.column - 1
-                    while len(rows) <= r:
-                        rows.append([])
-                    while len(rows[r]) <= c:
-                        rows[r].append("")
-                    rows[r][c] = CellError(str(cell.value))
-    finally:
-        book.close()
+
+
+def read_xml(
+    data: bytes, file: str, sheets: Sequence[str] | None, limits: Limits | None = None
+) -> list[tuple[str, Grid]]:
+    """Grids of the selected sheets of an Excel 2003 XML Spreadsheet (defusedxml)."""
+    found = parse_spreadsheetml(data, file, limits or Limits())
+    grids = {name: grid for name, _, grid in found}
+    return [
+        (name, grids[name]) for name in select_sheets([(n, h) for n, h, _ in found], sheets, file)
+    ]
 
 
 def _decode(data: bytes, encoding: str, file: str) -> str:
@@ -313,16 +422,9 @@ def _decode(data: bytes, encoding: str, file: str) -> str:
         ) from None
 
 
-def _is_word(data: bytes) -> bool:
-    """Whether a zip package is a Word document (``word/document.xml``)."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return "word/document.xml" in archive.namelist()
-    except zipfile.BadZipFile:
-        return False
-
-
-def read_docx(data: bytes, file: str, tables: Sequence[int] | None) -> list[tuple[str, Grid]]:
+def read_docx(
+    data: bytes, file: str, tables: Sequence[int] | None, limits: Limits | None = None
+) -> list[tuple[str, Grid]]:
     """Grids of a Word document's tables (python-docx), named ``table 1``, ``table 2`` …
 
     Merged cells are resolved — a value merged across columns or down rows
@@ -332,6 +434,8 @@ def read_docx(data: bytes, file: str, tables: Sequence[int] | None) -> list[tupl
     """
     import docx
 
+    limits = limits or Limits()
+    scan_package(data, file, "docx", limits)  # a zip bomb is refused before python-docx
     try:
         document = docx.Document(io.BytesIO(data))
         found = document.tables
@@ -349,7 +453,13 @@ def read_docx(data: bytes, file: str, tables: Sequence[int] | None) -> list[tupl
                 file=file,
             )
         try:
-            grid = [[cell.text for cell in row.cells] for row in found[number - 1].rows]
+            table = found[number - 1]
+            rows, columns = len(table.rows), len(table.columns)
+            if error := too_many_cells(file, f"table {number}", rows, columns, limits):
+                raise error
+            grid = [[cell.text for cell in row.cells] for row in table.rows]
+        except SourceTooLargeError:
+            raise
         except Exception:
             raise _unreadable(f"{file}, table {number},", "a Word table") from None
         out.append((f"table {number}", grid))

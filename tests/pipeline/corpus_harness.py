@@ -29,7 +29,12 @@ import json, resource, signal, sys
 from pathlib import Path
 resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
 from mappings.errors import IkouError
-from pipeline.extract.readers import detect_format, read_csv, read_docx, read_xls, read_xlsx
+from pipeline.extract import read_grids
+from pipeline.plan import SourceSpec
+
+EXTENSIONS = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsm", ".xlsb": "xlsb", ".ods": "ods",
+              ".xml": "xml", ".docx": "docx", ".doc": "doc"}
+spec = SourceSpec(rehearsal="corpus")
 
 class Timeout(BaseException):
     pass
@@ -45,21 +50,9 @@ for line in sys.stdin:
     signal.alarm(seconds)
     try:
         data = path.read_bytes()
-        declared = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsx", ".docx": "docx"}.get(
-            path.suffix.lower(), "csv"
-        )
-        fmt = detect_format(data, declared, path.name)
-        if fmt == "xls":
-            grids = read_xls(data, path.name, None)
-        elif fmt == "xlsx":
-            grids = read_xlsx(data, path.name, None)
-        elif fmt == "docx":
-            grids = read_docx(data, path.name, None)
-        elif fmt == "doc":  # read only within a run (LibreOffice through the artifact store)
-            from pipeline.extract.word97 import convert_doc
-            grids = read_docx(convert_doc(data, path.name, None), path.name, None)
-        else:
-            grids = read_csv(data, path.name, "auto", ",")
+        declared = EXTENSIONS.get(path.suffix.lower(), "csv")
+        # a .doc is read only within a run (LibreOffice through the artifact store)
+        grids = read_grids(data, path.name, spec, declared, None)
         result = {"outcome": "read", "detail": f"{len(grids)} sheet(s)"}
     except IkouError as exc:
         result = {"outcome": "refused", "detail": exc.slug}
