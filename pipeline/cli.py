@@ -207,11 +207,12 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed for Faker.")
 @_lang_option
 def demo(folder: Path | None, rows: int, seed: int, lang: str) -> None:
-    """The whole story on bundled synthetic data: a twin .xls from a profile, rehearsed."""
+    """The whole story on bundled synthetic data: a twin .xls from a profile and a
+    Word table of household members, rehearsed."""
     from pipeline.examples import write_demo
 
     plan = write_demo(folder, rows=rows, seed=seed, twin=True)
-    _out().print(f"synthetic ledger and plan: {plan.parent}")
+    _out().print(f"synthetic ledger, members and plan: {plan.parent}")
     _rehearse_and_render(plan, lang, False)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,30 +27,48 @@ def housing_plan(tmp_path: Path) -> Path:
 
 
 def add_members_table(plan: Path, source_file: str, *, cross: str = "") -> None:
-    """Extend the housing example with a household-members table read from
-    ``source_file`` (columns 入居者番号, 続柄番号, 続柄, optionally 氏名),
-    whose tenant_id references tenants; ``cross`` adds mapping text at the end."""
+    """Point the housing example's household-members table at ``source_file``
+    (columns 入居者番号, 続柄番号, 続柄, optionally 氏名), with a mapping and
+    contract for just those columns; ``cross`` is mapping YAML merged in at the top."""
+    import yaml
+
     folder = plan.parent
-    text = plan.read_text(encoding="utf-8").replace(
-        "target:", f"  members:\n    rehearsal: {source_file}\ntarget:", 1
+
+    def edit(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+
+    edit(plan, lambda d: d["sources"].__setitem__("members", {"rehearsal": source_file}))
+    members = {
+        "source": "members",
+        "columns": {
+            "tenant_id": {
+                "from": "入居者番号",
+                "transforms": ["text", "width", {"zero_pad": {"width": 6}}],
+            },
+            "member_no": {"from": "続柄番号", "transforms": ["integer"]},
+            "relation": {"from": "続柄"},
+        },
+    }
+    extra = yaml.safe_load(cross) if cross else {}
+    edit(
+        folder / "mapping.yaml",
+        lambda d: (d["tables"].__setitem__("members", members), d.update(extra)),
     )
-    plan.write_text(text, encoding="utf-8")
-    mapping = folder / "mapping.yaml"
-    mapping.write_text(
-        mapping.read_text(encoding="utf-8") + "  members:\n    source: members\n    columns:\n"
-        "      tenant_id: {from: 入居者番号, transforms: [text, width, {zero_pad: {width: 6}}]}\n"
-        "      member_no: {from: 続柄番号, transforms: [integer]}\n"
-        "      relation: {from: 続柄}\n" + cross,
-        encoding="utf-8",
-    )
-    contract = folder / "contract.yaml"
-    contract.write_text(
-        contract.read_text(encoding="utf-8")
-        + "  members:\n    primary_key: [tenant_id, member_no]\n    columns:\n"
-        "      tenant_id: {type: string, references: tenants.tenant_id}\n"
-        "      member_no: {type: integer}\n"
-        "      relation: {type: string}\n",
-        encoding="utf-8",
+    edit(
+        folder / "contract.yaml",
+        lambda d: d["tables"].__setitem__(
+            "members",
+            {
+                "primary_key": ["tenant_id", "member_no"],
+                "columns": {
+                    "tenant_id": {"type": "string", "references": "tenants.tenant_id"},
+                    "member_no": {"type": "integer"},
+                    "relation": {"type": "string"},
+                },
+            },
+        ),
     )
 
 

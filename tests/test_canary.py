@@ -15,12 +15,13 @@ import re
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import xlwt
 
 from pipeline.examples import example_files
-from pipeline.examples.housing import ESTATES, HEADER
+from pipeline.examples.housing import ESTATES, HEADER, Members, write_members_docx
 from tests.conftest import write_files
 
 # (pattern, what it is); numeric canaries must not touch other hex/decimal digits
@@ -89,12 +90,27 @@ def _canary_ledger(path: Path) -> None:
     book.save(str(path))
 
 
+def _canary_members(path: Path) -> None:
+    """Household members of the canary tenants: loaded, orphaned and refused rows."""
+    rows = [[f"91827{i}", "1", "妻", f"雀野 カナリア妻{i}", "S6.7.13"] for i in range(4)]
+    rows.append(["918279", "1", "子", "雀野 カナリア子", "H7.11.29"])  # its tenant is rejected
+    rows.append(["918270", "2", "カナリア続柄", "雀野 カナリア", "S6.7.13"])  # unknown relation
+    write_members_docx(Members(rows, 2), path)
+
+
 def _scan(root: Path, skip: set[Path], extra: dict[str, str]) -> list[str]:
+    """Hits of any canary in the files under ``root`` (zip packages unpacked too:
+    a leaked .docx/.xlsx copy hides its text from a byte scan) and in ``extra``."""
     hits = []
     blobs = dict(extra)
     for path in root.rglob("*"):
         if path.is_file() and path not in skip:
             blobs[str(path)] = path.read_bytes().decode("utf-8", errors="replace")
+            if zipfile.is_zipfile(path):
+                with zipfile.ZipFile(path) as archive:
+                    for member in archive.namelist():
+                        text = archive.read(member).decode("utf-8", errors="replace")
+                        blobs[f"{path}!{member}"] = text
     for name, text in blobs.items():
         for pattern, what in CANARIES:
             if re.search(pattern, text):
@@ -108,6 +124,8 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     (work / "data").mkdir()
     ledger = work / "data" / "ledger.xls"
     _canary_ledger(ledger)
+    members = work / "data" / "members.docx"
+    _canary_members(members)
     home, temp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
     temp.mkdir()
@@ -183,6 +201,10 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
             "    rehearsal: data/ledger*.xls\n",
             "    rehearsal: data/ledger*.xls\n    production: data/ledger.xls\n",
         )
+        .replace(
+            "    rehearsal: data/members.docx\n",
+            "    rehearsal: data/members.docx\n    production: data/members.docx\n",
+        )
         .replace("postgresql://housing@db.example.invalid/housing", f"sqlite:///{live.as_posix()}")
         + "people:\n  owner: 住宅課\n  operator: 作業 太郎\n  witnesses: [立会 花子]\n"
         "  approvals:\n    課長: [承認 四郎]\n",
@@ -232,6 +254,7 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     assert sum('"status": "failed"' in r for r in reports) == 1
     report = next(r for r in reports if '"status": "reconciled"' in r)
     assert '"rejected": 1' in report and '"loaded": 4' in report
+    assert '"rejected": 2' in report  # the members: an orphan and an unknown relation
 
     names = (
         "plan.yaml",
@@ -242,7 +265,7 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         "contract.yaml",
         "estates.csv",
     )
-    inputs = {ledger, *(work / n for n in names)}
+    inputs = {ledger, members, *(work / n for n in names)}
     hits = _scan(tmp_path, targets | inputs, outputs)
     scratch = Path("/dev/shm")
     if scratch.is_dir():  # RAM-backed scratch: every run's folder is gone

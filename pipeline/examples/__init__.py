@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.examples.housing import make_ledger, write_xls
+from pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 
 __all__ = ["bundled_profile", "example_files", "write_demo"]
 
@@ -46,7 +46,8 @@ def bundled_profile() -> dict[str, Any]:
 def write_demo(
     folder: Path | None = None, *, rows: int = 300, seed: int = 2026, twin: bool = False
 ) -> Path:
-    """Write a synthetic ``ledger.xls`` and the example plan files; return the plan's path.
+    """Write a synthetic ``ledger.xls``, its household members as ``members.docx``
+    (a Word table, made by code) and the example plan files; return the plan's path.
 
     ``twin`` synthesises the ledger from the bundled profile (what ``ikou
     demo`` does, as an office would from a profile of its live files);
@@ -62,6 +63,7 @@ def write_demo(
         synthesize(bundled_profile(), target / "data", rows=rows, seed=seed)
     else:
         write_xls(make_ledger(rows, seed), target / "data" / "ledger.xls")
+    write_members_docx(make_members(rows, seed), target / "data" / "members.docx")
     for name, text in example_files().items():
         (target / name).write_text(text, encoding="utf-8")
     return target / "plan.yaml"

@@ -339,3 +339,88 @@ def write_xlsx(ledger: Ledger, path: Path) -> Path:
         sheet.append(cells)
     book.save(str(path))
     return path
+
+
+MEMBER_HEADER = ("入居者番号", "続柄番号", "続柄", "氏名", "生年月日")
+RELATIONS = ("妻", "夫", "子", "子", "子", "父", "母", "孫", "兄弟姉妹")
+
+
+@dataclass(frozen=True)
+class Members:
+    """The household-members table (世帯員名簿) as an office types it into Word."""
+
+    rows: list[list[str]]  # one per member, every cell text
+    planted_rejects: int  # rows a careful migration must reject on their own account
+
+
+def make_members(tenants: int, seed: int = 2026, *, plant_rejects: bool = True) -> Members:
+    """Household members for tenants ``000001`` … of a ledger with ``tenants`` rows.
+
+    Zero to three members each, numbered from 1 within the household, dates
+    as typed (era or Western, sometimes full width), the tenant number
+    sometimes in full-width digits. Planted: a member of a tenant number the
+    ledger does not have (``tenant_id.fk_missing``) and a relation the new
+    system does not know (``relation.allowed``).
+    """
+    from faker import Faker
+
+    fake = Faker("ja_JP")
+    fake.seed_instance(seed + 7)
+    rng = random.Random(seed + 7)
+    rows: list[list[str]] = []
+    for number in range(1, tenants + 1):
+        tenant = f"{number:06d}"
+        for member_no in range(1, rng.choice((0, 0, 1, 1, 2, 3)) + 1):
+            born = dt.date(1935, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 85))
+            born_text = _date_notation(born, rng)
+            if isinstance(born_text, dt.date):
+                born_text = born_text.strftime("%Y/%m/%d")
+            rows.append(
+                [
+                    tenant.translate(_FULL) if rng.random() < 0.2 else tenant,
+                    str(member_no).translate(_FULL) if rng.random() < 0.2 else str(member_no),
+                    rng.choice(RELATIONS),
+                    f"{fake.last_name()}\u3000{fake.first_name()}",
+                    born_text,
+                ]
+            )
+    planted = 0
+    if plant_rejects and rows:
+        rows.append(
+            [f"{tenants + 500:06d}", "1", "子", f"{fake.last_name()} {fake.first_name()}", ""]
+        )
+        rows[len(rows) // 2][2] = "同居人"  # not a relation the new system knows
+        planted = 2
+    return Members(rows, planted)
+
+
+def write_members_docx(members: Members, path: Path) -> Path:
+    """Write the members as a Word document: a heading, a note table, then the
+    members table, each household's tenant number merged down its rows."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("世帯員名簿（令和6年度）")
+    note = document.add_table(rows=1, cols=2)
+    note.rows[0].cells[0].text = "作成"
+    note.rows[0].cells[1].text = "住宅課"
+    document.add_paragraph("")
+    table = document.add_table(rows=1, cols=len(MEMBER_HEADER))
+    for cell, name in zip(table.rows[0].cells, MEMBER_HEADER, strict=True):
+        cell.text = name
+    first_cells = []
+    for row in members.rows:
+        cells = table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            if value:
+                cell.text = value
+        first_cells.append(cells[0])
+    start = 0  # a household's tenant number is one cell merged down, as typed in Word
+    for end in range(1, len(members.rows) + 1):
+        if end == len(members.rows) or members.rows[end][0] != members.rows[start][0]:
+            if end - start > 1:
+                merged = first_cells[start].merge(first_cells[end - 1])
+                merged.text = members.rows[start][0]
+            start = end
+    document.save(str(path))
+    return path

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from audit.chain import verify
-from pipeline.examples.housing import make_ledger, write_xls
+from pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 from pipeline.production import migrate, reconcile_later, shred_workspace
 from pipeline.run import rehearse
 
@@ -55,10 +55,14 @@ def production_plan(housing_plan: Path) -> Path:
     folder = housing_plan.parent
     (folder / "data" / "live").mkdir()
     write_xls(make_ledger(150, 11), folder / "data" / "live" / "ledger.xls")
+    write_members_docx(make_members(150, 11), folder / "data" / "live" / "members.docx")
     text = housing_plan.read_text(encoding="utf-8")
     text = text.replace(
         "    rehearsal: data/ledger*.xls\n",
         "    rehearsal: data/ledger*.xls\n    production: data/live/ledger.xls\n",
+    ).replace(
+        "    rehearsal: data/members.docx\n",
+        "    rehearsal: data/members.docx\n    production: data/live/members.docx\n",
     )
     text = text.replace(
         "  url: postgresql://housing@db.example.invalid/housing",
@@ -81,6 +85,7 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
     live = make_ledger(150, 11)
     with sqlite3.connect(_target(production_plan)) as connection:
         count = connection.execute("SELECT count(*) FROM tenants").fetchone()[0]
+        members = connection.execute("SELECT count(*) FROM members").fetchone()[0]
     assert count == 150 - live.planted_rejects
     run_dir = next(
         p
@@ -88,7 +93,7 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
         if json.loads((p / "report.json").read_text("utf-8"))["mode"] == "production"
     )
     report = json.loads((run_dir / "report.json").read_text("utf-8"))
-    assert report["status"] == "reconciled" and report["seal"]["rows"] == count
+    assert report["status"] == "reconciled" and report["seal"]["rows"] == count + members
     assert {p["role"]: (p["name"], p["method"]) for p in report["signon"]} == {
         "witness": ("立会 花子", "file"),
         "係長": ("代理 三郎", "file"),

@@ -174,3 +174,33 @@ def test_without_libreoffice_a_doc_is_refused_with_what_to_install(
     monkeypatch.setattr(word97, "soffice", lambda: None)
     with pytest.raises(UnreadableFileError, match="libreoffice-writer-nogui"):
         word97.convert_doc(b"x", "members.doc", None)
+
+
+def test_the_housing_example_reads_its_household_members_from_word(housing_plan: Path) -> None:
+    """The bundled example: a Word table made by code, joined to tenants by foreign key."""
+    import sqlite3
+
+    from pipeline.examples.housing import make_members
+
+    made = make_members(120, 7)  # what the housing_plan fixture wrote
+    result = rehearse(housing_plan)
+    assert result.report.status == "reconciled"
+    members = result.report.data["tables"]["members"]
+    assert members["source_rows"] == len(made.rows)
+    assert members["loaded"] + members["rejected"] == len(made.rows)
+    reasons = [r["reasons"] for r in members["rejects"]]
+    assert reasons.count(["relation.allowed"]) == 1
+    assert all(r in (["tenant_id.fk_missing"], ["relation.allowed"]) for r in reasons)
+    last = {"file": "data/members.docx", "sheet": "table 2", "row": len(made.rows) + 1}
+    assert {**last, "reasons": ["tenant_id.fk_missing"]} in members["rejects"]  # the orphan
+    with sqlite3.connect(result.run_dir / "target.sqlite") as db:
+        dangling = db.execute(
+            "select count(*) from members m left join tenants t using (tenant_id) "
+            "where t.tenant_id is null"
+        ).fetchone()[0]
+        merged = db.execute(
+            "select count(*) from members where tenant_id in "
+            "(select tenant_id from members group by tenant_id having count(*) > 1)"
+        ).fetchone()[0]
+    assert dangling == 0
+    assert merged > 0  # households whose tenant number is one merged Word cell

@@ -172,12 +172,12 @@ def test_a_cross_control_on_an_unmapped_table_is_exit_2(housing_plan: Path) -> N
     mapping = housing_plan.parent / "mapping.yaml"
     mapping.write_text(
         mapping.read_text(encoding="utf-8")
-        + "cross_controls:\n  - {name: x, left: tenants.count, right: members.count}\n",
+        + "cross_controls:\n  - {name: x, left: tenants.count, right: visits.count}\n",
         encoding="utf-8",
     )
     done = _ikou("rehearse", str(housing_plan))
     assert done.returncode == 2
-    assert "cross_controls[0]: members.count names a table the mapping does not fill" in done.stderr
+    assert "cross_controls[0]: visits.count names a table the mapping does not fill" in done.stderr
 
 
 def test_great_expectations_is_imported_only_when_the_stage_runs() -> None:
