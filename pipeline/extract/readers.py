@@ -38,6 +38,7 @@ from mappings.errors import (
 from pipeline.extract.decrypt import is_encrypted_document
 from pipeline.extract.ods import ods_error_cells
 from pipeline.extract.package import (
+    ZIP_DAMAGE,
     Limits,
     PackageScan,
     package_kind,
@@ -45,6 +46,7 @@ from pipeline.extract.package import (
     too_many_cells,
 )
 from pipeline.extract.spreadsheetml import is_spreadsheetml, parse_spreadsheetml
+from pipeline.extract.xlsb import xlsb_error_cells
 
 __all__ = [
     "WORKBOOK_FORMATS",
@@ -316,7 +318,12 @@ def _calamine_read(
         ]
         out: list[tuple[str, Grid]] = []
         chosen = select_sheets(available, sheets, file)
-        ods_errors = ods_error_cells(data, file) if scan.kind == "ods" and scan.error_parts else {}
+        if scan.kind == "ods":
+            marks = ods_error_cells(data, file) if scan.error_parts else {}
+        elif scan.kind == "xlsb":
+            marks = _xlsb_marks(data, file)
+        else:
+            marks = {}
         for name in chosen:
             try:
                 sheet = book.get_sheet_by_name(name)
@@ -333,12 +340,27 @@ def _calamine_read(
                 raise _unreadable(f"{file}, sheet {name!r},", what[scan.kind]) from None
             if scan.kind == "xlsx" and scan.error_parts:
                 _put_errors(rows, _xlsx_error_cells(data, file, name))
-            elif name in ods_errors:
-                _put_errors(rows, ods_errors[name])
+            elif name in marks:
+                _put_errors(rows, marks[name])
             out.append((name, rows))  # "" for empty cells: grid.py makes them None
         return out
     finally:
         book.close()
+
+
+def _xlsb_marks(data: bytes, file: str) -> dict[str, list[tuple[int, int, str]]]:
+    from xml.etree.ElementTree import ParseError
+
+    from defusedxml import DefusedXmlException
+
+    try:
+        return xlsb_error_cells(data)
+    except (ParseError, DefusedXmlException, *ZIP_DAMAGE):
+        raise UnreadableFileError(
+            f"{file} has damaged sheet records (its error cells cannot be told from blanks); "
+            "open it in Excel and save a fresh copy as .xlsx.",
+            file=file,
+        ) from None
 
 
 def _locked(file: str, kind: str) -> EncryptedFileError:

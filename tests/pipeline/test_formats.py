@@ -137,6 +137,25 @@ def test_xlsb_is_read_in_the_guarded_reader() -> None:
     assert grid[0] == [dt.date(2021, 1, 1), 15.0]
 
 
+def test_xlsb_error_cells_are_error_cells_not_blanks() -> None:
+    """The corpus workbook with B1's number record replaced by a #DIV/0! error record."""
+    template = zipfile.ZipFile(CORPUS / "xlsx" / "calamine__date_1904.xlsb")
+    sheet = template.read("xl/worksheets/sheet1.bin")
+    number = bytes([2, 12]) + bytes.fromhex("010000000200000000002e40")  # BrtCellRk, B1
+    error = bytes([3, 9]) + bytes.fromhex("010000000200000007")  # BrtCellError, B1, #DIV/0!
+    assert sheet.count(number) == 1
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in template.infolist():
+            body = template.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.bin":
+                body = body.replace(number, error)
+            target.writestr(info.filename, body)
+    ((_, grid),) = read_xlsx(out.getvalue(), "e.xlsb", None, kind="xlsb")
+    assert grid[0][1] == "#DIV/0!" and isinstance(grid[0][1], CellError)
+    assert grid[1][1] == 16.0
+
+
 def test_encrypted_ods_is_refused_as_encrypted() -> None:
     data = (CORPUS / "encrypted" / "calamine__pass_protected.ods").read_bytes()
     with pytest.raises(EncryptedFileError, match="OpenDocument encryption"):
