@@ -288,6 +288,15 @@ def read_xlsx(
             "time": f"ran for more than {limits.seconds:g} s",
             "memory": f"needed more than {limits.memory_bytes >> 20:,} MB",
         }.get(exc.reason, "crashed")
+        if largest > limits.cells:  # the scan saw why: a value far outside the table
+            rows, columns = max(scan.extents.values(), key=lambda rc: rc[0] * rc[1])
+            raise SourceTooLargeError(
+                f"{file} has a sheet spanning up to {rows:,} rows × {columns:,} columns, and "
+                f"reading it stopped the .{kind} reader (it {what}); press Ctrl+End in each "
+                "sheet to find its last cell, delete the rows and columns beyond the table "
+                "and save a copy.",
+                file=file,
+            ) from None
         raise UnreadableFileError(
             f"{file} stopped the .{kind} reader (it {what}): the file is damaged, hostile, or "
             "spans far more cells than its table; open it in its program, delete what lies "

@@ -197,7 +197,7 @@ def test_a_stray_value_in_the_last_cell_is_refused_not_a_crash(tmp_path: Path) -
     data = _far_cell_xlsx(tmp_path / "far.xlsx").read_bytes()
     scan = scan_package(data, "far.xlsx", "xlsx", Limits())
     assert scan.extents == {"xl/worksheets/sheet1.xml": (1048576, 16384)}
-    with pytest.raises(UnreadableFileError, match=r"stopped the \.xlsx reader"):
+    with pytest.raises(SourceTooLargeError, match=r"1,048,576 rows × 16,384 columns.*stopped"):
         read_xlsx(data, "far.xlsx", None, Limits(memory_bytes=1 << 30))
 
 
@@ -313,3 +313,28 @@ def test_excel_4_bare_biff_streams_are_read_with_xlrd() -> None:
     assert detect_format(data, "xls", "b4.xls") == "xls"
     ((_, grid),) = read_xls(data, "b4.xls", None)
     assert grid[0] == ["ID", "TOTAL", "MAIN", "SUB"]
+
+
+@pytest.mark.parametrize("kind", ["ods", "xml"])
+def test_an_error_cell_rejects_its_row_by_position(housing_plan: Path, kind: str) -> None:
+    folder = housing_plan.parent
+    ledger = make_ledger(30, 4)
+    index = next(i for i, row in enumerate(ledger.rows) if isinstance(row[0], str) and i > 3)
+    ledger.rows[index][8] = CellError("#REF!")  # the rent cell: a formula that broke
+    name = f"ledger.{kind}"
+    (write_ods if kind == "ods" else write_spreadsheetml)(
+        [ledger_sheet(ledger)], folder / "data" / name
+    )
+    plan = folder / f"plan-{kind}.yaml"
+    plan.write_text(
+        housing_plan.read_text(encoding="utf-8").replace("data/ledger*.xls", f"data/{name}"),
+        encoding="utf-8",
+    )
+    rejects = rehearse(plan).report.data["tables"]["tenants"]["rejects"]
+    row = index + 5  # title, credit line, group headers, header, then the ledger's rows
+    assert {
+        "file": f"data/{name}",
+        "sheet": "入居者台帳",
+        "row": row,
+        "reasons": ["rent.cell.error"],
+    } in rejects
