@@ -66,7 +66,7 @@ _EXTENSIONS = {
     ".txt": "csv",
     ".tsv": "csv",
     ".docx": "docx",
-    ".doc": "xls",  # an OLE file: its first bytes tell Word from Excel
+    ".doc": "doc",  # an OLE file: its top-level streams tell Word from Excel
 }
 POSITION_COLUMNS = ("file", "sheet", "row")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -96,7 +96,7 @@ def detect_format(data: bytes, declared: str, file: str) -> str:
                 raise EncryptedFileError(f"{file} is password-protected.", file=file)
             return "doc"
         return "xls"
-    if data[:2] in _BARE_BIFF:  # Excel 2.x–4.0 saved a workbook as a bare BIFF stream
+    if declared == "xls" and _bare_biff(data):  # Excel 2.x–4.0 wrote no OLE container
         return "xls"
     if data.startswith(_ZIP):
         kind = package_kind(data)
@@ -116,6 +116,11 @@ def detect_format(data: bytes, declared: str, file: str) -> str:
             file=file,
         )
     return declared
+
+
+def _bare_biff(data: bytes) -> bool:
+    """Whether ``data`` opens with a BIFF2–8 BOF record (type 0x0009/0x0209/0x0409/0x0809)."""
+    return data[:2] in _BARE_BIFF and int.from_bytes(data[2:4], "little") in (4, 6, 8, 16)
 
 
 def _ole_streams(data: bytes) -> set[str]:
