@@ -9,8 +9,15 @@ Two kinds of copy are found, and neither needs a value:
   by their keyed fingerprints (:mod:`audit.fingerprints`).
 
 Each file is read once (hashed while its bytes are in memory, then parsed if
-it is a workbook or text); what cannot be read is skipped with a note. The
-result names paths, kinds, record counts, sizes and times — never a value.
+it is a workbook, a Word document or text); what cannot be read is skipped
+with a note. A file server holds every oddity an Office suite ever wrote, and
+python-calamine aborts the whole process on some (a value in a sheet's last
+cell makes it ask for 512 GB), so workbooks and Word documents are parsed —
+and their rows matched — in a guarded child process
+(:func:`audit.platform.guarded`): a file that takes its reader down is
+skipped with a note, and the sweep goes on. Markup (HTML tables saved as
+``.xls``, Excel 2003 XML) is read row element by row element. The result
+names paths, kinds, record counts, sizes and times — never a value.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from audit.fingerprints import (
     is_wordlike,
     load_indexes,
 )
+from audit.platform import GuardTripped, guarded
 
 __all__ = ["Finding", "Knowledge", "SweepResult", "load_knowledge", "sweep"]
 
@@ -42,7 +50,10 @@ MAX_PARSE_BYTES = 256 << 20  # larger files are hashed, not parsed
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 _TEXT_SPLIT = re.compile(r"\t|,|;|\||\s{2,}")
-_WORKBOOK_EXTENSIONS = (".xls", ".xlsx", ".xlsm", ".xlsb", ".ods")
+_MARKUP_ROW = re.compile(r"</(?:row|tr)\s*>", re.IGNORECASE)  # Excel 2003 XML, HTML tables
+_TAG = re.compile(r"<[^>]*>")
+READER_SECONDS = 120  # per workbook or Word document, in the guarded child
+READER_MEMORY = 2 << 30
 
 
 @dataclass(frozen=True)
@@ -135,6 +146,27 @@ def _rows_of_workbook(data: bytes) -> Iterator[list[Any]]:
         raise ValueError("not a workbook ikou can read") from None
 
 
+def _rows_of_docx(data: bytes) -> Iterator[list[Any]]:
+    import docx
+
+    try:
+        for table in docx.Document(io.BytesIO(data)).tables:
+            for row in table.rows:
+                yield [cell.text for cell in row.cells]
+    except Exception:  # python-docx raises KeyError, ValueError, lxml errors on damage
+        raise ValueError("not a Word document ikou can read") from None
+
+
+def _is_word(data: bytes) -> bool:
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "word/document.xml" in archive.namelist()
+    except Exception:
+        return False
+
+
 def _decode(data: bytes) -> str | None:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16", errors="replace")
@@ -149,18 +181,37 @@ def _decode(data: bytes) -> str | None:
 
 
 def _rows_of_text(text: str) -> Iterator[list[str]]:
+    if text.lstrip()[:1] == "<" and _MARKUP_ROW.search(text):
+        for chunk in _MARKUP_ROW.split(text):
+            yield [c.strip() for c in _TAG.split(chunk) if c.strip()]
+        return
     for line in text.splitlines():
         cells = [c.strip().strip('"') for c in _TEXT_SPLIT.split(line)]
         yield [c for c in cells if c]
 
 
-def _rows(path: Path, data: bytes) -> Iterator[list[Any]] | None:
-    if data.startswith((_CFB, _ZIP)) or path.suffix.lower() in _WORKBOOK_EXTENSIONS:
-        if data.startswith(_ZIP) and path.suffix.lower() in (".docx", ".pptx", ".zip"):
+def _records_in(path: Path, data: bytes, knowledge: Knowledge) -> int | None:
+    """Migrated records the file holds, or ``None`` if it is not something ikou reads.
+
+    Raises ValueError with a reason when the file cannot be read.
+    """
+    if knowledge.key is None or not knowledge.indexes:
+        return 0  # nothing to match: no need to parse
+    if data.startswith((_CFB, _ZIP)):  # an .xls that is HTML or XML inside is text below
+        zipped = data.startswith(_ZIP)
+        if zipped and path.suffix.lower() in (".pptx", ".zip"):
             return None
-        return _rows_of_workbook(data)
+        reader = _rows_of_docx if zipped and _is_word(data) else _rows_of_workbook
+        try:
+            return guarded(
+                lambda: _matched_records(reader(data), knowledge),
+                seconds=READER_SECONDS,
+                memory_bytes=READER_MEMORY,
+            )
+        except GuardTripped as exc:
+            raise ValueError(f"its reader stopped ({exc.reason}); not searched") from None
     text = _decode(data)
-    return None if text is None else _rows_of_text(text)
+    return None if text is None else _matched_records(_rows_of_text(text), knowledge)
 
 
 def _matched_records(rows: Iterable[list[Any]], knowledge: Knowledge) -> int:
@@ -243,11 +294,8 @@ def sweep(
                 Finding(shown, "exact", knowledge.exact[sha256], 0, stat.st_size, modified)
             )
             continue
-        rows = _rows(path, data)
-        if rows is None:
-            continue
         try:
-            records = _matched_records(rows, knowledge)
+            records = _records_in(path, data, knowledge)
         except ValueError as exc:
             result.skipped.append((shown, str(exc)))
             continue

@@ -28,7 +28,7 @@ from typing import Any
 
 from audit.hashing import CellError
 from mappings.dates import ERAS
-from mappings.errors import SourceFileError
+from mappings.errors import SourceFileError, UnreadableFileError
 
 __all__ = ["profile_files", "synthesize"]
 
@@ -67,11 +67,18 @@ _HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
 
 def _sheets(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """Format, and per sheet: name, hidden, grid of cells, merged ranges (1-based)."""
+    from pipeline.extract import EXTENSIONS
     from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
 
     data = path.read_bytes()
-    declared = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsx"}.get(path.suffix.lower(), "csv")
+    declared = EXTENSIONS.get(path.suffix.lower(), "csv")
     fmt = detect_format(data, declared, path.name)
+    if fmt not in ("xls", "xlsx", "csv"):
+        raise UnreadableFileError(
+            f"{path.name} is a {fmt} file; ikou profile reads .xls, .xlsx and CSV files — "
+            "profile a copy saved as .xlsx.",
+            file=path.name,
+        )
     if fmt == "xls":
         import xlrd
 

@@ -44,6 +44,7 @@ from pipeline.plan import LoadedPlan, SourceSpec
 from pipeline.stage import StageReport
 
 __all__ = [
+    "EXTENSIONS",
     "PasswordPrompt",
     "RawTable",
     "SourceFile",
@@ -55,7 +56,7 @@ __all__ = [
     "source_pattern",
 ]
 
-_EXTENSIONS = {
+EXTENSIONS = {  # the format a file is declared as by its extension (format: auto)
     ".xls": "xls",
     ".xlsx": "xlsx",
     ".xlsm": "xlsm",
@@ -143,7 +144,7 @@ def format_for(path: Path, spec: SourceSpec, shown: str) -> str:
     """The format a source file is declared as: the plan's ``format:``, else its extension."""
     if spec.format != "auto":
         return spec.format
-    fmt = _EXTENSIONS.get(path.suffix.lower())
+    fmt = EXTENSIONS.get(path.suffix.lower())
     if fmt is None:
         raise UnreadableFileError(
             f"cannot tell the format of {shown} from its name; set format: (xls, xlsx, ods, "

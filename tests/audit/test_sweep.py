@@ -100,3 +100,45 @@ def test_fingerprints_hold_no_value(swept: tuple[Path, Path]) -> None:
     for path in (workspace / "fingerprints").iterdir():
         data = path.read_bytes()
         assert name.encode() not in data and name.encode("utf-16-le") not in data
+
+
+def test_copies_in_word_html_and_excel_xml_are_found_and_a_hostile_workbook_is_skipped(
+    housing_plan: Path, tmp_path: Path
+) -> None:
+    import docx
+    from openpyxl import Workbook
+
+    from audit.platform import GUARD_AVAILABLE
+    from pipeline.examples.formats import write_spreadsheetml
+    from pipeline.examples.housing import ledger_sheet
+
+    rehearse(housing_plan)
+    tree = tmp_path / "share"
+    tree.mkdir()
+    ledger = make_ledger(120, 7)
+    data = [["" if v is None else str(v) for v in row] for row in ledger.rows if row[0] is not None]
+    document = docx.Document()
+    table = document.add_table(rows=0, cols=len(HEADER))
+    for row in data[:30]:
+        for cell, value in zip(table.add_row().cells, row, strict=True):
+            cell.text = value
+    document.save(str(tree / "回覧.docx"))
+    html = "<table>" + "".join(
+        "<tr>" + "".join(f"<td>{v}</td>" for v in row) + "</tr>\n" for row in data[30:55]
+    )
+    (tree / "web-export.xls").write_text(f"<html><body>{html}</table></body></html>", "utf-8")
+    write_spreadsheetml([ledger_sheet(ledger)], tree / "old-export.xml")
+    hostile = Workbook()
+    hostile.active["A1"] = "x"
+    hostile.active["XFD1048576"] = "y"  # calamine aborts the process reading this inline
+    hostile.save(tree / "stray.xlsx")
+    done = _sweep(str(tree), "--plan", str(housing_plan))
+    assert done.returncode == 1, done.stderr
+    result = json.loads(done.stdout)
+    found = {Path(f["path"]).name: f["records"] for f in result["findings"]}
+    assert found["回覧.docx"] == 30
+    assert found["web-export.xls"] == 25
+    assert found["old-export.xml"] >= 110  # every tenant row but the rejected ones' duplicates
+    if GUARD_AVAILABLE:
+        skipped = {Path(s["path"]).name: s["reason"] for s in result["skipped"]}
+        assert "stray.xlsx" in skipped and "reader stopped" in skipped["stray.xlsx"]
