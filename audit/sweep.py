@@ -14,7 +14,8 @@ with a note. A file server holds every oddity an Office suite ever wrote, and
 python-calamine aborts the whole process on some (a value in a sheet's last
 cell makes it ask for 512 GB), so workbooks and Word documents are parsed —
 and their rows matched — in a guarded child process
-(:func:`audit.platform.guarded`): a file that takes its reader down is
+(:class:`audit.platform.GuardedWorker`, one child for the whole sweep,
+forked again only after a file killed it): a file that takes its reader down is
 skipped with a note, and the sweep goes on. Markup (HTML tables saved as
 ``.xls``, Excel 2003 XML) is read row element by row element. The result
 names paths, kinds, record counts, sizes and times — never a value.
@@ -42,7 +43,7 @@ from audit.fingerprints import (
     is_wordlike,
     load_indexes,
 )
-from audit.platform import GuardTripped, guarded
+from audit.platform import GuardedWorker, GuardTripped
 
 __all__ = ["Finding", "Knowledge", "SweepResult", "load_knowledge", "sweep"]
 
@@ -190,7 +191,7 @@ def _rows_of_text(text: str) -> Iterator[list[str]]:
         yield [c for c in cells if c]
 
 
-def _records_in(path: Path, data: bytes, knowledge: Knowledge) -> int | None:
+def _records_in(path: Path, data: bytes, knowledge: Knowledge, worker: GuardedWorker) -> int | None:
     """Migrated records the file holds, or ``None`` if it is not something ikou reads.
 
     Raises ValueError with a reason when the file cannot be read.
@@ -201,13 +202,8 @@ def _records_in(path: Path, data: bytes, knowledge: Knowledge) -> int | None:
         zipped = data.startswith(_ZIP)
         if zipped and path.suffix.lower() in (".pptx", ".zip"):
             return None
-        reader = _rows_of_docx if zipped and _is_word(data) else _rows_of_workbook
         try:
-            return guarded(
-                lambda: _matched_records(reader(data), knowledge),
-                seconds=READER_SECONDS,
-                memory_bytes=READER_MEMORY,
-            )
+            return worker.run((data, zipped and _is_word(data)))
         except GuardTripped as exc:
             raise ValueError(f"its reader stopped ({exc.reason}); not searched") from None
     text = _decode(data)
@@ -264,6 +260,23 @@ def sweep(
 ) -> SweepResult:
     """Look at every file under ``paths`` once; ``progress(path, bytes)`` per file."""
     result = SweepResult()
+
+    def parse(job: tuple[bytes, bool]) -> int:  # in the worker: a workbook or Word document
+        data, word = job
+        return _matched_records((_rows_of_docx if word else _rows_of_workbook)(data), knowledge)
+
+    with GuardedWorker(parse, seconds=READER_SECONDS, memory_bytes=READER_MEMORY) as worker:
+        _sweep_files(paths, knowledge, worker, progress, result)
+    return result
+
+
+def _sweep_files(
+    paths: Iterable[Path],
+    knowledge: Knowledge,
+    worker: GuardedWorker,
+    progress: Callable[[str, int], None] | None,
+    result: SweepResult,
+) -> None:
     for path in _walk(paths, result.skipped):
         shown = str(path)
         try:
@@ -295,7 +308,7 @@ def sweep(
             )
             continue
         try:
-            records = _records_in(path, data, knowledge)
+            records = _records_in(path, data, knowledge, worker)
         except ValueError as exc:
             result.skipped.append((shown, str(exc)))
             continue
@@ -303,7 +316,6 @@ def sweep(
             result.findings.append(
                 Finding(shown, "derived", "records", records, stat.st_size, modified)
             )
-    return result
 
 
 def _hash_large(path: Path) -> str:

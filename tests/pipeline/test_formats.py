@@ -338,3 +338,28 @@ def test_an_error_cell_rejects_its_row_by_position(housing_plan: Path, kind: str
         "row": row,
         "reasons": ["rent.cell.error"],
     } in rejects
+
+
+@pytest.mark.skipif(not GUARD_AVAILABLE, reason="the guard is Linux-only")
+def test_the_guarded_worker_survives_its_jobs_crashing() -> None:
+    from audit.platform import GuardedWorker
+
+    def handler(job: object) -> object:
+        if job == "abort":
+            os.abort()
+        if job == "sleep":
+            time.sleep(30)
+        if job == "raise":
+            raise UnreadableFileError("bad.xlsx is bad.", file="bad.xlsx")
+        return job
+
+    outcomes = []
+    with GuardedWorker(handler, seconds=1, memory_bytes=1 << 30) as worker:
+        for job in [1, "abort", 2, "sleep", 3, "raise", 4]:
+            try:
+                outcomes.append(worker.run(job))
+            except GuardTripped as exc:
+                outcomes.append(exc.reason)
+            except UnreadableFileError as exc:
+                outcomes.append(exc.where.file)
+    assert outcomes == [1, "crash", 2, "time", 3, "bad.xlsx", 4]
