@@ -43,20 +43,30 @@ def _attr(element: Any, name: str) -> str | None:
     return value if value is not None else element.get(name)
 
 
-def _index(element: Any, name: str, where: str) -> int | None:
+def _damaged(file: str, sheet: str, row: int, what: str) -> UnreadableFileError:
+    return UnreadableFileError(
+        f"{file}, sheet {sheet!r}, row {row}, {what}; open the file in Excel, check it and "
+        "save it again as .xlsx.",
+        file=file,
+        sheet=sheet,
+        row=row,
+    )
+
+
+def _index(element: Any, name: str, file: str, sheet: str, row: int) -> int | None:
     raw = _attr(element, name)
     if raw is None:
         return None
     try:
         value = int(raw)
     except ValueError:
-        raise UnreadableFileError(f"{where} has a malformed ss:{name}.", file=where) from None
+        value = -1
     if value < (1 if name == "Index" else 0):
-        raise UnreadableFileError(f"{where} has a malformed ss:{name}.", file=where)
+        raise _damaged(file, sheet, row, f"has a malformed ss:{name}")
     return value
 
 
-def _value(data: Any, where: str) -> Any:
+def _value(data: Any, file: str, sheet: str, row: int, column: int) -> Any:
     kind = _attr(data, "Type") or "String"
     text = "".join(data.itertext())
     if kind == "String":
@@ -65,19 +75,15 @@ def _value(data: Any, where: str) -> Any:
         try:
             return float(text)
         except ValueError:
-            raise UnreadableFileError(
-                f"{where} holds a Number cell that is not a number; open the file in Excel, "
-                "check the cell and save it again.",
-                file=where,
+            raise _damaged(
+                file, sheet, row, f"column {column} is a Number cell that is not a number"
             ) from None
     if kind == "DateTime":
         try:
             stamp = dt.datetime.fromisoformat(text.strip()[:26])
         except ValueError:
-            raise UnreadableFileError(
-                f"{where} holds a DateTime cell that is not a date; open the file in Excel, "
-                "check the cell and save it again.",
-                file=where,
+            raise _damaged(
+                file, sheet, row, f"column {column} is a DateTime cell that is not a date"
             ) from None
         return stamp.date() if stamp.time() == dt.time(0, 0) else stamp
     if kind == "Boolean":
@@ -100,6 +106,7 @@ def parse_spreadsheetml(
     cells: dict[int, dict[int, Any]] = {}
     name, hidden = "", False
     row = col = width = 0
+    table: Any = None
     try:
         for event, element in iterparse(io.BytesIO(data), events=("start", "end")):
             tag = element.tag
@@ -107,24 +114,25 @@ def parse_spreadsheetml(
                 if tag == _SS + "Worksheet":
                     name = _attr(element, "Name") or f"Sheet{len(found) + 1}"
                     hidden, cells, row, width = False, {}, 0, 0
+                elif tag == _SS + "Table":
+                    table = element
                 elif tag == _SS + "Row":
-                    where = f"{file}, sheet {name!r}"
-                    row = _index(element, "Index", where) or row + 1
+                    row = _index(element, "Index", file, name, row + 1) or row + 1
                     col = 0
                 continue
             if tag == _SS + "Cell":
-                where = f"{file}, sheet {name!r}, row {row}"
-                col = _index(element, "Index", where) or col + 1
+                col = _index(element, "Index", file, name, row) or col + 1
                 content = element.find(_SS + "Data")
                 if content is not None:
-                    cells.setdefault(row, {})[col] = _value(content, f"{where}, column {col}")
+                    cells.setdefault(row, {})[col] = _value(content, file, name, row, col)
                 width = max(width, col)
-                col += _index(element, "MergeAcross", where) or 0
+                col += _index(element, "MergeAcross", file, name, row) or 0
                 if error := too_many_cells(file, name, row, width, limits):
                     raise error
             elif tag == _SS + "Row":
-                row += _index(element, "Span", f"{file}, sheet {name!r}") or 0
-                element.clear()
+                row += _index(element, "Span", file, name, row) or 0
+                if table is not None:
+                    table.clear()  # the rows read so far: a long sheet stays small in memory
             elif tag == "{" + _EXCEL + "}Visible":
                 hidden = (element.text or "").strip() in _HIDDEN
             elif tag == _SS + "Worksheet":

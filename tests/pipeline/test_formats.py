@@ -109,6 +109,15 @@ def test_excel_xml_refuses_entities_and_damage_with_one_sentence(tmp_path: Path)
     )
     with pytest.raises(UnreadableFileError, match="entities"):
         read_xml(bomb, "bomb.xml", None)
+    broken = (
+        '<?xml version="1.0"?><Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet ss:Name="S"><Table>'
+        '<Row ss:Index="4"><Cell ss:Index="2"><Data ss:Type="Number">四万五千</Data></Cell></Row>'
+        "</Table></Worksheet></Workbook>"
+    ).encode()
+    with pytest.raises(UnreadableFileError, match=r"sheet 'S', row 4, column 2 is a Number") as bad:
+        read_xml(broken, "n.xml", None)
+    assert "四万五千" not in str(bad.value) and bad.value.where.row == 4
     good = tmp_path / "g.xml"
     write_spreadsheetml(SHEETS, good)
     with pytest.raises(UnreadableFileError, match="not well-formed XML near line") as caught:
