@@ -60,13 +60,59 @@ Ask = Callable[[str, str], tuple[str, str]]
 """``ask(role, code)`` → (the name the person typed, the code they typed)."""
 
 
+REASONS = {
+    "no_rehearsal": "no reconciled rehearsal of this exact plan, mapping and contract",
+    "rehearsal_version": "the rehearsal {run} ran ikou {version}, not {current}",
+    "rehearsal_old": "the rehearsal {run} is {age} days old (limit {limit})",
+    "rehearsal_ok": "rehearsal {run}, {age} day(s) ago",
+    "cert_expired": "expired on {date}",
+    "cert_expiring": "expires in {left} day(s), on {date}",
+    "cert_ok": "valid until {date}",
+    "scratch_ram": "scratch is on {path}, a RAM-backed tmpfs: nothing reaches the disk",
+    "scratch_disk": "{note}; every artifact ikou writes is encrypted",
+    "swap_on": "swap is active: memory may reach the disk",
+    "swap_unknown": "cannot tell on this OS whether swap is active",
+    "swap_off": "no swap",
+    "target_none": "the plan has no target.url",
+    "target_error": "{message}",
+    "target_not_empty": "table {table!r} holds {count} row(s)",
+    "target_unreachable": "cannot reach the target ({error})",
+    "target_ok": "reachable; its tables are absent or empty",
+    "sources_unreadable": "{problems}",
+    "sources_ok": "{count} file(s) present and readable",
+    "signon_code": "did not confirm with the code shown",
+    "signon_nobody": "nobody signed on",
+    "signon_not_listed": "{name} may not sign as {role} under this plan",
+    "signon_terminal": "{name} (typed at the terminal)",
+    "signon_file": "{name} (sign-off file)",
+    "sources_changed": "a source file changed during the preflight",
+    "sources_same": "same SHA-256 as when the preflight began",
+}
+"""Each preflight reason in English, by code; the Japanese report's are in
+:data:`pipeline.report.LABELS` as ``reason_<code>``, with the same fields."""
+
+
 @dataclass(frozen=True)
 class Check:
-    """One preflight item: ``ok``, ``warn`` or ``fail``, with a reason (no values)."""
+    """One preflight item: ``ok``, ``warn`` or ``fail``, with a reason (no values).
+
+    ``code`` names the reason and ``params`` fills it, so that each report
+    states it in its own language; ``reason`` is the English sentence.
+    """
 
     item: str
     status: str
-    reason: str
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The reason in English."""
+        return REASONS[self.code].format(**self.params)
+
+    def as_dict(self) -> dict[str, Any]:
+        """For report.json and the audit chain: the fields and the English reason."""
+        return {**asdict(self), "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -179,61 +225,49 @@ def preflight(plan: LoadedPlan, now: dt.datetime) -> tuple[list[Check], dict[str
     found = _passing_rehearsal(plan.workspace, plan.sha256, now)
     limit = plan.plan.rehearsal.max_age_days
     if found is None:
-        checks.append(
-            Check(
-                "rehearsal",
-                "fail",
-                "no reconciled rehearsal of this exact plan, mapping and contract",
-            )
-        )
+        checks.append(Check("rehearsal", "fail", "no_rehearsal"))
     else:
         run_id, when, version = found
         age = (now - when).days
         if version != __version__:
-            checks.append(
-                Check(
-                    "rehearsal",
-                    "fail",
-                    f"the rehearsal {run_id} ran ikou {version}, not {__version__}",
-                )
-            )
+            found_version = {"run": run_id, "version": version, "current": __version__}
+            checks.append(Check("rehearsal", "fail", "rehearsal_version", found_version))
         elif age > limit:
-            checks.append(
-                Check(
-                    "rehearsal", "fail", f"the rehearsal {run_id} is {age} days old (limit {limit})"
-                )
-            )
+            old = {"run": run_id, "age": age, "limit": limit}
+            checks.append(Check("rehearsal", "fail", "rehearsal_old", old))
         else:
-            checks.append(Check("rehearsal", "ok", f"rehearsal {run_id}, {age} day(s) ago"))
+            checks.append(Check("rehearsal", "ok", "rehearsal_ok", {"run": run_id, "age": age}))
     vendor = plan.plan.vendor
     for cert in vendor.certifications if vendor else ():
         left = (cert.expires - now.date()).days
         item = f"certification {cert.name}"
+        date = cert.expires.isoformat()
         if left < 0:
-            checks.append(Check(item, "fail", f"expired on {cert.expires.isoformat()}"))
+            checks.append(Check(item, "fail", "cert_expired", {"date": date}))
         elif left <= 60:
-            checks.append(
-                Check(item, "warn", f"expires in {left} day(s), on {cert.expires.isoformat()}")
-            )
+            checks.append(Check(item, "warn", "cert_expiring", {"left": left, "date": date}))
         else:
-            checks.append(Check(item, "ok", f"valid until {cert.expires.isoformat()}"))
+            checks.append(Check(item, "ok", "cert_ok", {"date": date}))
     root, note = ram_scratch_root()
-    checks.append(
-        Check("scratch", "ok", note if root else f"{note}; every artifact ikou writes is encrypted")
-    )
+    if root is not None:
+        checks.append(Check("scratch", "ok", "scratch_ram", {"path": root.as_posix()}))
+    else:
+        checks.append(Check("scratch", "ok", "scratch_disk", {"note": note}))
     swap = _swap_active()
     if swap:
-        checks.append(Check("swap", "warn", "swap is active: memory may reach the disk"))
+        checks.append(Check("swap", "warn", "swap_on"))
     elif swap is None:
-        checks.append(Check("swap", "warn", "cannot tell on this OS whether swap is active"))
+        checks.append(Check("swap", "warn", "swap_unknown"))
     else:
-        checks.append(Check("swap", "ok", "no swap"))
+        checks.append(Check("swap", "ok", "swap_off"))
     checks.append(_target_check(plan))
     hashes, problems = _source_hashes(plan)
     if problems:
-        checks.append(Check("sources", "fail", "; ".join(problems)))
+        checks.append(
+            Check("sources", "fail", "sources_unreadable", {"problems": "; ".join(problems)})
+        )
     else:
-        checks.append(Check("sources", "ok", f"{len(hashes)} file(s) present and readable"))
+        checks.append(Check("sources", "ok", "sources_ok", {"count": len(hashes)}))
     return checks, hashes
 
 
@@ -242,11 +276,11 @@ def _target_check(plan: LoadedPlan) -> Check:
 
     url = plan.plan.target.url
     if url is None:
-        return Check("target", "fail", "the plan has no target.url")
+        return Check("target", "fail", "target_none")
     try:
         engine = open_target(url)
     except IkouError as exc:
-        return Check("target", "fail", exc.message)
+        return Check("target", "fail", "target_error", {"message": exc.message})
     try:
         metadata = target_metadata(plan.contract, list(plan.mapping.tables))
         with engine.connect() as connection:
@@ -257,12 +291,13 @@ def _target_check(plan: LoadedPlan) -> Check:
                         sa.select(sa.func.count()).select_from(table)
                     ).scalar()
                     if count:
-                        return Check("target", "fail", f"table {table.name!r} holds {count} row(s)")
+                        held = {"table": table.name, "count": count}
+                        return Check("target", "fail", "target_not_empty", held)
     except sa.exc.SQLAlchemyError as exc:
-        return Check("target", "fail", f"cannot reach the target ({type(exc).__name__})")
+        return Check("target", "fail", "target_unreachable", {"error": type(exc).__name__})
     finally:
         engine.dispose()
-    return Check("target", "ok", "reachable; its tables are absent or empty")
+    return Check("target", "ok", "target_ok")
 
 
 # ---------------------------------------------------------------- sign-on
@@ -307,20 +342,14 @@ def sign_on(
             name, method, present = None, "none", False
         item = f"sign-on {role}"
         if not name or not present:
-            why = "did not confirm with the code shown" if name else "nobody signed on"
-            checks.append(Check(item, "fail", why))
+            checks.append(Check(item, "fail", "signon_code" if name else "signon_nobody"))
             continue
         if name not in eligible:
-            checks.append(Check(item, "fail", f"{name} may not sign as {role} under this plan"))
+            checks.append(Check(item, "fail", "signon_not_listed", {"name": name, "role": role}))
             continue
         confirmations.append(Confirmation(role, name, method, utc_now()))
-        checks.append(
-            Check(
-                item,
-                "ok",
-                f"{name} ({'typed at the terminal' if method == 'terminal' else 'sign-off file'})",
-            )
-        )
+        how = "signon_terminal" if method == "terminal" else "signon_file"
+        checks.append(Check(item, "ok", how, {"name": name}))
     return confirmations, checks
 
 
@@ -374,17 +403,15 @@ def migrate(
     checks += people_checks
     again, _ = _source_hashes(plan)
     if again != hashes:
-        checks.append(
-            Check("sources unchanged", "fail", "a source file changed during the preflight")
-        )
+        checks.append(Check("sources unchanged", "fail", "sources_changed"))
     else:
-        checks.append(Check("sources unchanged", "ok", "same SHA-256 as when the preflight began"))
+        checks.append(Check("sources unchanged", "ok", "sources_same"))
     failed = [c for c in checks if c.status == "fail"]
     recorder.note(
         "preflight",
         "failed" if failed else "passed",
         plan_sha256=plan.sha256,
-        checks=[asdict(c) for c in checks],
+        checks=[c.as_dict() for c in checks],
     )
     recorder.note(
         "sign-on",
@@ -397,7 +424,7 @@ def migrate(
         ],
     )
     extra = {
-        "preflight": [asdict(c) for c in checks],
+        "preflight": [c.as_dict() for c in checks],
         "signon": [asdict(c) for c in confirmations],
         "people": plan.plan.people.model_dump() if plan.plan.people else None,
         "vendor": plan.plan.vendor.model_dump(mode="json") if plan.plan.vendor else None,

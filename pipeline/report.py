@@ -64,6 +64,42 @@ LABELS: dict[str, dict[str, str]] = {
         "item_sources unchanged": "移行元ファイルの不変",
         "item_certification": "認証 ",
         "item_signon": "本人確認 ",
+        "reason_no_rehearsal": (
+            "この計画・マッピング・契約と同一のリハーサルで照合一致したものがありません"
+        ),
+        "reason_rehearsal_version": (
+            "リハーサル {run} は ikou {version} で実行されました（現在は {current}）"
+        ),
+        "reason_rehearsal_old": "リハーサル {run} は {age} 日前のものです（上限 {limit} 日）",
+        "reason_rehearsal_ok": "リハーサル {run}（{age} 日前）",
+        "reason_cert_expired": "{date} に有効期限切れ",
+        "reason_cert_expiring": "あと {left} 日で有効期限切れ（{date}）",
+        "reason_cert_ok": "{date} まで有効",
+        "reason_scratch_ram": (
+            "一時ファイルはメモリ上の tmpfs（{path}）に置かれ、ディスクには書かれません"
+        ),
+        "reason_scratch_disk": (
+            "メモリ上の一時領域を使えません（{note}）。一時ファイルはすべて暗号化して書きます"
+        ),
+        "reason_swap_on": "スワップが有効です。メモリの内容がディスクに書かれることがあります",
+        "reason_swap_unknown": "この OS ではスワップの有無を確認できません",
+        "reason_swap_off": "スワップなし",
+        "reason_target_none": "計画に target.url がありません",
+        "reason_target_error": "{message}",
+        "reason_target_not_empty": "テーブル {table} に {count} 行があります",
+        "reason_target_unreachable": "移行先に接続できません（{error}）",
+        "reason_target_ok": "接続可能。テーブルは未作成または空です",
+        "reason_sources_unreadable": "{problems}",
+        "reason_sources_ok": "{count} 個のファイルがあり、読めます",
+        "reason_signon_code": "表示された確認コードで確認されていません",
+        "reason_signon_nobody": "署名者がいません",
+        "reason_signon_not_listed": "{name} はこの計画で {role} として署名できません",
+        "reason_signon_terminal": "{name}（端末で入力）",
+        "reason_signon_file": "{name}（署名ファイル）",
+        "reason_sources_changed": "事前確認の間に移行元ファイルが変わりました",
+        "reason_sources_same": "事前確認の開始時と同じ SHA-256 です",
+        "purpose_Word .doc handed to LibreOffice": "LibreOffice に渡した Word 文書（.doc）",
+        "purpose_LibreOffice conversion to .docx": "LibreOffice による .docx への変換結果",
         "check": "項目",
         "warn": "注意",
         "signon": "立会い・承認の確認",
@@ -544,7 +580,22 @@ def render_html(report: RunReport, lang: str = "ja", template_name: str = "repor
     """The printable HTML report in ``lang`` (``ja`` or ``en``)."""
     labels = LABELS[lang]
     template = _environment().get_template(template_name)
-    return template.render(r=report.data, L=labels, lang=lang, limit=HTML_REJECT_LIMIT, fmt=_fmt)
+    return template.render(
+        r=report.data,
+        L=labels,
+        lang=lang,
+        limit=HTML_REJECT_LIMIT,
+        fmt=_fmt,
+        reason=lambda check: _reason(check, labels),
+    )
+
+
+def _reason(check: dict[str, Any], labels: dict[str, str]) -> str:
+    """A preflight check's reason in the report's language (English if none is known)."""
+    text = labels.get(f"reason_{check.get('code')}")
+    if text is None:
+        return str(check.get("reason", ""))
+    return text.format(**check.get("params", {}))
 
 
 def _fmt(value: Any) -> str:

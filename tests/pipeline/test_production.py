@@ -102,6 +102,10 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
     assert all(c["status"] != "fail" for c in report["preflight"])
     html = (run_dir / "report.html").read_text("utf-8")
     assert "移行完了確認書" in html and report["chain_head_short"] in html and "代理 三郎" in html
+    assert "事前確認の開始時と同じ SHA-256 です" in html  # reasons in the report's language …
+    assert "same SHA-256 as when the preflight began" not in html
+    same = next(c for c in report["preflight"] if c["item"] == "sources unchanged")
+    assert same["code"] == "sources_same" and same["reason"].startswith("same SHA-256")  # … JSON
 
     again = _ikou("migrate", str(production_plan), "--signoff", signoff)
     assert again.returncode == 1
