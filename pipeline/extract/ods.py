@@ -15,9 +15,6 @@ import io
 import zipfile
 from typing import Any
 
-from mappings.errors import UnreadableFileError
-from pipeline.extract.package import ZIP_DAMAGE
-
 __all__ = ["ods_error_cells"]
 
 _TABLE = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
@@ -32,27 +29,12 @@ def _repeat(element: Any, name: str) -> int:
         return 1
 
 
-def ods_error_cells(data: bytes, file: str) -> dict[str, list[tuple[int, int, str]]]:
+def ods_error_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
     """Sheet name → (0-based row, 0-based column, error text) of every error cell.
 
-    A ``content.xml`` that calamine read but this strict parser cannot (damaged
-    XML, entity declarations) refuses the file: its error cells cannot be told.
+    Raises what zipfile or defusedxml raise on a damaged ``content.xml``; the
+    caller refuses the file then, since its error cells cannot be told.
     """
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-
-    try:
-        return _error_cells(data)
-    except (ParseError, DefusedXmlException, *ZIP_DAMAGE):
-        raise UnreadableFileError(
-            f"{file} has a damaged content.xml (its error cells cannot be told from blanks); "
-            "open it in LibreOffice and save a fresh copy.",
-            file=file,
-        ) from None
-
-
-def _error_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
     from defusedxml.ElementTree import iterparse
 
     found: dict[str, list[tuple[int, int, str]]] = {}

@@ -332,12 +332,8 @@ def _calamine_read(
         ]
         out: list[tuple[str, Grid]] = []
         chosen = select_sheets(available, sheets, file)
-        if scan.kind == "ods":
-            marks = ods_error_cells(data, file) if scan.error_parts else {}
-        elif scan.kind == "xlsb":
-            marks = _xlsb_marks(data, file)
-        else:
-            marks = {}
+        needs_marks = scan.kind == "xlsb" or (scan.kind == "ods" and scan.error_parts)
+        marks = _error_marks(data, file, scan.kind) if needs_marks else {}
         for name in chosen:
             try:
                 sheet = book.get_sheet_by_name(name)
@@ -362,17 +358,19 @@ def _calamine_read(
         book.close()
 
 
-def _xlsb_marks(data: bytes, file: str) -> dict[str, list[tuple[int, int, str]]]:
+def _error_marks(data: bytes, file: str, kind: str) -> dict[str, list[tuple[int, int, str]]]:
+    """Error cells of an ``.ods`` or ``.xlsb`` by sheet, which calamine reads as blanks."""
     from xml.etree.ElementTree import ParseError
 
     from defusedxml import DefusedXmlException
 
     try:
-        return xlsb_error_cells(data)
+        return ods_error_cells(data) if kind == "ods" else xlsb_error_cells(data)
     except (ParseError, DefusedXmlException, *ZIP_DAMAGE):
+        part = "content.xml" if kind == "ods" else "sheet records"
         raise UnreadableFileError(
-            f"{file} has damaged sheet records (its error cells cannot be told from blanks); "
-            "open it in Excel and save a fresh copy as .xlsx.",
+            f"{file} has a damaged {part} (its error cells cannot be told from blanks); open "
+            "it in its program and save a fresh copy.",
             file=file,
         ) from None
 
