@@ -40,6 +40,13 @@ __all__ = [
 ]
 
 
+def _lower_slug(value: str, what: str) -> str:
+    """``value`` if it can stand in a finding slug (lower-case letters, digits, _)."""
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
+        raise ValueError(f"{what} must be lower-case letters, digits and _")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -109,9 +116,7 @@ class SkipRule(_Strict):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
-            raise ValueError("a skip rule's name must be lower-case letters, digits and _")
-        return value
+        return _lower_slug(value, "a skip rule's name")
 
     @field_validator("matches")
     @classmethod
@@ -206,9 +211,7 @@ class CrossControl(_Strict):
     @field_validator("name")
     @classmethod
     def _slug(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", value):
-            raise ValueError("a cross control's name must be lower-case letters, digits and _")
-        return value
+        return _lower_slug(value, "a cross control's name")
 
     @field_validator("left", "right")
     @classmethod

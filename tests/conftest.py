@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -69,6 +71,25 @@ def add_members_table(plan: Path, source_file: str, *, cross: str = "") -> None:
                 },
             },
         ),
+    )
+
+
+def run_ikou(
+    *args: str,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+    timeout: int = 300,
+) -> subprocess.CompletedProcess[str]:
+    """``ikou ARGS`` as a separate process, as a user runs it (no terminal on stdin);
+    ``env`` replaces the environment when given."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
     )
 
 

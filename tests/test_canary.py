@@ -13,8 +13,6 @@ import datetime as dt
 import os
 import re
 import sqlite3
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -22,7 +20,7 @@ import xlwt
 
 from pipeline.examples import example_files
 from pipeline.examples.housing import ESTATES, HEADER, Members, write_members_docx
-from tests.conftest import write_files
+from tests.conftest import run_ikou, write_files
 
 # (pattern, what it is); numeric canaries must not touch other hex/decimal digits
 CANARIES = [
@@ -139,33 +137,13 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     }
     outputs = {}
     for lang in ("ja", "en"):
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "pipeline.cli",
-                "rehearse",
-                str(work / "plan.yaml"),
-                "--lang",
-                lang,
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=work,
-            timeout=300,
-        )
+        done = run_ikou("rehearse", str(work / "plan.yaml"), "--lang", lang, env=env, cwd=work)
         assert done.returncode == 0, done.stderr
         outputs[f"stdout {lang}"] = done.stdout
         outputs[f"stderr {lang}"] = done.stderr
     # a run killed mid-load (rows inserted, never committed) …
-    killed = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "rehearse", str(work / "plan.yaml")],
-        capture_output=True,
-        text=True,
-        env={**env, "IKOU_FAULT": "load"},
-        cwd=work,
-        timeout=300,
+    killed = run_ikou(
+        "rehearse", str(work / "plan.yaml"), env={**env, "IKOU_FAULT": "load"}, cwd=work
     )
     assert killed.returncode == -9
     outputs["stdout killed"], outputs["stderr killed"] = killed.stdout, killed.stderr
@@ -180,14 +158,7 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         + f"  rehearsal_url: sqlite:///{full.as_posix()}\n",
         encoding="utf-8",
     )
-    failed = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "rehearse", str(failing)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=work,
-        timeout=300,
-    )
+    failed = run_ikou("rehearse", str(failing), env=env, cwd=work)
     assert failed.returncode == 2, failed.stderr
     assert "recovered interrupted run" in failed.stderr  # the killed run, cleaned up
     outputs["stdout failed"], outputs["stderr failed"] = failed.stdout, failed.stderr
@@ -219,15 +190,7 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         ("reconcile", ["reconcile", str(production)]),
         ("shred", ["shred", str(production), "--certificate", "--witness", "立会 花子"]),
     ):
-        done = subprocess.run(
-            [sys.executable, "-m", "pipeline.cli", *args],
-            capture_output=True,
-            text=True,
-            env=env,
-            cwd=work,
-            stdin=subprocess.DEVNULL,
-            timeout=300,
-        )
+        done = run_ikou(*args, env=env, cwd=work)
         assert done.returncode == 0, (name, done.stdout, done.stderr)
         outputs[f"stdout {name}"], outputs[f"stderr {name}"] = done.stdout, done.stderr
     assert "雀野".encode() in live.read_bytes()  # the canaries reached the new system
@@ -238,13 +201,7 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     ]
     assert len(sheets) == 1  # the sign-off sheet is among the files scanned below
     log = work / "ikou-work" / "audit.log"
-    done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "audit", "verify", str(log)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=60,
-    )
+    done = run_ikou("audit", "verify", str(log), env=env, timeout=60)
     outputs["verify"] = done.stdout + done.stderr
 
     # ikou shred destroyed every rehearsal target; what stays is the new system's database
@@ -278,12 +235,7 @@ def test_a_profile_of_a_canary_file_holds_none_of_them(tmp_path: Path) -> None:
     ledger = tmp_path / "ledger.xls"
     _canary_ledger(ledger)
     out = tmp_path / "profile.yaml"
-    done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "profile", str(ledger), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_ikou("profile", str(ledger), "-o", str(out), timeout=120)
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")
     assert "氏名" in text and "header_row: 4" in text  # structure is there …

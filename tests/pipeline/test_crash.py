@@ -6,26 +6,20 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from audit.artifacts import JOURNAL, Journal
 from audit.chain import verify
+from tests.conftest import run_ikou
 
 
 def _ikou(*args: str, fault: str | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "IKOU_FAULT"}
     if fault is not None:
         env["IKOU_FAULT"] = fault
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    return run_ikou(*args, env=env)
 
 
 @pytest.mark.parametrize("point", ["extract", "load"])

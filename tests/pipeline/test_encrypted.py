@@ -16,7 +16,7 @@ from pipeline.examples.housing import make_ledger, write_xlsx
 from pipeline.extract.decrypt import decrypt
 from pipeline.extract.readers import read_xls, read_xlsx
 from pipeline.plan import SourceSpec
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, run_ikou
 
 ENCRYPTED = CORPUS / "encrypted"
 
@@ -30,14 +30,7 @@ def _encrypt(plain: bytes, password: str) -> bytes:
 
 
 def _ikou(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **env},
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
+    return run_ikou(*args, env={**os.environ, **env})
 
 
 @pytest.fixture

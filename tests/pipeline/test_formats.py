@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path
@@ -27,7 +25,7 @@ from pipeline.examples.housing import ledger_sheet, make_ledger
 from pipeline.extract.package import Limits, scan_package
 from pipeline.extract.readers import detect_format, read_docx, read_xls, read_xlsx, read_xml
 from pipeline.run import rehearse
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, run_ikou
 
 ROWS = [
     ["名簿 <題>", None, None],
@@ -298,12 +296,7 @@ def test_cli_exit_2_and_one_sentence_for_a_bomb(housing_plan: Path) -> None:
         "sheets: [入居者台帳]", "sheets: [入居者台帳]\n    limits: {unpacked_mb: 1}"
     )
     housing_plan.write_text(text, encoding="utf-8")
-    done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "rehearse", str(housing_plan)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = run_ikou("rehearse", str(housing_plan))
     assert done.returncode == 2, done.stderr
     assert "unpacks to more than 1 MB" in done.stderr
     assert "Traceback" not in done.stderr

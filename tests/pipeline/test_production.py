@@ -17,6 +17,7 @@ from audit.chain import verify
 from pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 from pipeline.production import migrate, reconcile_later, shred_workspace
 from pipeline.run import rehearse
+from tests.conftest import run_ikou
 
 PEOPLE = """
 people:
@@ -39,14 +40,7 @@ SIGNOFF = "witness: 立会 花子\napprovals:\n  係長: 代理 三郎\n  課長
 
 
 def _ikou(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        timeout=300,
-    )
+    return run_ikou(*args, env={**os.environ, **(env or {})})
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from mappings.errors import HeaderNotFoundError, UnreadableFileError
 from pipeline.extract.readers import detect_format, read_docx
 from pipeline.run import rehearse
-from tests.conftest import add_members_table
+from tests.conftest import add_members_table, run_ikou
 
 HEADER = ["入居者番号", "続柄番号", "続柄", "氏名"]
 
@@ -132,20 +132,12 @@ def test_a_doc_is_converted_through_the_artifact_store(housing_plan: Path) -> No
 @needs_libreoffice
 def test_a_run_killed_with_an_artifact_on_disk_is_cleaned_up(housing_plan: Path) -> None:
     import os
-    import subprocess
-    import sys
 
     folder = housing_plan.parent
     _members_doc(folder, [["000001", "1", "妻", "会員 1"]])
     add_members_table(housing_plan, "data/members.doc")
     env = {**os.environ, "IKOU_FAULT": "artifact.written"}
-    killed = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "rehearse", str(housing_plan)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    killed = run_ikou("rehearse", str(housing_plan), env=env)
     assert killed.returncode == -9
     journal = (folder / "ikou-work" / "custody.journal").read_text(encoding="utf-8")
     left = [line for line in journal.splitlines() if '"artifact.registered"' in line]
@@ -153,13 +145,7 @@ def test_a_run_killed_with_an_artifact_on_disk_is_cleaned_up(housing_plan: Path)
     path = Path(__import__("json").loads(left[0])["path"])
     assert path.exists()  # the plaintext .doc copy is on disk …
     env.pop("IKOU_FAULT")
-    again = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "rehearse", str(housing_plan)],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    again = run_ikou("rehearse", str(housing_plan), env=env)
     assert again.returncode == 0, again.stderr
     assert "1 artifact(s) shredded" in again.stderr
     assert not path.exists() and not path.parent.exists()  # … and gone after the next run

@@ -12,13 +12,11 @@ from pathlib import Path
 
 from pipeline.examples.housing import make_ledger
 from pipeline.run import rehearse
-from tests.conftest import add_members_table
+from tests.conftest import add_members_table, run_ikou
 
 
 def _ikou(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True, timeout=300
-    )
+    return run_ikou(*args)
 
 
 def test_a_failing_expectation_stops_the_run_at_its_gate(housing_plan: Path) -> None:
