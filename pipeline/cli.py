@@ -377,6 +377,11 @@ def profile(
         head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
     sheets = sum(len(f["sheets"]) for f in data["files"])
+    for file in data["files"]:
+        for sheet in file["sheets"]:
+            if sheet.get("header_note"):
+                where = file["name"] + (f", sheet {sheet['name']!r}" if sheet["name"] else "")
+                _out().print(f"{where}: {sheet['header_note']}", markup=False)
     _out().print(f"profiled {len(files)} file(s), {sheets} sheet(s): {output}")
 
 

@@ -1,8 +1,9 @@
 """Synthetic twins: profile the live files' structure, then make test data shaped like it.
 
 :func:`profile_files` reads legacy files and returns a **structure-only**
-profile: sheets, visibility, header row, what sits above it (merged ranges,
-which cells hold text — not the text), subtotal and blank rows and where
+profile: sheets, visibility, header row (only one ikou can believe, see
+:mod:`pipeline.extract.header`; else columns are named by letter), what sits
+above it (merged ranges, which cells hold text — not the text), subtotal and blank rows and where
 they sit, and per column its kind and *format*: the share of each date
 notation, of full-width digits, of text in number columns, of blank markers,
 null rate, lengths, ranges rounded, distinct counts. No cell value goes into
@@ -26,40 +27,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from audit.hashing import CellError
 from mappings.dates import ERAS
 from mappings.errors import SourceFileError, UnreadableFileError
+from pipeline.extract.header import BLANK_MARKERS, cell_form, read_header
 
 __all__ = ["profile_files", "synthesize"]
 
 PROFILE_VERSION = 1
 TOTAL_LABELS = ("小計", "合計", "総計", "計", "中計", "累計")
-BLANK_MARKERS = ("なし", "特になし", "－", "-", "ー", "不明", "＊", "*", "該当なし")
 _FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
-_ERA_WORDS = "明治|大正|昭和|平成|令和"
-_NOTATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("era_kanji", re.compile(rf"^({_ERA_WORDS})(\d{{1,2}}|元)年\d{{1,2}}月\d{{1,2}}日$")),
-    ("era_one_kanji", re.compile(r"^[明大昭平令]\d{1,2}\.\d{1,2}\.\d{1,2}$")),
-    ("era_letter_dot", re.compile(r"^[MTSHR]\d{1,2}\.\d{1,2}\.\d{1,2}$")),
-    ("era_letter_slash", re.compile(r"^[MTSHR]\d{1,2}/\d{1,2}/\d{1,2}$")),
-    ("era_letter_dash", re.compile(r"^[MTSHR]\d{2}-\d{2}-\d{2}$")),
-    ("era_letter_lower", re.compile(r"^[mtshr]\.?\d{1,2}\.\d{1,2}\.\d{1,2}$")),
-    ("era_letter_period", re.compile(r"^[MTSHR]\.\d{1,2}\.\d{1,2}\.\d{1,2}$")),
-    ("greg_slash", re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$")),
-    ("greg_dash", re.compile(r"^\d{4}-\d{2}-\d{2}$")),
-    ("greg_dot", re.compile(r"^\d{4}\.\d{1,2}\.\d{1,2}$")),
-    ("greg_kanji", re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")),
-)
-_TEXT_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("phone_hyphen", re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")),
-    ("phone_paren", re.compile(r"^0\d{1,4}\(\d{1,4}\)\d{3,4}$")),
-    ("digits", re.compile(r"^\d+$")),
-    ("comma_number", re.compile(r"^\d{1,3}(,\d{3})+$")),
-    ("yen_suffix", re.compile(r"^[\d,]+円$")),
-    ("katakana", re.compile(r"^[ァ-ヶー・\s]+$")),
-    ("hiragana", re.compile(r"^[ぁ-ゖー・\s]+$")),
-)
-_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
 
 
 # ------------------------------------------------------------------ reading
@@ -125,43 +101,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _header_row(grid: list[list[Any]]) -> int:
-    """The row (0-based) among the first 30 with the most text cells."""
-    best, where = -1, 0
-    for index, row in enumerate(grid[:30]):
-        texts = sum(1 for v in row if isinstance(v, str) and v.strip())
-        if texts > best:
-            best, where = texts, index
-    return where
-
-
 # ----------------------------------------------------------------- profiling
-
-
-def _form(value: Any) -> tuple[str, bool]:
-    """The notation of one cell, and whether it used full-width digits."""
-    if isinstance(value, bool):
-        return "boolean", False
-    if isinstance(value, CellError):
-        return "error", False
-    if isinstance(value, dt.datetime | dt.date):
-        return "date_cell", False
-    if isinstance(value, int | float):
-        return "number", False
-    text = str(value).strip()
-    full = any("０" <= c <= "９" for c in text)
-    folded = unicodedata.normalize("NFKC", text)
-    if text in BLANK_MARKERS:
-        return f"marker:{text}", False
-    for name, pattern in _NOTATIONS:
-        if pattern.match(folded):
-            return name, full
-    if _HALFWIDTH_KANA.search(text):
-        return "halfwidth_kana", False
-    for name, pattern in _TEXT_FORMS:
-        if pattern.match(folded):
-            return name, full
-    return "text", full
 
 
 def _shape(text: str) -> str | None:
@@ -213,7 +153,7 @@ def _column_profile(name: str, values: list[Any], keep: bool) -> dict[str, Any]:
     numbers: list[float] = []
     years: list[int] = []
     for value in present:
-        form, wide = _form(value)
+        form, wide = cell_form(value)
         forms[form] += 1
         if isinstance(value, str):
             texts += 1
@@ -295,10 +235,11 @@ def _squeezed(text: str) -> str:
 
 def _sheet_profile(sheet: dict[str, Any], keep: set[str], header: int | None) -> dict[str, Any]:
     grid = sheet["grid"]
-    head = _header_row(grid) if header is None else header - 1
-    names = [str(v).strip() if not _blank(v) else "" for v in (grid[head] if grid else [])]
+    found = read_header(grid, header)
+    head = -1 if found.row is None else found.row
+    names = list(found.names)
     width = len(names)
-    below = grid[head + 1 :]
+    below = [list(r) for r in grid[head + 1 :]]
     while below and all(_blank(v) for v in below[-1]):
         below.pop()
     specials, data = [], []
@@ -333,17 +274,17 @@ def _sheet_profile(sheet: dict[str, Any], keep: set[str], header: int | None) ->
             continue
         data.append(cells)
     above = []
-    for index, row in enumerate(grid[:head]):
+    for index, row in enumerate(grid[: max(head, 0)]):
         filled_cells = [c + 1 for c, v in enumerate(row) if not _blank(v)]
         if filled_cells:
             above.append({"row": index + 1, "cells": filled_cells})
     columns = [
         _column_profile(name, [r[c] for r in data], name in keep) for c, name in enumerate(names)
     ]
-    return {
+    out = {
         "name": sheet["name"],
         "hidden": sheet["hidden"],
-        "header_row": head + 1,
+        "header_row": None if found.row is None else head + 1,
         "above": above,
         "merged": sorted(m for m in sheet["merged"] if m[0] <= head + 1),
         "rows": len(below),
@@ -351,6 +292,11 @@ def _sheet_profile(sheet: dict[str, Any], keep: set[str], header: int | None) ->
         "specials": specials,
         "columns": columns,
     }
+    if found.note:
+        out["header_note"] = found.note
+    if found.withheld:
+        out["named_by_letter"] = [names[c] for c in found.withheld]
+    return out
 
 
 def profile_files(
@@ -596,8 +542,11 @@ def _layout(sheet: dict[str, Any]) -> list[tuple[int, int, Any]]:
     for entry in sheet["above"]:
         for column in entry["cells"]:
             cells.append((entry["row"] - 1, column - 1, f"（見出し{entry['row']}-{column}）"))
+    if sheet["header_row"] is None:
+        return cells
+    by_letter = set(sheet.get("named_by_letter", ()))
     for column, spec in enumerate(sheet["columns"]):
-        if spec["name"]:
+        if spec["name"] and spec["name"] not in by_letter:
             cells.append((sheet["header_row"] - 1, column, spec["name"]))
     return cells
 
@@ -618,7 +567,7 @@ def _write_xls(path: Path, sheets: list[tuple[dict[str, Any], list[list[Any]]]])
                 ws.write_merge(m[0] - 1, m[2] - 1, m[1] - 1, m[3] - 1, text)
             else:
                 ws.write(r, c, text)
-        start = sheet["header_row"]
+        start = sheet["header_row"] or 0
         for r, row in enumerate(rows, start=start):
             for c, value in enumerate(row):
                 if value is not None:
@@ -640,7 +589,7 @@ def _write_xlsx(path: Path, sheets: list[tuple[dict[str, Any], list[list[Any]]]]
             ws.cell(row=r + 1, column=c + 1, value=text)
         for m in sheet["merged"]:
             ws.merge_cells(start_row=m[0], start_column=m[1], end_row=m[2], end_column=m[3])
-        start = sheet["header_row"] + 1
+        start = (sheet["header_row"] or 0) + 1
         for r, row in enumerate(rows, start=start):
             for c, value in enumerate(row, start=1):
                 if value is not None:
@@ -656,9 +605,11 @@ def _write_csv(path: Path, sheet: tuple[dict[str, Any], list[list[Any]]]) -> Non
     spec, rows = sheet
     with path.open("w", encoding="cp932", newline="", errors="replace") as handle:
         writer = csv.writer(handle)
-        for _ in range(spec["header_row"] - 1):
-            writer.writerow([])
-        writer.writerow([c["name"] for c in spec["columns"]])
+        if spec["header_row"] is not None:
+            for _ in range(spec["header_row"] - 1):
+                writer.writerow([])
+            by_letter = set(spec.get("named_by_letter", ()))
+            writer.writerow(["" if c["name"] in by_letter else c["name"] for c in spec["columns"]])
         for row in rows:
             writer.writerow(
                 ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else v) for v in row]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -13,7 +14,20 @@ import pytest
 from pipeline.examples import write_demo
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus"
+SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+REALFILES = SHARED / "realfiles"
+
+
+def shared_folder(folder: Path) -> Path:
+    """``folder`` under ../shared, for a test that needs it: without it the test
+    is skipped with the reason, and fails when ``CI=true`` (CI has the folder)."""
+    if not folder.is_dir():
+        reason = f"../shared/{folder.name} is not beside the checkout"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}, and CI=true requires it")
+        pytest.skip(reason)
+    return folder
 
 
 @pytest.fixture(autouse=True)

@@ -241,3 +241,60 @@ def test_a_profile_of_a_canary_file_holds_none_of_them(tmp_path: Path) -> None:
     assert "氏名" in text and "header_row: 4" in text  # structure is there …
     hits = [what for pattern, what in CANARIES if re.search(pattern, text + done.stdout)]
     assert hits == []  # … values are not
+
+
+def _canary_records(count: int) -> list[list[str]]:
+    """Records whose every cell is a canary; as text, as a CSV holds them."""
+    return [
+        [
+            f"91827{i}",
+            f"雀野 カナリア{i}",
+            "ﾂﾊﾞﾒ ｶﾅﾘｱ",
+            "S6.7.13",
+            "090-8765-4321",
+            f"K-997{i}",
+            f"{271813 + i:,}",
+            f"カナリア備考{i}",
+        ]
+        for i in range(count)
+    ]
+
+
+def _profile_hits(path: Path, tmp_path: Path) -> tuple[str, list[str]]:
+    out = tmp_path / f"{path.name}.profile.yaml"
+    done = run_ikou("profile", str(path), "-o", str(out), timeout=120)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8") + done.stdout + done.stderr
+    return text, [what for pattern, what in CANARIES if re.search(pattern, text)]
+
+
+def test_a_csv_whose_first_record_has_the_most_text_cells_leaves_no_value(
+    tmp_path: Path,
+) -> None:
+    """A two-row header over a CSV: every cell is text, so the first record has
+    the most text cells; taking it for the header would write it as names."""
+    path = tmp_path / "list.csv"
+    rows = [
+        ["入居者番号", "入居者", "", "", "連絡先", "", "家賃", ""],
+        ["", "氏名", "フリガナ", "生年月日", "電話番号", "部屋番号", "", "備考"],
+        *_canary_records(6),
+    ]
+    path.write_bytes("\r\n".join(",".join(f'"{c}"' for c in r) for r in rows).encode("cp932"))
+    text, hits = _profile_hits(path, tmp_path)
+    assert hits == []
+    assert "電話番号" in text  # a header is still found: the real one
+
+
+def test_a_sheet_of_records_without_a_header_is_named_by_letter(tmp_path: Path) -> None:
+    """Records from the first row, no header at all: nothing can be believed."""
+    path = tmp_path / "records.xls"
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("台帳")
+    for r, row in enumerate(_canary_records(8)):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    book.save(str(path))
+    text, hits = _profile_hits(path, tmp_path)
+    assert hits == []
+    assert "header not found: give --header-row" in text
+    assert "header_row: null" in text

@@ -6,12 +6,13 @@ import sys
 
 import pytest
 
+from tests.conftest import shared_folder
 from tests.pipeline.corpus_harness import CORPUS, manifest, run
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the guard uses SIGALRM and RLIMIT_AS")
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not beside the checkout")
 def test_every_corpus_file_is_read_or_refused_with_a_typed_error() -> None:
+    shared_folder(CORPUS)
     entries = manifest()
     results = run([CORPUS / e["path"] for e in entries])
     assert len(results) == len(entries)

@@ -16,7 +16,7 @@ from pipeline.examples.housing import make_ledger, write_xlsx
 from pipeline.extract.decrypt import decrypt
 from pipeline.extract.readers import read_xls, read_xlsx
 from pipeline.plan import SourceSpec
-from tests.conftest import CORPUS, run_ikou
+from tests.conftest import CORPUS, run_ikou, shared_folder
 
 ENCRYPTED = CORPUS / "encrypted"
 
@@ -114,6 +114,7 @@ def test_password_env_must_be_a_variable_name() -> None:
 def test_corpus_files_decrypt_to_their_plain_counterparts(
     name: str, password: str, plain: str
 ) -> None:
+    shared_folder(CORPUS)
     data = decrypt((ENCRYPTED / name).read_bytes(), name, password)
     expected_bytes = (CORPUS / plain).read_bytes()
     reader = read_xls if plain.endswith(".xls") else read_xlsx
@@ -125,6 +126,7 @@ def test_corpus_files_decrypt_to_their_plain_counterparts(
 def test_excels_builtin_password_opens_without_asking(tmp_path: Path) -> None:
     from pipeline.extract.decrypt import unlock
 
+    shared_folder(CORPUS)
     data = (ENCRYPTED / "poi__50833.xls").read_bytes()  # saved with VelvetSweatshop
     plain, how = unlock(data, "poi__50833.xls", lambda: pytest.fail("asked for a password"))
     assert how == "default"
@@ -136,6 +138,7 @@ def test_excels_builtin_password_opens_without_asking(tmp_path: Path) -> None:
 def test_encrypted_word_document_decrypts_in_memory_and_is_seen_as_word() -> None:
     from pipeline.extract.readers import detect_format
 
+    shared_folder(CORPUS)
     data = decrypt(
         (ENCRYPTED / "msoffcrypto__rc4cryptoapi_password.doc").read_bytes(),
         "x.doc",

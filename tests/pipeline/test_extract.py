@@ -18,7 +18,7 @@ from mappings.errors import (
 )
 from pipeline.extract.grid import column_letter, header_key, table_from_grid
 from pipeline.extract.readers import read_csv, read_xls, read_xlsx
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, shared_folder
 
 
 def _xls(
@@ -173,7 +173,6 @@ def test_encrypted_ooxml_is_refused_with_one_sentence() -> None:
         detect_format(fake, "xlsx", "secret.xlsx")
 
 
-@pytest.mark.skipif(not (CORPUS / "encrypted").is_dir(), reason="shared corpus not present")
 @pytest.mark.parametrize(
     "name",
     [
@@ -185,6 +184,7 @@ def test_encrypted_ooxml_is_refused_with_one_sentence() -> None:
 def test_corpus_encrypted_files_are_refused(name: str) -> None:
     from pipeline.extract.readers import detect_format
 
+    shared_folder(CORPUS)
     data = (CORPUS / "encrypted" / name).read_bytes()
     with pytest.raises(EncryptedFileError):
         fmt = detect_format(data, "auto", name)

@@ -1,0 +1,335 @@
+"""Which row of a sheet names its columns — and whether ikou may believe it.
+
+A structure-only profile names each column after its header cell. A wrong
+guess is not a cosmetic fault: if the row taken for the header is really the
+first record, the profile carries a citizen's name, address and phone as
+"column names" into a file that is handed to a contractor. So the detector
+here is built to say *not found* rather than guess:
+
+- a row is a candidate only if none of its cells looks like data — a number
+  or date cell, a phone number, postal code, address, e-mail, full date, a
+  person's name written with a space, an Excel error, or a value of the same
+  shape as the column below it (a number over numbers) or that recurs in its
+  column further down (a ward name, ○);
+- a candidate is believed only with evidence: enough of its cells either sit
+  over a column of another kind (a word over numbers, dates, codes, phones)
+  or are words ledgers use for column names (番号, 氏名, 年月日 …).
+
+When no row qualifies, the caller names columns by letter and says so.
+:func:`cell_form` is the notation of one cell (era date, phone with
+hyphens, full-width digits …), shared with the profiler's format counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from audit.hashing import CellError
+from pipeline.extract.grid import column_letter
+
+__all__ = [
+    "BLANK_MARKERS",
+    "HEADER_SEARCH_ROWS",
+    "Header",
+    "cell_form",
+    "data_shape",
+    "read_header",
+]
+
+HEADER_SEARCH_ROWS = 30  # how far down the profiler looks for a header
+BLOCK_ROWS = 50  # rows below a candidate compared with it
+EVIDENCE_SHARE = 1 / 3  # of a header's cells that must show it is one
+
+BLANK_MARKERS = ("なし", "特になし", "－", "-", "ー", "不明", "＊", "*", "該当なし")
+_ERA_WORDS = "明治|大正|昭和|平成|令和"
+NOTATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("era_kanji", re.compile(rf"^({_ERA_WORDS})(\d{{1,2}}|元)年\d{{1,2}}月\d{{1,2}}日$")),
+    ("era_one_kanji", re.compile(r"^[明大昭平令]\d{1,2}\.\d{1,2}\.\d{1,2}$")),
+    ("era_letter_dot", re.compile(r"^[MTSHR]\d{1,2}\.\d{1,2}\.\d{1,2}$")),
+    ("era_letter_slash", re.compile(r"^[MTSHR]\d{1,2}/\d{1,2}/\d{1,2}$")),
+    ("era_letter_dash", re.compile(r"^[MTSHR]\d{2}-\d{2}-\d{2}$")),
+    ("era_letter_lower", re.compile(r"^[mtshr]\.?\d{1,2}\.\d{1,2}\.\d{1,2}$")),
+    ("era_letter_period", re.compile(r"^[MTSHR]\.\d{1,2}\.\d{1,2}\.\d{1,2}$")),
+    ("greg_slash", re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$")),
+    ("greg_dash", re.compile(r"^\d{4}-\d{2}-\d{2}$")),
+    ("greg_dot", re.compile(r"^\d{4}\.\d{1,2}\.\d{1,2}$")),
+    ("greg_kanji", re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")),
+)
+TEXT_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("phone_hyphen", re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")),
+    ("phone_paren", re.compile(r"^0\d{1,4}\(\d{1,4}\)\d{3,4}$")),
+    ("digits", re.compile(r"^\d+$")),
+    ("comma_number", re.compile(r"^\d{1,3}(,\d{3})+$")),
+    ("yen_suffix", re.compile(r"^[\d,]+円$")),
+    ("katakana", re.compile(r"^[ァ-ヶー・\s]+$")),
+    ("hiragana", re.compile(r"^[ぁ-ゖー・\s]+$")),
+)
+_HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+
+# Shapes a column's name never has, whatever column it stands over.
+_PERSONAL: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("excel error", re.compile(r"^#(N/A|VALUE!|REF!|DIV/0!|NUM!|NAME\?|NULL!|GETTING_DATA)$")),
+    ("postal code", re.compile(r"^〒?\s*\d{3}\s*-\s*\d{4}$")),
+    ("phone", re.compile(r"^[(]?0\d{1,4}[)\s-]*\d{1,4}[)\s-]*\d{3,4}$")),
+    ("long number", re.compile(r"^[\d\s()+-]*\d[\d\s()+-]*$")),  # only with 6+ digits
+    ("e-mail", re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")),
+    ("web address", re.compile(r"^(https?://|www\.)", re.IGNORECASE)),
+    (
+        "address",
+        re.compile(
+            r"[一-龥々ヶ][都道府県市区町村郡][一-龥々ヶぁ-んァ-ヶー]{0,12}\d|\d\s*(丁目|番地|番|号)"
+        ),
+    ),
+    ("time", re.compile(r"^\d{1,2}:\d{2}(:\d{2})?$")),
+    # one space between two words, as names are written (氏　　名 is spaced out)
+    (
+        "person's name",
+        re.compile(r"^(?=.{3})[一-龥々ヶ]{1,5} [一-龥々ヶ]{1,5}$|^[ァ-ヶー]{2,} [ァ-ヶー]{2,}$"),
+    ),
+)
+# Shapes a column's name may have (１年 over counts, H22 over amounts), unless
+# the column below has that shape too.
+_VALUE: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("number", re.compile(r"^[-+△▲]?\s*[\d,]*\.?\d+\s*(円|%)?$")),
+    (
+        "year",
+        re.compile(rf"^(({_ERA_WORDS}|[MTSHR])\s*(\d{{1,2}}|元)|\d{{4}})\s*年?度?(\d{{1,2}}月)?$"),
+    ),
+    ("code", re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,11}$")),
+)
+# Words ledgers use for column names: a cell that is one, or ends in one,
+# counts as evidence that its row is a header.
+HEADER_WORDS = tuple(
+    """
+    番号 No NO No. № ID コード 氏名 名前 名称 フリガナ ふりがな カナ 住所 所在地 電話 電話番号
+    TEL FAX 郵便番号 生年月日 年月日 日付 性別 年齢 続柄 区分 種別 種類 備考 金額 家賃 人数
+    件数 世帯数 人口 合計 小計 年度 年月 期間 状況 緯度 経度 面積 単位 内容 摘要 所属 担当
+    団地名 施設名 学校名 町名 区名 市町村名 都道府県名 事業所名 世帯主
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class Header:
+    """A sheet's header as a profile may write it.
+
+    ``row`` is 0-based, ``None`` when no row could be believed; ``names`` has
+    one entry per column: the header cell's text, ``""`` for an empty cell,
+    or the column's letter where the cell was withheld (``withheld``);
+    ``note`` says in words what was not found or withheld.
+    """
+
+    row: int | None
+    names: tuple[str, ...]
+    withheld: tuple[int, ...] = ()
+    note: str = ""
+
+
+def cell_form(value: Any) -> tuple[str, bool]:
+    """The notation of one cell, and whether it used full-width digits."""
+    if isinstance(value, bool):
+        return "boolean", False
+    if isinstance(value, CellError):
+        return "error", False
+    if isinstance(value, dt.datetime | dt.date):
+        return "date_cell", False
+    if isinstance(value, int | float):
+        return "number", False
+    text = str(value).strip()
+    full = any("０" <= c <= "９" for c in text)
+    folded = unicodedata.normalize("NFKC", text)
+    if text in BLANK_MARKERS:
+        return f"marker:{text}", False
+    for name, pattern in NOTATIONS:
+        if pattern.match(folded):
+            return name, full
+    if _HALFWIDTH_KANA.search(text):
+        return "halfwidth_kana", False
+    for name, pattern in TEXT_FORMS:
+        if pattern.match(folded):
+            return name, full
+    return "text", full
+
+
+def _empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        text = value.strip()
+        return not text or text in BLANK_MARKERS
+    return False
+
+
+def _squeezed(value: Any) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+def _kind(value: Any) -> str:
+    """A coarse kind for comparing a header cell with the column below it."""
+    if not isinstance(value, str):
+        form, _ = cell_form(value)
+        return "date" if form == "date_cell" else form
+    folded = unicodedata.normalize("NFKC", value).strip()
+    if _squeezed(folded) in HEADER_WORDS:
+        return "text"
+    for _, pattern in NOTATIONS:
+        if pattern.match(folded):
+            return "date"
+    for name, pattern in (*_PERSONAL, *_VALUE):
+        if pattern.search(folded) and (name != "long number" or _digits(folded) >= 6):
+            return name
+    return "text"
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+def data_shape(value: Any) -> str | None:
+    """Why ``value`` cannot be a column's name wherever it stands, or ``None``.
+
+    Cells that are not text (numbers, dates, booleans, errors) and text with
+    the shape of personal data (a phone, a postal code, an address, a date,
+    a person's name written with a space) are never a column's name.
+    """
+    if _empty(value):
+        return None
+    if not isinstance(value, str):
+        return {"boolean": "boolean", "error": "excel error", "date_cell": "date"}.get(
+            cell_form(value)[0], "number"
+        )
+    folded = unicodedata.normalize("NFKC", value).strip()
+    if any(pattern.match(folded) for _, pattern in NOTATIONS):
+        return "date"
+    if _squeezed(folded) in HEADER_WORDS:
+        return None
+    for name, pattern in _PERSONAL:
+        if pattern.search(folded) and (name != "long number" or _digits(folded) >= 6):
+            return name
+    return None
+
+
+def _block(grid: Sequence[Sequence[Any]], start: int) -> list[Sequence[Any]]:
+    """The non-blank rows from ``start`` down to two blank rows in a row (the
+    gap between stacked tables), at most BLOCK_ROWS of them."""
+    rows: list[Sequence[Any]] = []
+    gap = 0
+    for row in grid[start:]:
+        if all(_empty(v) for v in row):
+            gap += 1
+            if rows and gap >= 2:
+                break
+            continue
+        gap = 0
+        rows.append(row)
+        if len(rows) >= BLOCK_ROWS:
+            break
+    return rows
+
+
+def _column_kinds(block: list[Sequence[Any]], column: int) -> Counter[str]:
+    return Counter(
+        _kind(row[column]) for row in block if column < len(row) and not _empty(row[column])
+    )
+
+
+def _is_header_word(value: Any) -> bool:
+    squeezed = _squeezed(value)
+    return any(squeezed == w or (len(w) >= 2 and squeezed.endswith(w)) for w in HEADER_WORDS)
+
+
+def _verdict(grid: Sequence[Sequence[Any]], index: int) -> list[int] | None:
+    """The columns of row ``index`` that show it is a header, or ``None`` when
+    the row cannot be one (see the module's docstring)."""
+    row = grid[index]
+    cells = [(c, v) for c, v in enumerate(row) if not _empty(v)]
+    width = max((len(r) for r in grid), default=0)
+    if not cells or (len(cells) < 2 and width > 1):
+        return None
+    block = _block(grid, index + 1)
+    if not block:
+        return None
+    evidenced = []
+    for column, value in cells:
+        if data_shape(value) is not None:
+            return None
+        below = _column_kinds(block, column)
+        kind = _kind(value)
+        if kind != "text" and below.get(kind, 0) * 2 >= sum(below.values()):
+            return None  # a number over numbers, a code over codes
+        key = _squeezed(value)
+        if any(
+            column < len(r) and not _empty(r[column]) and _squeezed(r[column]) == key for r in block
+        ):
+            return None  # recurs in its own column: a value, not a name
+        dominant, count = below.most_common(1)[0] if below else ("", 0)
+        over_other = (
+            count >= 2 and dominant not in ("text", kind) and count * 2 > sum(below.values())
+        )
+        if over_other or _is_header_word(value):
+            evidenced.append(column)
+    if len(evidenced) < EVIDENCE_SHARE * len(cells):
+        return None
+    return evidenced
+
+
+def _letters(columns: Sequence[int]) -> str:
+    word = "column" if len(columns) == 1 else "columns"
+    return f"{word} " + ", ".join(column_letter(c) for c in columns)
+
+
+def read_header(grid: Sequence[Sequence[Any]], row: int | None = None) -> Header:
+    """The header of ``grid``: at ``row`` (1-based) when given, else the row
+    among the first HEADER_SEARCH_ROWS that ikou can believe.
+
+    Of the rows that pass, the one naming the most columns; on a tie the
+    lower one, the row right above the data in a header over several rows.
+    A chosen row's cell is written as a name only when it shows it is one
+    (it stands over a column of another kind, or is a word ledgers use for
+    names); with an explicit ``row`` every cell that does not look like data.
+    Any other column is named by its letter, and the note says which.
+    """
+    width = max((len(r) for r in grid), default=0)
+    if row is not None:
+        index = row - 1
+        cells = list(grid[index]) if 0 <= index < len(grid) else []
+        named = [c for c, v in enumerate(cells) if not _empty(v) and data_shape(v) is None]
+        note = "header cells of {} look like data: named by letter"
+    else:
+        best: tuple[int, int, list[int]] | None = None
+        for candidate in range(min(HEADER_SEARCH_ROWS, len(grid))):
+            evidenced = _verdict(grid, candidate)
+            if evidenced is None:
+                continue
+            filled = sum(not _empty(v) for v in grid[candidate])
+            if best is None or filled >= best[1]:
+                best = (candidate, filled, evidenced)
+        if best is None:
+            letters = tuple(column_letter(c) for c in range(width))
+            return Header(None, letters, (), "header not found: give --header-row")
+        index, _, named = best
+        cells = list(grid[index])
+        note = (
+            "header cells of {} are not confirmed as names (no column of another "
+            "kind below them): named by letter; give --header-row to use them"
+        )
+    names: list[str] = []
+    withheld: list[int] = []
+    for column in range(width):
+        value = cells[column] if column < len(cells) else None
+        if _empty(value):
+            names.append("")
+        elif column in named:
+            names.append(str(value).strip())
+        else:
+            names.append(column_letter(column))
+            withheld.append(column)
+    return Header(
+        index, tuple(names), tuple(withheld), note.format(_letters(withheld)) if withheld else ""
+    )
