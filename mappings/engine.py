@@ -17,7 +17,6 @@ the pipeline turns into file, sheet and row.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from mappings.transforms import (
     slug_part,
     typed_factorize,
 )
+from validation.contract import pattern_test
 
 __all__ = ["TEXT", "MappedTable", "coerce", "map_table", "typed_series"]
 
@@ -92,14 +92,19 @@ def _blank_rows(frame: pd.DataFrame) -> pd.Series:
 
 
 def _match_rows(series: pd.Series, pattern: str) -> pd.Series:
-    regex = re.compile(pattern)
+    """Rows whose cell, as NFKC text, contains a match of ``pattern``.
+
+    RE2 runs it (linear in the cell's length), so no skip rule can hang the
+    run on a long cell, whatever the pattern.
+    """
+    found = pattern_test(pattern, whole=False)
 
     def test(value: Any) -> bool:
         try:
             text = unicodedata.normalize("NFKC", as_text(value))
         except Reject:
             return False
-        return regex.search(text) is not None
+        return found(text)
 
     result = distinct_apply(series, test).values
     return result.fillna(False).astype(bool)

@@ -26,7 +26,7 @@ from pydantic import (
 from mappings.registry import Bound
 from mappings.transforms import bind_args, check_args
 from mappings.yamlfile import Names, load_model
-from validation.contract import RowCount
+from validation.contract import RowCount, check_pattern
 
 __all__ = [
     "ColumnMapping",
@@ -106,7 +106,8 @@ class ColumnMapping(_Strict):
 
 class SkipRule(_Strict):
     """A named rule that skips source rows: blank rows, or rows whose
-    ``column`` matches the regular expression ``matches`` (subtotals, totals)."""
+    ``column`` matches the regular expression ``matches`` (subtotals, totals),
+    in RE2 syntax and checked with :func:`validation.contract.check_pattern`."""
 
     name: str
     blank: bool = False
@@ -121,14 +122,7 @@ class SkipRule(_Strict):
     @field_validator("matches")
     @classmethod
     def _compiles(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(
-                    f"'matches' is not a valid regular expression ({exc.msg})"
-                ) from None
-        return value
+        return None if value is None else check_pattern(value, "'matches'")
 
     @model_validator(mode="after")
     def _one_kind(self) -> SkipRule:

@@ -10,19 +10,23 @@ Finding slugs: ``<column>.required``, ``<column>.pattern``, ``<column>.min``,
 ``<column>.max``, ``<column>.allowed``, ``<column>.max_length``,
 ``<column>.duplicate`` (for a ``unique`` column) and ``<key>.duplicate`` for the
 primary key (columns joined with ``+`` when it has several).
+
+A ``pattern`` is matched by RE2 (:func:`validation.contract.pattern_test`),
+in time linear in the value, never by Python's backtracking ``re``.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from mappings.engine import TEXT, MappedTable
-from validation.contract import ColumnContract, TableContract
+from validation.contract import ColumnContract, TableContract, pattern_test
 
 __all__ = ["ValidatedTable", "build_schema", "validate_table"]
 
@@ -51,10 +55,8 @@ class ValidatedTable:
 def _checks(spec: ColumnContract) -> list[pa.Check]:
     checks: list[pa.Check] = []
     if spec.pattern is not None:
-        regex = re.compile(spec.pattern)
-        checks.append(
-            pa.Check(lambda s, r=regex: s.astype(TEXT).str.fullmatch(r.pattern), name="pattern")
-        )
+        matches = pattern_test(spec.pattern, whole=True)
+        checks.append(pa.Check(lambda s, m=matches: _each_distinct(s, m), name="pattern"))
     if spec.max_length is not None:
         checks.append(
             pa.Check(lambda s, n=spec.max_length: s.astype(TEXT).str.len() <= n, name="max_length")
@@ -67,6 +69,16 @@ def _checks(spec: ColumnContract) -> list[pa.Check]:
         allowed = list(spec.allowed)
         checks.append(pa.Check(lambda s, a=allowed: s.isin(a), name="allowed"))
     return checks
+
+
+def _each_distinct(series: pd.Series, test: Callable[[str], bool]) -> pd.Series:
+    """``test`` of each value as text, run once per distinct value (null stays null)."""
+    codes, uniques = pd.factorize(series.astype(TEXT))  # a null gets code -1
+    hits = np.array([test(value) for value in uniques], dtype=bool)
+    result = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    present = codes >= 0
+    result[present] = hits[codes[present]]
+    return result
 
 
 def _compare(series: pd.Series, bound: Any, *, ge: bool) -> pd.Series:
