@@ -9,26 +9,30 @@ conversion, an import file. The store is the only way to make one:
 2. **write** — into the run's private scratch folder (mode 0700, RAM-backed
    where the OS has it), AES-GCM-encrypted under a key that lives in this
    process's memory only, unless an outside program must read it;
-3. **close** — the bytes on disk are hashed (SHA-256) and the hash journalled;
+3. **close** — the bytes on disk are hashed (SHA-256) and journalled with the
+   file's identity (device and inode);
 4. **shred** when the run ends, whatever the outcome — overwrite with random
    bytes, fsync, rename to a random name, unlink, verify gone — each step an
    audit event carrying the artifact's hash.
 
-A run that dies (SIGKILL, power cut) leaves its journal lines without an end.
-:func:`recover_workspace`, called by the next ikou command on the workspace,
-finds them, shreds what is left, rolls back the dead run's SQLite target, and
-chains an ``aborted`` event. docs/custody.md says what this can and cannot
-promise.
+The journal is written in the audit chain's format (:mod:`audit.chain`):
+each line hashed, linked and authenticated under the audit key, so that no
+line written by anyone else is ever acted on. Every path it names is checked
+again before use: it must lie in the run's own scratch folder, reached
+without a link, and be the file ikou recorded (:mod:`audit.shredding`).
+
+A run that dies (SIGKILL, power cut) leaves its journal lines without an end;
+:func:`recover_artifacts`, called when the next ikou command opens the
+workspace, shreds what is left. docs/custody.md says what this can and
+cannot promise.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
+import re
 import secrets
-import shutil
-import sqlite3
 import struct
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -37,26 +41,36 @@ from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from audit.chain import AuditKey, ChainWriter
 from audit.faults import checkpoint
 from audit.platform import ProcessLock, private_dir, ram_scratch_root
+from audit.shredding import FileIdentity, NotOurs, inside, shred_file, shred_tree
 
 __all__ = [
     "JOURNAL",
+    "RUN_ID",
     "ArtifactRecord",
     "ArtifactStore",
     "ArtifactWriter",
     "EventSink",
-    "Recovered",
-    "recover_workspace",
-    "shred_file",
+    "Journal",
+    "Tampered",
+    "recover_artifacts",
+    "scratch_folders",
 ]
 
 JOURNAL = "custody.journal"
+RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+_NAME = re.compile(r"^a\d{3}-[0-9a-f]{12}\.[a-z0-9]{1,8}$")
 _MAGIC = b"IKOU-AES-GCM-1\n"
 _CHUNK = 1 << 20
 
 EventSink = Callable[..., Any]
 """``sink(stage, outcome, **facts)`` — :meth:`pipeline.stage.StageRecorder.note`."""
+
+
+class Tampered(Exception):
+    """A journal entry names something ikou did not create: nothing was touched."""
 
 
 @dataclass
@@ -71,88 +85,53 @@ class ArtifactRecord:
     sha256: str | None = None
     shredded: bool = False
     verified: bool = False
+    device: int | None = None
+    inode: int | None = None
+
+    def identity(self) -> FileIdentity | None:
+        if self.device is None or self.inode is None:
+            return None
+        return FileIdentity(self.device, self.inode, self.size, self.sha256)
 
 
 class Journal:
-    """Append-only JSON lines, each fsynced before the call returns."""
+    """The custody journal: a chain of its own (no seals), verified on opening."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, workspace: Path, key: AuditKey, key_dir: Path | None) -> None:
+        self.path = workspace / JOURNAL
+        self._writer = ChainWriter(self.path, key=key, key_dir=key_dir, seals=False)
 
     def append(self, entry: dict[str, Any]) -> None:
-        new = not self.path.exists()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(entry, ensure_ascii=False, sort_keys=True).encode("utf-8") + b"\n"
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-        try:
-            os.write(fd, line)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        if new:
-            _fsync_dir(self.path.parent)
+        self._writer.append(entry)
 
     def entries(self) -> list[dict[str, Any]]:
-        """Every complete line (a line torn by a crash is ignored)."""
-        try:
-            raw = self.path.read_bytes()
-        except FileNotFoundError:
-            return []
-        out = []
-        for line in raw.split(b"\n"):
-            try:
-                out.append(json.loads(line))
-            except ValueError:
-                continue
-        return out
+        """Every line, as verified (including what other processes appended)."""
+        self._writer.refresh()
+        return list(self._writer.events())
 
 
-def _fsync_dir(folder: Path) -> None:
-    if os.name != "posix":  # pragma: no cover - Windows cannot open a folder to fsync it
-        return
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+def scratch_folders(workspace: Path, run_id: str) -> tuple[Path, ...]:
+    """Where run ``run_id``'s scratch folder can be: nowhere else is ever shredded."""
+    if not RUN_ID.match(run_id):
+        raise Tampered(f"the journal names a run {run_id!r} that ikou cannot have made")
+    root, _ = ram_scratch_root()
+    folders = [workspace / "scratch" / f"ikou-{run_id}"]
+    if root is not None:
+        folders.insert(0, root / f"ikou-{run_id}")
+    return tuple(folders)
 
 
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def shred_file(path: Path, emit: Callable[[str, bool], None] | None = None) -> bool:
-    """Overwrite with random bytes, fsync, rename at random, unlink, verify gone.
-
-    ``emit(step, ok)`` is told about each step. Returns whether the file is
-    verifiably gone under both names. What overwriting can promise on SSDs
-    and copy-on-write filesystems is in docs/custody.md.
-    """
-    say = emit or (lambda step, ok: None)
-    size = path.stat().st_size
-    with path.open("r+b") as handle:
-        left = size
-        while left > 0:
-            step = min(_CHUNK, left)
-            handle.write(secrets.token_bytes(step))
-            left -= step
-        handle.flush()
-        os.fsync(handle.fileno())
-    say("overwrite", True)
-    renamed = path.with_name(secrets.token_hex(12))
-    os.replace(path, renamed)
-    _fsync_dir(path.parent)
-    say("rename", True)
-    os.unlink(renamed)
-    _fsync_dir(path.parent)
-    say("unlink", True)
-    gone = not path.exists() and not renamed.exists()
-    say("verify", gone)
-    return gone
+def _confined(record: ArtifactRecord, scratch: Path) -> Path:
+    """The artifact's path, if it is a name ikou gives, directly in ``scratch``,
+    reached from the workspace (or the RAM-backed root) without a link."""
+    path = Path(record.path)
+    root = scratch.parent.parent if scratch.parent.name == "scratch" else scratch.parent
+    if path.parent != scratch or not _NAME.match(path.name) or not inside(path, root):
+        raise Tampered(
+            f"the journal names {record.path} for artifact {record.id}, which is not a file "
+            "ikou makes in its run's scratch folder"
+        )
+    return path
 
 
 class ArtifactWriter:
@@ -202,16 +181,17 @@ class ArtifactWriter:
 class ArtifactStore:
     """The artifacts of one run: scratch folder, key, journal, shredding."""
 
-    def __init__(self, workspace: Path, run_id: str, mode: str, events: EventSink) -> None:
+    def __init__(
+        self, workspace: Path, run_id: str, mode: str, events: EventSink, journal: Journal
+    ) -> None:
         self.workspace = workspace
         self.run_id = run_id
         self.mode = mode
         self._events = events
-        self._journal = Journal(workspace / JOURNAL)
+        self._journal = journal
         root, self.scratch_note = ram_scratch_root()
         self.ram_backed = root is not None
-        base = root if root is not None else workspace / "scratch"
-        self.scratch = base / f"ikou-{run_id}"
+        self.scratch = scratch_folders(workspace, run_id)[0]
         self._cipher = AESGCM(AESGCM.generate_key(bit_length=256))  # this process only
         self._lock = ProcessLock(workspace / "locks" / f"{run_id}.lock")
         self.records: list[ArtifactRecord] = []
@@ -248,8 +228,16 @@ class ArtifactStore:
         record = ArtifactRecord(
             f"a{number:03d}", purpose, str(self._scratch_dir() / name), encrypted
         )
+        _confined(record, self.scratch)
         self._journal.append(
-            {"event": "artifact.registered", "run_id": self.run_id, **asdict(record)}
+            {
+                "event": "artifact.registered",
+                "run_id": self.run_id,
+                "id": record.id,
+                "purpose": purpose,
+                "path": record.path,
+                "encrypted": encrypted,
+            }
         )
         self.records.append(record)
         checkpoint("artifact.registered")
@@ -275,7 +263,7 @@ class ArtifactStore:
     def shred(self, record: ArtifactRecord) -> None:
         """Destroy one artifact now, rather than when the run ends."""
         if not record.shredded:
-            _shred_record(record, self._journal, self._events, self.run_id)
+            _shred_record(record, self.scratch, self._journal, self._events, self.run_id)
 
     def adopt(self, record: ArtifactRecord) -> ArtifactRecord:
         """Hash a file an outside program wrote at ``record.path``."""
@@ -284,7 +272,8 @@ class ArtifactStore:
 
     def _closed(self, record: ArtifactRecord) -> None:
         path = Path(record.path)
-        record.size = path.stat().st_size
+        info = os.lstat(path)
+        record.size, record.device, record.inode = info.st_size, info.st_dev, info.st_ino
         record.sha256 = _file_sha256(path)
         self._journal.append(
             {
@@ -293,6 +282,8 @@ class ArtifactStore:
                 "id": record.id,
                 "size": record.size,
                 "sha256": record.sha256,
+                "device": record.device,
+                "inode": record.inode,
             }
         )
         self._events(
@@ -323,38 +314,54 @@ class ArtifactStore:
             index += 1
         return b"".join(out)
 
-    def finish(self, outcome: str) -> list[ArtifactRecord]:
-        """Shred every artifact, remove the scratch folder, journal the end."""
+    def shred_all(self) -> list[ArtifactRecord]:
+        """Shred every artifact and remove the scratch folder (the run goes on
+        recording its ending in the chain; :meth:`close` ends it in the journal)."""
         for record in self.records:
             if not record.shredded:
-                _shred_record(record, self._journal, self._events, self.run_id)
-        _remove_scratch(self.scratch, self._journal, self._events, self.run_id)
+                _shred_record(record, self.scratch, self._journal, self._events, self.run_id)
+        _remove_scratch(self.scratch, self._events)
+        return self.records
+
+    def close(self, outcome: str) -> None:
+        """Journal the run's end and let go of its lock."""
         self._journal.append({"event": "run.end", "run_id": self.run_id, "outcome": outcome})
         self._lock.release()
         _unlink_quietly(self._lock.path)
-        return self.records
 
     def summary(self) -> dict[str, Any]:
         """The report's view: where scratch was, and every artifact's fate."""
+        hidden = ("path", "device", "inode")
         return {
             "scratch": {"ram_backed": self.ram_backed, "note": self.scratch_note},
             "artifacts": [
-                {k: v for k, v in asdict(r).items() if k != "path"} for r in self.records
+                {k: v for k, v in asdict(r).items() if k not in hidden} for r in self.records
             ],
         }
 
 
-def _shred_record(record: ArtifactRecord, journal: Journal, events: EventSink, run_id: str) -> None:
-    path = Path(record.path)
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(_CHUNK), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _shred_record(
+    record: ArtifactRecord, scratch: Path, journal: Journal, events: EventSink, run_id: str
+) -> None:
+    path = _confined(record, scratch)
     facts = {"artifact": record.id, "purpose": record.purpose, "output_sha256": record.sha256}
-    if path.exists():
-        if record.sha256 is None:  # killed before it was closed: hash what is there
-            record.sha256 = _file_sha256(path)
-            record.size = path.stat().st_size
-            facts["output_sha256"] = record.sha256
-        record.verified = shred_file(
-            path, lambda step, ok: events(f"artifact.{step}", "ok" if ok else "failed", **facts)
-        )
+    if os.path.lexists(path):
+        try:
+            record.verified = shred_file(
+                path,
+                expect=record.identity(),
+                emit=lambda step, ok: events(f"artifact.{step}", "ok" if ok else "failed", **facts),
+            )
+        except NotOurs as exc:
+            raise Tampered(f"artifact {record.id}: {exc}; nothing was touched") from None
     else:  # registered, never created (or already gone): nothing on disk to destroy
         record.verified = True
         events("artifact.verify", "ok", absent=True, **facts)
@@ -370,15 +377,12 @@ def _shred_record(record: ArtifactRecord, journal: Journal, events: EventSink, r
     )
 
 
-def _remove_scratch(scratch: Path, journal: Journal, events: EventSink, run_id: str) -> None:
+def _remove_scratch(scratch: Path, events: EventSink) -> None:
     """Shred anything in the scratch folder the journal does not know, then remove it."""
-    if not scratch.exists():
-        return
-    stray = 0
-    for path in sorted(p for p in scratch.rglob("*") if p.is_file()):
-        shred_file(path)
-        stray += 1
-    shutil.rmtree(scratch, ignore_errors=True)
+    try:
+        stray = shred_tree(scratch)
+    except NotOurs as exc:
+        raise Tampered(f"{exc}; nothing in it was touched") from None
     if stray:
         events("artifact.stray", "shredded", counts={"files": stray})
 
@@ -390,68 +394,41 @@ def _unlink_quietly(path: Path) -> None:
         pass
 
 
-@dataclass(frozen=True)
-class Recovered:
-    """A dead run found and cleaned up by :func:`recover_workspace`."""
-
-    run_id: str
-    artifacts: int
-    target_rolled_back: bool
-
-    def sentence(self) -> str:
-        return (
-            f"recovered interrupted run {self.run_id}: {self.artifacts} artifact(s) shredded"
-            + (", its target's unfinished load rolled back" if self.target_rolled_back else "")
-            + "."
-        )
-
-
-def recover_workspace(
-    workspace: Path, sink_for: Callable[[str, str], EventSink], *, current: str | None = None
-) -> list[Recovered]:
-    """Clean up after every run in ``workspace`` that started and never ended.
-
-    A run whose lock is still held is alive and left alone. For a dead one:
-    shred its artifacts (hashing any it never closed), remove its scratch
-    folder, let SQLite roll back its rehearsal target's unfinished transaction,
-    and chain an ``aborted`` event. ``sink_for(run_id, mode)`` gives the event
-    sink that writes in that run's name.
-    """
-    journal = Journal(workspace / JOURNAL)
-    entries = journal.entries()
+def open_runs(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Runs whose journal has a start and no end: run id → its start entry."""
     started: dict[str, dict[str, Any]] = {}
     for entry in entries:
         if entry.get("event") == "run.start":
-            started[entry["run_id"]] = entry
+            started[str(entry.get("run_id"))] = entry
         elif entry.get("event") == "run.end":
-            started.pop(entry.get("run_id"), None)
-    found = []
-    for run_id, start in started.items():
-        if run_id == current:
-            continue
-        lock = ProcessLock(workspace / "locks" / f"{run_id}.lock")
-        if not lock.acquire():
-            continue  # alive
-        try:
-            events = sink_for(run_id, str(start.get("mode", "unknown")))
-            records = _records_of(entries, run_id)
-            for record in records:
-                if not record.shredded:
-                    _shred_record(record, journal, events, run_id)
-            _remove_scratch(Path(start["scratch"]), journal, events, run_id)
-            rolled_back = _roll_back_target(workspace / "runs" / run_id / "target.sqlite")
-            events(
-                "run",
-                "aborted",
-                counts={"artifacts_shredded": sum(1 for r in records if r.shredded)},
-                target_rolled_back=rolled_back,
-            )
-            journal.append({"event": "run.end", "run_id": run_id, "outcome": "aborted"})
-            found.append(Recovered(run_id, len(records), rolled_back))
-        finally:
-            lock.release()
-            _unlink_quietly(lock.path)
-    return found
+            started.pop(str(entry.get("run_id")), None)
+    return started
+
+
+def recover_artifacts(
+    workspace: Path, journal: Journal, run_id: str, events: EventSink
+) -> list[ArtifactRecord]:
+    """Shred what dead run ``run_id`` left: its artifacts (hashing any it never
+    closed, recording as absent any never created) and its scratch folder.
+
+    Every path is checked against where that run's scratch folder can be
+    (:func:`scratch_folders`) before anything is touched; a path elsewhere is
+    :class:`Tampered`.
+    """
+    entries = journal.entries()
+    start = next(
+        (e for e in entries if e.get("event") == "run.start" and e.get("run_id") == run_id), None
+    )
+    allowed = scratch_folders(workspace, run_id)
+    scratch = Path(str(start["scratch"])) if start is not None else allowed[0]
+    if scratch not in allowed:
+        raise Tampered(f"the journal gives run {run_id} the scratch folder {scratch}")
+    records = _records_of(entries, run_id)
+    for record in records:
+        if not record.shredded:
+            _shred_record(record, scratch, journal, events, run_id)
+    _remove_scratch(scratch, events)
+    return records
 
 
 def _records_of(entries: list[dict[str, Any]], run_id: str) -> list[ArtifactRecord]:
@@ -465,23 +442,10 @@ def _records_of(entries: list[dict[str, Any]], run_id: str) -> list[ArtifactReco
                 entry["id"], entry["purpose"], entry["path"], bool(entry["encrypted"])
             )
         elif kind == "artifact.closed" and entry["id"] in records:
-            records[entry["id"]].size = entry["size"]
-            records[entry["id"]].sha256 = entry["sha256"]
+            record = records[entry["id"]]
+            record.size, record.sha256 = entry["size"], entry["sha256"]
+            record.device, record.inode = entry.get("device"), entry.get("inode")
         elif kind == "artifact.shredded" and entry["id"] in records:
             records[entry["id"]].shredded = True
             records[entry["id"]].verified = bool(entry["verified"])
     return list(records.values())
-
-
-def _roll_back_target(path: Path) -> bool:
-    """Open a dead run's SQLite target so SQLite rolls back its hot journal."""
-    journal = path.with_name(path.name + "-journal")
-    if not path.exists():
-        return False
-    hot = journal.exists() and journal.stat().st_size > 0
-    connection = sqlite3.connect(path)
-    try:
-        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    finally:
-        connection.close()
-    return hot

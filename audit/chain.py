@@ -1,69 +1,276 @@
-"""The audit chain: an append-only JSON-lines log where each event hashes the last.
+"""The audit chain: an append-only, authenticated log where each line hashes the last.
 
 This module uses only the Python standard library, on purpose: an auditor can
-read it in full and run ``python -m audit.chain LOG`` without trusting (or
-installing) the rest of ikou.
+read it in full and run ``python -m audit.chain LOG [--head H] [--key-dir DIR]``
+without trusting (or installing) the rest of ikou. It never writes when it
+verifies.
 
-Format — one JSON object per line, UTF-8, ``\\n``-terminated::
+Format — one line per event, UTF-8, ``\\n``-terminated. A line is the event's
+*body* — its canonical JSON (keys sorted, no insignificant whitespace, UTF-8,
+integers only, no NaN) holding ``seq``, ``prev`` and ``kid`` besides the
+event's own keys — with two fields written before its closing brace::
 
-    {"seq": 1, "prev": "000…0", "time": "2026-11-26T14:00:59Z", "run_id": "…",
-     "mode": "rehearsal", "stage": "extract", "actor": "…", …, "hash": "…"}
+    {"kid":"…","prev":"…","run_id":"…","seq":7,"stage":"extract",…,"hash":"…","tag":"…"}
 
-* ``seq`` counts from 1 with no gaps;
-* ``prev`` is the ``hash`` of the line before (64 zeros for the first line);
-* ``hash`` is SHA-256 over the canonical JSON of the object *without* its
-  ``hash`` key: keys sorted, no insignificant whitespace, UTF-8, no floats.
+* ``hash`` is SHA-256 over the exact bytes of the body;
+* ``tag`` is HMAC-SHA256 over the same bytes under the *audit key*, which
+  lives in the key store (``~/.ikou/keys/audit.key`` or ``$IKOU_KEY_DIR``),
+  never in the workspace; ``kid`` names that key;
+* ``seq`` counts from 1 with no gaps, ``prev`` is the ``hash`` of the line
+  before (64 zeros for the first).
 
-Editing, inserting, deleting or reordering a line breaks ``hash``, ``prev`` or
-``seq`` at the first line affected, and :func:`verify` names it. Deleting the
-*last* lines cannot be seen from the log alone — that is why the head hash is
-printed on the signed report and can be checked with ``head=``.
+So editing, inserting, deleting, reordering or re-encoding a line breaks a
+hash, a link or a tag at the first line affected, and :func:`verify` names
+it; anyone who can write the file but does not hold the key cannot write a
+line that verifies. Without the key the links and hashes are still checked
+and the result says plainly that authentication was not.
+
+Every run of ikou ends in a ``seal`` event stating how many events the run
+wrote (``run_events``, the seal included) and the hash of the seal before it
+(``previous_seal``): the seals form a chain of their own, and a run whose
+events were removed no longer matches its seal. The head printed on a signed
+report must be followed by its run's seal (``head=``), and the key store
+remembers the last event ikou wrote to each log, so a log rolled back to an
+earlier, valid state is refused on the same installation.
+
+The same format, without seals, holds the custody journal.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import os
+import secrets
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 __all__ = [
     "GENESIS",
+    "MAX_DEPTH",
+    "MAX_LINE",
+    "SEAL",
+    "AuditKey",
+    "ChainBroken",
     "ChainWriteError",
     "ChainWriter",
     "VerifyResult",
+    "audit_key",
     "canonical_json",
-    "event_hash",
+    "key_folder",
     "verify",
 ]
 
 GENESIS = "0" * 64
-_REQUIRED = ("seq", "prev", "time", "stage", "hash")
+SEAL = "seal"
+MAX_LINE = 1 << 20  # bytes; an event is a few hundred
+MAX_DEPTH = 16  # nesting of objects and lists; an event needs four
+KEY_FILE = "audit.key"
+HEADS = "heads"
+_SUFFIX = len(',"hash":"') + 64 + len('","tag":"') + 64 + len('"}')
+_HEX = frozenset(b"0123456789abcdef")
 
 
 class ChainWriteError(Exception):
-    """The log cannot be appended to (unwritable, or it ends in a torn line)."""
+    """The log cannot be appended to (unwritable, unreadable)."""
+
+
+class ChainBroken(ChainWriteError):
+    """The log does not verify (tampered, torn, rolled back): nothing is appended."""
+
+    def __init__(self, path: Path, result: VerifyResult) -> None:
+        super().__init__(f"the audit log {path} does not verify: {result.sentence()}")
+        self.result = result
+
+
+# ------------------------------------------------------------------ the key
+
+
+def key_folder() -> Path:
+    """The key store: apart from every workspace (``$IKOU_KEY_DIR`` or ``~/.ikou/keys``)."""
+    override = os.environ.get("IKOU_KEY_DIR")
+    return Path(override) if override else Path.home() / ".ikou" / "keys"
+
+
+@dataclass(frozen=True)
+class AuditKey:
+    """The audit key of one installation and its public id (``kid``)."""
+
+    kid: str
+    secret: bytes = field(repr=False)
+
+    def tag(self, body: bytes) -> str:
+        return hmac.new(self.secret, body, hashlib.sha256).hexdigest()
+
+
+def _kid(secret: bytes) -> str:
+    return hashlib.sha256(b"ikou audit key id\x00" + secret).hexdigest()[:16]
+
+
+def private_key_folder(folder: Path) -> Path:
+    """Create the key store (mode 0700) if it is not there."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if os.name == "posix":
+        os.chmod(folder, 0o700)
+    return folder
+
+
+def audit_key(folder: Path | None = None, *, create: bool = False) -> AuditKey | None:
+    """The installation's audit key from ``folder`` (the key store); made on first
+    use when ``create`` (256 random bits, mode 0600); ``None`` if there is none."""
+    folder = key_folder() if folder is None else folder
+    path = folder / KEY_FILE
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        if not create:
+            return None
+        private_key_folder(folder)
+        secret = secrets.token_bytes(32)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process made it first
+            return audit_key(folder)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secret.hex() + "\n")
+        return AuditKey(_kid(secret), secret)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChainWriteError(f"cannot read the audit key {path}: {exc}.") from None
+    try:
+        secret = bytes.fromhex(text)
+    except ValueError:
+        raise ChainWriteError(f"the audit key {path} is damaged (not hexadecimal).") from None
+    return AuditKey(_kid(secret), secret)
+
+
+# ------------------------------------------------------------ the line
 
 
 def canonical_json(obj: Any) -> bytes:
-    """The one byte encoding that event hashes are computed over."""
+    """The one byte encoding bodies are written and hashed in."""
     return json.dumps(
         obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
     ).encode("utf-8")
 
 
-def event_hash(event: dict[str, Any]) -> str:
-    """SHA-256 of an event without its own ``hash`` key."""
-    body = {k: v for k, v in event.items() if k != "hash"}
-    return hashlib.sha256(canonical_json(body)).hexdigest()
+def _check_value(value: Any, depth: int = 1) -> None:
+    """Refuse what a body may not hold: floats, non-string keys, deep nesting."""
+    if depth > MAX_DEPTH:
+        raise ValueError(f"an audit event may nest at most {MAX_DEPTH} deep")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValueError("audit event keys are strings")
+            _check_value(item, depth + 1)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _check_value(item, depth + 1)
+    elif isinstance(value, float):
+        raise ValueError("an audit event holds integers only (no floats)")
+    elif value is not None and not isinstance(value, str | int | bool):
+        raise ValueError(f"an audit event cannot hold a {type(value).__name__}")
+
+
+def encode_line(body: dict[str, Any], key: AuditKey) -> bytes:
+    """The line for ``body`` (which holds ``seq``, ``prev`` and ``kid``), ``\\n`` included."""
+    if "hash" in body or "tag" in body:
+        raise ValueError("'hash' and 'tag' are written by the chain itself")
+    _check_value(body)
+    data = canonical_json(body)
+    digest = hashlib.sha256(data).hexdigest()
+    return data[:-1] + f',"hash":"{digest}","tag":"{key.tag(data)}"}}\n'.encode("ascii")
+
+
+class _Bad(Exception):
+    """One line's problem, in words."""
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for name, _ in pairs:
+            if name in seen:
+                raise _Bad(f"the key {name!r} appears twice")
+            seen.add(name)
+    return out
+
+
+def _no_constant(name: str) -> Any:
+    raise _Bad(f"holds the non-finite number {name}")
+
+
+def _no_float(text: str) -> Any:
+    raise _Bad("holds a non-integer number")
+
+
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_no_duplicates, parse_constant=_no_constant, parse_float=_no_float
+)
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def _split(raw: bytes) -> tuple[bytes, str, str]:
+    """The body, hash and tag of a line, or :class:`_Bad`."""
+    if len(raw) > MAX_LINE:
+        raise _Bad(f"longer than {MAX_LINE:,} bytes (no event is)")
+    tail = raw[-_SUFFIX:]
+    hash_hex, tag_hex = tail[9:73], tail[82:146]
+    if (
+        len(raw) <= _SUFFIX + 1
+        or not raw.startswith(b"{")
+        or not tail.startswith(b',"hash":"')
+        or tail[73:82] != b'","tag":"'
+        or not tail.endswith(b'"}')
+        or not _HEX.issuperset(hash_hex)
+        or not _HEX.issuperset(tag_hex)
+    ):
+        raise _Bad('not an ikou chain line (it must end in "hash" and "tag")')
+    return raw[:-_SUFFIX] + b"}", hash_hex.decode("ascii"), tag_hex.decode("ascii")
+
+
+def _parse(body: bytes) -> dict[str, Any]:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Bad("is not UTF-8") from None
+    try:
+        obj = _DECODER.decode(text)
+    except RecursionError:
+        raise _Bad(f"nested deeper than {MAX_DEPTH}") from None
+    except ValueError as exc:
+        raise _Bad(f"is not valid JSON ({exc.args[0].split(':')[0]})") from None
+    if not isinstance(obj, dict):
+        raise _Bad("is not a JSON object")
+    if body.count(b"{") + body.count(b"[") > MAX_DEPTH and _depth(obj) > MAX_DEPTH:
+        raise _Bad(f"nested deeper than {MAX_DEPTH}")
+    if "hash" in obj or "tag" in obj:
+        raise _Bad("the key 'hash' or 'tag' appears twice")
+    return obj
+
+
+# ------------------------------------------------------------ verifying
 
 
 @dataclass(frozen=True)
 class VerifyResult:
-    """What :func:`verify` found. ``ok`` is true only for an intact, untorn chain."""
+    """What :func:`verify` found. ``ok`` is true only for an intact, untorn chain.
+
+    ``authenticated`` says whether every tag was checked under this
+    installation's key; ``unchecked`` names in words what could not be checked.
+    ``open_runs`` are runs with events and no seal (running, or dead).
+    """
 
     ok: bool
     events: int
@@ -72,114 +279,248 @@ class VerifyResult:
     problem: str | None = None
     torn: bool = False
     head_found_at: int | None = None
-    runs: tuple[str, ...] = field(default_factory=tuple)
+    runs: tuple[str, ...] = ()
+    authenticated: bool = False
+    unchecked: tuple[str, ...] = ()
+    open_runs: tuple[str, ...] = ()
+    entries: tuple[dict[str, Any], ...] = field(default=(), repr=False)
 
     def sentence(self) -> str:
         """One sentence for a person, naming the first bad line if any."""
-        if self.ok:
-            tail = ""
-            if self.head_found_at is not None:
-                after = self.events - self.head_found_at
-                tail = f"; the signed head is event {self.head_found_at}"
-                tail += f" ({after} event(s) appended after it)" if after else " (the last one)"
-            return f"intact: {self.events} event(s), head {self.head}{tail}."
-        return f"line {self.bad_line}: {self.problem}"
+        if not self.ok:
+            where = f"line {self.bad_line}: " if self.bad_line else ""
+            return f"{where}{self.problem}"
+        tail = ""
+        if self.head_found_at is not None:
+            after = self.events - self.head_found_at
+            tail = f"; the signed head is event {self.head_found_at}"
+            tail += f" ({after} event(s) appended after it)" if after else " (the last one)"
+        checked = "authenticated" if self.authenticated else "links and hashes intact"
+        note = f" Not checked: {'; '.join(self.unchecked)}." if self.unchecked else ""
+        return f"{checked}: {self.events} event(s), head {self.head}{tail}.{note}"
 
 
-def _read_lines(path: Path) -> tuple[list[bytes], bool]:
-    data = path.read_bytes()
+class _Scanner:
+    """The running state of a chain being read line by line (for the verifier
+    and for the writer, which reads what other processes appended)."""
+
+    def __init__(self, key: AuditKey | None, seals: bool) -> None:
+        self.key = key
+        self.seals = seals
+        self.seq = 0
+        self.prev = GENESIS
+        self.first: str | None = None
+        self.kid: str | None = None
+        self.runs: dict[str, int] = {}  # run id → events so far
+        self.sealed: set[str] = set()
+        self.last_seal = GENESIS
+        self.hashes: dict[int, str] = {}  # only the sequence numbers asked for
+        self.watch: set[int] = set()
+
+    def feed(self, raw: bytes) -> dict[str, Any]:
+        """Check the next line; its event, or :class:`_Bad`."""
+        body, digest, tag = _split(raw)
+        if hashlib.sha256(body).hexdigest() != digest:
+            raise _Bad("edited: its bytes do not match its hash")
+        event = _parse(body)
+        number = self.seq + 1
+        if event.get("seq") != number:
+            raise _Bad(
+                f"sequence number is {event.get('seq')!r}, expected {number} "
+                "(a line was inserted, deleted or moved)"
+            )
+        if event.get("prev") != self.prev:
+            raise _Bad("does not follow the line before it (a line was inserted, deleted or moved)")
+        kid = event.get("kid")
+        if not isinstance(kid, str):
+            raise _Bad("names no key ('kid')")
+        if self.key is not None:
+            if kid != self.key.kid:
+                raise _Bad(
+                    f"was written under the audit key {kid}, not this installation's key "
+                    f"{self.key.kid} (a log from another installation, or a forgery)"
+                )
+            if not hmac.compare_digest(self.key.tag(body), tag):
+                raise _Bad("its authentication tag does not match: it was not written by ikou")
+        elif canonical_json(event) != body:
+            raise _Bad("is not in canonical form (re-encoded: spacing, key order or escapes)")
+        if self.seals:
+            self._run_order(event)
+            if event["stage"] == SEAL:
+                self.last_seal = digest
+        self.seq, self.prev = number, digest
+        if self.first is None:
+            self.first = digest
+        if number in self.watch:
+            self.hashes[number] = digest
+        return event
+
+    def _run_order(self, event: dict[str, Any]) -> None:
+        for name in ("time", "stage", "run_id"):
+            if not isinstance(event.get(name), str):
+                raise _Bad(f"has no {name!r}")
+        run = event["run_id"]
+        if run in self.sealed:
+            raise _Bad(f"an event of run {run} after that run's seal")
+        count = self.runs.get(run, 0) + 1
+        self.runs[run] = count
+        if event["stage"] == SEAL:
+            if event.get("run_events") != count:
+                raise _Bad(
+                    f"the seal of run {run} counts {event.get('run_events')!r} event(s) but "
+                    f"the run has {count} here (events of the run were removed or added)"
+                )
+            if event.get("previous_seal") != self.last_seal:
+                raise _Bad(
+                    f"the seal of run {run} does not follow the seal before it "
+                    "(a run was removed or moved)"
+                )
+            self.sealed.add(run)
+
+
+def _lines(data: bytes) -> tuple[list[bytes], bool]:
+    """The complete lines of ``data`` and whether a torn one follows them."""
     if not data:
         return [], False
-    ends_clean = data.endswith(b"\n")
     lines = data.split(b"\n")
-    if ends_clean:
-        lines = lines[:-1]
-    return lines, not ends_clean
+    torn = lines.pop() != b""
+    return lines, torn
 
 
-def _torn(number: int, prev: str) -> VerifyResult:
-    return VerifyResult(
-        False,
-        number - 1,
-        prev if number > 1 else None,
-        number,
-        f"torn last line (a crash while writing); the {number - 1} event(s) before it verify.",
-        torn=True,
+def _head_record(folder: Path, log: Path) -> Path:
+    name = hashlib.sha256(str(log.resolve()).encode("utf-8", "surrogatepass")).hexdigest()
+    return folder / HEADS / f"{name[:32]}.json"
+
+
+def last_seen(folder: Path, log: Path) -> tuple[int, str] | None:
+    """The last event ikou wrote to ``log`` on this installation (seq, hash)."""
+    try:
+        data = json.loads(_head_record(folder, log).read_text(encoding="utf-8"))
+        return int(data["seq"]), str(data["head"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _remember(folder: Path, log: Path, seq: int, head: str) -> None:
+    record = _head_record(folder, log)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    temporary = record.with_name(f"{record.name}.{secrets.token_hex(4)}")
+    temporary.write_text(
+        json.dumps({"log": str(log.resolve()), "seq": seq, "head": head}), encoding="utf-8"
     )
+    os.replace(temporary, record)
 
 
-def verify(path: str | os.PathLike[str], head: str | None = None) -> VerifyResult:
+def verify(
+    path: str | os.PathLike[str],
+    head: str | None = None,
+    *,
+    key: AuditKey | None = None,
+    key_dir: Path | None = None,
+    seals: bool = True,
+    keep: bool = False,
+) -> VerifyResult:
     """Check every line of the chain at ``path``; stop at the first bad one.
 
-    ``head`` (full hash or a prefix of at least 8 hex digits, as printed on a
-    signed report) must be the hash of some event in the chain; events after it
-    are allowed (a later reconciliation appends to the same log).
+    With ``key`` every tag is checked too; ``key_dir`` (a key store) is where
+    the last event this installation wrote to the log is remembered, so a log
+    rolled back or truncated is refused. ``head`` (full hash or a prefix of at
+    least 8 hex digits, as printed on a signed report) must be the hash of an
+    event whose run's seal follows it. ``seals=False`` for the custody
+    journal, whose lines have no runs to seal. ``keep`` returns the events.
+    Reads only; never writes.
     """
-    lines, unterminated = _read_lines(Path(path))
-    prev = GENESIS
-    runs: list[str] = []
-    head_at: int | None = None
+    log = Path(path)
     wanted = head.strip().lower().replace(" ", "").replace("-", "") if head else None
-    if wanted is not None and (len(wanted) < 8 or any(c not in "0123456789abcdef" for c in wanted)):
-        return VerifyResult(False, 0, None, 0, "the head to check must be at least 8 hex digits.")
+    if wanted is not None and (len(wanted) < 8 or not _HEX.issuperset(wanted.encode())):
+        return VerifyResult(
+            False, 0, None, None, "the head to check must be at least 8 hex digits."
+        )
+    seen = last_seen(key_dir, log) if key_dir is not None else None
+    try:
+        data = log.read_bytes()
+    except FileNotFoundError:
+        data = b""
+        if seen is None:
+            return VerifyResult(False, 0, None, None, f"{log} does not exist.")
+    lines, torn = _lines(data)
+    scanner = _Scanner(key, seals)
+    if seen is not None:
+        scanner.watch.add(seen[0])
+    head_at: int | None = None
+    head_run: str | None = None
+    entries: list[dict[str, Any]] = []
     for number, raw in enumerate(lines, start=1):
-        last = number == len(lines)
         try:
-            event = json.loads(raw.decode("utf-8"))
-            if not isinstance(event, dict):
-                raise ValueError("not an object")
-        except (UnicodeDecodeError, ValueError):
-            if last and unterminated:
-                return _torn(number, prev)
-            return VerifyResult(False, number - 1, None, number, "not a JSON object.")
-        missing = [k for k in _REQUIRED if k not in event]
-        if missing:
-            return VerifyResult(False, number - 1, None, number, f"missing key {missing[0]!s}.")
-        if event["seq"] != number:
-            return VerifyResult(
-                False,
-                number - 1,
-                None,
-                number,
-                f"sequence number is {event['seq']}, expected {number} "
-                "(a line was inserted, deleted or moved).",
-            )
-        if event["prev"] != prev:
-            return VerifyResult(
-                False,
-                number - 1,
-                None,
-                number,
-                "does not follow the line before it (a line was inserted, deleted or moved).",
-            )
-        if event_hash(event) != event["hash"]:
-            return VerifyResult(False, number - 1, None, number, "edited: its hash does not match.")
-        if last and unterminated:
-            return _torn(number, prev)
-        prev = event["hash"]
-        run_id = event.get("run_id")
-        if isinstance(run_id, str) and run_id not in runs:
-            runs.append(run_id)
-        if wanted is not None and head_at is None and prev.startswith(wanted):
-            head_at = number
-    if wanted is not None and head_at is None:
+            event = scanner.feed(raw)
+        except _Bad as bad:
+            return VerifyResult(False, number - 1, scanner.prev, number, f"{bad}.")
+        if keep:
+            entries.append(event)
+        if wanted is not None and head_at is None and scanner.prev.startswith(wanted):
+            head_at, head_run = number, event.get("run_id")
+    if torn:
         return VerifyResult(
             False,
             len(lines),
-            prev,
-            None,
-            "the head printed on the signed report is not in this chain "
-            "(events were removed, or this is another log).",
+            scanner.prev,
+            len(lines) + 1,
+            f"torn last line (a crash while writing); the {len(lines)} event(s) before it verify.",
+            torn=True,
         )
+    if seen is not None:
+        seq, known = seen
+        if scanner.seq < seq:
+            return VerifyResult(
+                False,
+                scanner.seq,
+                scanner.prev,
+                None,
+                f"the log ends at event {scanner.seq}, but ikou wrote event {seq} to it on this "
+                "installation: events were removed from its end (rolled back or truncated).",
+            )
+        if scanner.hashes.get(seq) != known:
+            return VerifyResult(
+                False,
+                scanner.seq,
+                scanner.prev,
+                seq,
+                "this is not the event ikou wrote here on this installation: the log was "
+                "replaced by another one or rolled back.",
+            )
+    if wanted is not None:
+        problem = None
+        if head_at is None:
+            problem = (
+                "the head printed on the signed report is not in this chain "
+                "(events were removed, or this is another log)."
+            )
+        elif seals and head_run not in scanner.sealed:
+            problem = (
+                f"the run of the signed head ({head_run}) has no seal after it: "
+                "events were removed after the head."
+            )
+        if problem:
+            return VerifyResult(False, scanner.seq, scanner.prev, None, problem)
+    unchecked = []
+    if key is None:
+        unchecked.append("authentication tags (no audit key: give --key-dir)")
+    if key_dir is None or seen is None:
+        unchecked.append("that the log was not rolled back (no record of it in a key store)")
     return VerifyResult(
         True,
-        len(lines),
-        prev if lines else None,
-        None,
-        None,
+        scanner.seq,
+        scanner.prev if lines else None,
         head_found_at=head_at,
-        runs=tuple(runs),
+        runs=tuple(scanner.runs),
+        authenticated=key is not None,
+        unchecked=tuple(unchecked),
+        open_runs=tuple(r for r in scanner.runs if r not in scanner.sealed),
+        entries=tuple(entries),
     )
+
+
+# ------------------------------------------------------------ writing
 
 
 class _Lock:
@@ -220,105 +561,184 @@ class _Lock:
             os.close(self.fd)
 
 
-def _last_line(path: Path) -> tuple[bytes | None, bool]:
-    """The log's last line and whether it lacks its newline, reading from the end."""
-    with path.open("rb") as handle:
-        handle.seek(0, os.SEEK_END)
-        size = handle.tell()
-        if size == 0:
-            return None, False
-        block, data = 4096, b""
-        position = size
-        while position > 0:
-            step = min(block, position)
-            position -= step
-            handle.seek(position)
-            data = handle.read(step) + data
-            body = data[:-1] if data.endswith(b"\n") else data
-            if b"\n" in body or position == 0:
-                return body.rsplit(b"\n", 1)[-1], not data.endswith(b"\n")
-    return None, False  # pragma: no cover - the loop always returns
-
-
 class ChainWriter:
     """Appends events to the chain at ``path``; each append is locked and fsynced.
 
-    Every append takes the log's lock, reads the current last line for
-    ``seq`` and ``prev``, writes and fsyncs, so two runs writing to one
-    workspace interleave their events and the chain still verifies. It
-    refuses to append after a torn line, which must be looked at first.
+    Opening verifies the whole log under ``key`` (and against the key store's
+    record of it) and refuses a log that does not verify with
+    :class:`ChainBroken`: nothing is ever appended to a broken chain. Each
+    append takes the log's lock and first reads and checks whatever another
+    process appended since, so two runs writing to one workspace interleave
+    their events and the chain still verifies. A ``seal`` event gets its
+    ``run_events`` and ``previous_seal`` here.
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        key: AuditKey,
+        key_dir: Path | None = None,
+        seals: bool = True,
+    ) -> None:
         self.path = Path(path)
+        self.key = key
+        self.key_dir = key_dir
         self._lock_path = self.path.with_name(self.path.name + ".lock")
+        self._scanner = _Scanner(key, seals)
+        self._offset = 0
+        self.entries: list[dict[str, Any]] = []
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with _Lock(self._lock_path):
-                self._seq, self._prev = self._tail()
+                seen = last_seen(key_dir, self.path) if key_dir is not None else None
+                if seen is not None:
+                    self._scanner.watch.add(seen[0])
+                self._catch_up()
+                if seen is not None and self._scanner.hashes.get(seen[0]) != seen[1]:
+                    result = verify(self.path, key=key, key_dir=key_dir, seals=seals)
+                    raise ChainBroken(self.path, result)
+        except ChainBroken:
+            raise
         except OSError as exc:
             raise ChainWriteError(
                 f"cannot open the audit log {self.path}: {exc.strerror}."
             ) from exc
 
-    def _tail(self) -> tuple[int, str]:
-        if not self.path.exists():
-            return 0, GENESIS
-        line, unterminated = _last_line(self.path)
-        if line is None:
-            return 0, GENESIS
+    def _catch_up(self) -> None:
+        """Read and check what was appended since this writer last looked."""
         try:
-            last = json.loads(line.decode("utf-8"))
-            if unterminated:
-                raise ValueError("unterminated")
-            return int(last["seq"]), str(last["hash"])
-        except (UnicodeDecodeError, ValueError, KeyError, TypeError) as exc:
-            raise ChainWriteError(
-                f"the audit log {self.path} ends in a torn or unreadable line; "
-                f"check it with 'ikou audit verify {self.path}' before running again."
-            ) from exc
+            with self.path.open("rb") as handle:
+                handle.seek(self._offset)
+                data = handle.read()
+        except FileNotFoundError:
+            data = b""
+        lines, torn = _lines(data)
+        for raw in lines:
+            try:
+                event = self._scanner.feed(raw)
+            except _Bad:
+                raise ChainBroken(self.path, self.verify()) from None
+            self.entries.append(event)
+            self._offset += len(raw) + 1
+        if torn:
+            raise ChainBroken(self.path, self.verify())
+
+    def verify(self) -> VerifyResult:
+        """The whole log verified as the writer sees it (for error messages)."""
+        return verify(self.path, key=self.key, key_dir=self.key_dir, seals=self._scanner.seals)
 
     @property
     def head(self) -> str:
-        """Hash of the last event this writer wrote (or found, before its first)."""
-        return self._prev
+        """Hash of the last event of the log as this writer last saw it."""
+        return self._scanner.prev
+
+    def run_events(self, run_id: str) -> int:
+        """How many events run ``run_id`` has in the log (as last seen)."""
+        return self._scanner.runs.get(run_id, 0)
+
+    def sealed(self, run_id: str) -> bool:
+        return run_id in self._scanner.sealed
+
+    def refresh(self) -> None:
+        """Read what other processes appended since."""
+        with _Lock(self._lock_path):
+            self._catch_up()
 
     def append(self, event: dict[str, Any]) -> dict[str, Any]:
-        """Add ``seq``, ``prev`` and ``hash`` to ``event``, write it, return it."""
+        """Write ``event`` as the next line; return it with ``seq``, ``prev``,
+        ``kid``, ``hash`` (and a seal's counts)."""
         try:
             with _Lock(self._lock_path):
-                seq, prev = self._tail()
-                full = dict(event)
-                full["seq"] = seq + 1
-                full["prev"] = prev
-                full.pop("hash", None)
-                full["hash"] = event_hash(full)
+                self._catch_up()
+                scanner = self._scanner
+                if scanner.seals:
+                    _writable(event, scanner)
+                body = dict(event)
+                body.update(seq=scanner.seq + 1, prev=scanner.prev, kid=self.key.kid)
+                if scanner.seals and body.get("stage") == SEAL:
+                    body["run_events"] = scanner.runs.get(str(body.get("run_id")), 0) + 1
+                    body["previous_seal"] = scanner.last_seal
+                line = encode_line(body, self.key)
+                new = not self.path.exists()
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
-                    os.write(fd, canonical_json(full) + b"\n")
+                    os.write(fd, line)
                     os.fsync(fd)
                 finally:
                     os.close(fd)
+                if new:
+                    _fsync_dir(self.path.parent)
+                self._catch_up()
+                if self.key_dir is not None:
+                    _remember(self.key_dir, self.path, scanner.seq, scanner.prev)
+        except ChainBroken:
+            raise
         except OSError as exc:
             raise ChainWriteError(
                 f"cannot append to the audit log {self.path}: {exc.strerror}."
             ) from exc
-        self._seq = full["seq"]
-        self._prev = full["hash"]
-        return full
+        return self.entries[-1] | {"hash": self._scanner.prev}
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Every event of the log as last seen (verified)."""
+        return iter(self.entries)
+
+
+def _writable(event: dict[str, Any], scanner: _Scanner) -> None:
+    """Refuse, before writing, an event its own chain would not verify."""
+    for name in ("time", "stage", "run_id"):
+        if not isinstance(event.get(name), str):
+            raise ChainWriteError(f"an audit event needs a {name!r}")
+    if event["run_id"] in scanner.sealed:
+        raise ChainWriteError(f"run {event['run_id']} is sealed: nothing more is written for it")
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":  # pragma: no cover - Windows cannot open a folder to fsync it
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+# ------------------------------------------------------------ the auditor's command
 
 
 def _main(argv: list[str]) -> int:
-    """``python -m audit.chain LOG [HEAD]``: the auditor's stand-alone check."""
-    if not argv or len(argv) > 2:
-        print("usage: python -m audit.chain LOG [HEAD]", file=sys.stderr)
+    """``python -m audit.chain LOG [--head H] [--key-dir DIR] [--journal]``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m audit.chain", description="Verify an ikou audit log. Writes nothing."
+    )
+    parser.add_argument("log", type=Path)
+    parser.add_argument("head", nargs="?", default=None, help="the head on the signed report")
+    parser.add_argument("--head", dest="head_option", default=None)
+    parser.add_argument(
+        "--key-dir", type=Path, default=None, help="the key store holding audit.key"
+    )
+    parser.add_argument("--journal", action="store_true", help="LOG is a custody.journal")
+    args = parser.parse_args(argv)
+    if not args.log.is_file():
+        print(f"{args.log}: no such file.", file=sys.stderr)
         return 2
-    log = Path(argv[0])
-    if not log.is_file():
-        print(f"{log}: no such file.", file=sys.stderr)
+    folder = args.key_dir or key_folder()
+    try:
+        key = audit_key(folder) if folder.is_dir() else None
+    except ChainWriteError as exc:
+        print(str(exc), file=sys.stderr)
         return 2
-    result = verify(log, argv[1] if len(argv) > 1 else None)
-    print(f"{log}: {result.sentence()}")
+    result = verify(
+        args.log,
+        args.head_option or args.head,
+        key=key,
+        key_dir=folder if folder.is_dir() else None,
+        seals=not args.journal,
+    )
+    print(f"{args.log}: {result.sentence()}")
     return 0 if result.ok else 1
 
 

@@ -35,6 +35,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from audit.chain import key_folder, private_key_folder
+
 __all__ = [
     "MIN_FIELDS",
     "FingerprintIndex",
@@ -52,6 +54,7 @@ MIN_FIELDS = 2
 MIN_LENGTH = 4
 MAX_LENGTH = 80  # longer text is a sentence or a whole line, not a field value
 _FOLDER = "fingerprints"
+_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 _DATEISH = re.compile(
     r"^[0-9０-９元]{1,4}[年./\-／．][0-9０-９]{1,2}|^[MTSHRmtshr明大昭平令㍻]|^\d{8}$"
 )
@@ -60,17 +63,16 @@ _SPACE = re.compile(r"\s+")
 _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
-def key_folder() -> Path:
-    """Where fingerprint keys live: apart from every workspace."""
-    override = os.environ.get("IKOU_KEY_DIR")
-    return Path(override) if override else Path.home() / ".ikou" / "keys"
-
-
 def workspace_key(workspace: Path, *, create: bool) -> tuple[str, bytes] | None:
-    """The workspace's fingerprint key (id, bytes); made on first use when ``create``."""
+    """The workspace's fingerprint key (id, bytes); made on first use when ``create``.
+
+    The id is read from the workspace, which anyone may write: only an id of
+    sixteen hex digits names a key (never a path, never the audit key)."""
     id_file = workspace / _FOLDER / "KEY_ID"
     if id_file.exists():
-        key_id = id_file.read_text(encoding="ascii").strip()
+        key_id = id_file.read_text(encoding="ascii", errors="replace").strip()
+        if not _KEY_ID.match(key_id):
+            return None
         key_file = key_folder() / f"{key_id}.key"
         if not key_file.exists():
             return None
@@ -78,10 +80,7 @@ def workspace_key(workspace: Path, *, create: bool) -> tuple[str, bytes] | None:
     if not create:
         return None
     key_id, key = secrets.token_hex(8), secrets.token_bytes(32)
-    folder = key_folder()
-    folder.mkdir(parents=True, exist_ok=True)
-    if os.name == "posix":
-        os.chmod(folder, 0o700)
+    folder = private_key_folder(key_folder())
     fd = os.open(folder / f"{key_id}.key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key.hex() + "\n")

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -94,21 +93,16 @@ class SweepResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # path, reason
 
 
-def load_knowledge(workspace: Path) -> Knowledge:
-    """Hashes from the workspace's audit chain, fingerprints and their key."""
+def load_knowledge(workspace: Path, events: Iterable[dict[str, Any]]) -> Knowledge:
+    """Hashes from the workspace's audit chain (``events``, as verified), its
+    fingerprints and their key."""
     exact: dict[str, str] = {}
-    log = workspace / "audit.log"
-    if log.exists():
-        for line in log.read_bytes().splitlines():
-            try:
-                event = json.loads(line)
-            except ValueError:
-                continue
-            for entry in event.get("files", []) if isinstance(event.get("files"), list) else []:
-                if isinstance(entry, dict) and "sha256" in entry:
-                    exact[str(entry["sha256"])] = "source file"
-            if event.get("stage") == "artifact.closed" and event.get("output_sha256"):
-                exact[str(event["output_sha256"])] = "artifact"
+    for event in events:
+        for entry in event.get("files", []) if isinstance(event.get("files"), list) else []:
+            if isinstance(entry, dict) and "sha256" in entry:
+                exact[str(entry["sha256"])] = "source file"
+        if event.get("stage") == "artifact.closed" and event.get("output_sha256"):
+            exact[str(event["output_sha256"])] = "artifact"
     key, indexes = load_indexes(workspace)
     missing = key is None and any((workspace / "fingerprints").glob("*.npz"))
     known = frozenset(d for index in indexes for d in index.digests.tolist())

@@ -27,6 +27,7 @@ __all__ = [
     "SourceError",
     "SourceFileError",
     "SourceTooLargeError",
+    "TamperedError",
     "TargetError",
     "UnreadableFileError",
     "WrongPasswordError",
@@ -45,7 +46,8 @@ class Where:
 
 
 class IkouError(Exception):
-    """Base of every error ikou raises on purpose (exit code 2).
+    """Base of every error ikou raises on purpose (exit code 2 unless a subclass
+    says otherwise: a record that does not verify is a failed check, exit 1).
 
     ``message`` is a full sentence that names the place and the fix; the
     structured fields let the report and tests check *where* without parsing
@@ -53,6 +55,7 @@ class IkouError(Exception):
     """
 
     slug = "ikou.error"
+    exit_code = 2
 
     def __init__(
         self,
@@ -142,3 +145,11 @@ class AuditLogError(IkouError):
     """The audit log cannot be written (permissions, disk full)."""
 
     slug = "audit.unwritable"
+
+
+class TamperedError(IkouError):
+    """The audit chain or custody journal does not verify, or names something ikou
+    did not make: ikou refuses to act on it (exit 1, a failed check)."""
+
+    slug = "audit.tampered"
+    exit_code = 1

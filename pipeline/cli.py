@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -151,27 +152,20 @@ def _password_prompt() -> Callable[[str], str | None] | None:
     return ask
 
 
-def _recover(workspace: Path) -> None:
-    """Before anything else on a workspace: clean up after runs that died there."""
-    from audit.artifacts import JOURNAL
-    from audit.chain import ChainWriteError, ChainWriter
-    from pipeline.run import recover
+def _recover(plan: Path) -> None:
+    """Before anything else on a workspace: verify its record and bring runs that
+    died there to an end (each said on stderr)."""
+    from pipeline.plan import load_plan
+    from pipeline.session import recover_workspace
 
-    if not (workspace / JOURNAL).is_file():
-        return
-    try:
-        writer = ChainWriter(workspace / "audit.log")
-    except ChainWriteError:
-        return  # a torn log: the command itself will say so
-    for recovered in recover(workspace, writer):
+    for recovered in recover_workspace(load_plan(plan)):
         _err().print(f"ikou: {escape(recovered.sentence())}")
 
 
 def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
-    from pipeline.plan import load_plan
     from pipeline.run import rehearse as run_rehearsal
 
-    _recover(load_plan(plan).workspace)
+    _recover(plan)
     with _progress(not as_json) as progress:
         result = run_rehearsal(plan, lang=lang, progress=progress, password=_password_prompt())
     _render_run(result, lang, as_json)
@@ -227,13 +221,21 @@ def audit() -> None:
     "--head", default=None, help="The chain head printed on the signed report (full or short form)."
 )
 def audit_verify(log: Path, head: str | None) -> None:
-    """Check every line of the audit LOG; name the first bad one."""
-    from audit.chain import verify
+    """Check every line of the audit LOG (or a custody.journal); name the first bad one.
+
+    Links, hashes and authentication under this installation's audit key,
+    and that the log was not rolled back; writes nothing."""
+    from audit.artifacts import JOURNAL
+    from audit.chain import ChainWriteError, audit_key, key_folder, verify
 
     if not log.is_file():
         raise click.UsageError(f"{log} is not a file; give the audit.log of a workspace.")
-    _recover(log.parent)
-    result = verify(log, head)
+    folder = key_folder()
+    try:
+        key = audit_key(folder)
+    except ChainWriteError as exc:
+        raise CheckFailed(str(exc)) from None
+    result = verify(log, head, key=key, key_dir=folder, seals=log.name != JOURNAL)
     if not result.ok:
         raise CheckFailed(f"{log}: {result.sentence()}")
     _out().print(f"{log}: {result.sentence()}")
@@ -250,10 +252,9 @@ def audit_verify(log: Path, head: str | None) -> None:
 @_lang_option
 def migrate(plan: Path, signoff: Path | None, lang: str) -> None:
     """The supervised production run of PLAN: preflight, sign-on, run once, seal."""
-    from pipeline.plan import load_plan
     from pipeline.production import migrate as run_migration
 
-    _recover(load_plan(plan).workspace)
+    _recover(plan)
     ask = None if signoff is not None else _sign_on_prompt()
     with _progress(True) as progress:
         result = run_migration(
@@ -307,10 +308,9 @@ def _sign_on_prompt() -> Callable[[str, str], tuple[str, str]] | None:
 @_lang_option
 def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
     """Compare PLAN's target now with the manifest sealed by its migration."""
-    from pipeline.plan import load_plan
     from pipeline.production import reconcile_later
 
-    _recover(load_plan(plan).workspace)
+    _recover(plan)
     result = reconcile_later(
         plan, lang=lang, with_sources=with_sources, password=_password_prompt()
     )
@@ -336,10 +336,9 @@ def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
 @_lang_option
 def shred(plan: Path, certificate: bool, witness: str | None, lang: str) -> None:
     """Destroy every copy PLAN's workspace still holds and certify it (project end)."""
-    from pipeline.plan import load_plan
     from pipeline.production import shred_workspace
 
-    _recover(load_plan(plan).workspace)
+    _recover(plan)
     result = shred_workspace(plan, witness=witness, lang=lang)
     failed = [i for i in result.items if not i["verified"]]
     _out().print(f"shredded {len(result.items)} file(s); certificate: {result.certificate}")
@@ -428,14 +427,19 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
     """
     from dataclasses import asdict
 
-    from audit.fingerprints import key_folder
+    from audit.chain import audit_key, key_folder
     from audit.sweep import load_knowledge
     from audit.sweep import sweep as run_sweep
     from pipeline.plan import load_plan
+    from pipeline.session import open_chain
 
     workspace = load_plan(plan_path).workspace
-    _recover(workspace)
-    knowledge = load_knowledge(workspace)
+    if audit_key() is not None:
+        _recover(plan_path)
+        events = list(open_chain(workspace)[0].events())
+    else:  # another machine: look for copies, knowing the log is unauthenticated
+        events = _unauthenticated_events(workspace / "audit.log")
+    knowledge = load_knowledge(workspace, events)
     if knowledge.key_missing:
         _err().print(
             "ikou: the key of this workspace's record fingerprints is not in "
@@ -465,6 +469,23 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
         _render_sweep(result, knowledge)
     if result.findings:
         raise CheckFailed(f"{len(result.findings)} file(s) hold the migration's data.")
+
+
+def _unauthenticated_events(log: Path) -> list[dict[str, Any]]:
+    """The events of a log this installation has no key for: links and hashes
+    verified, and the user told that authentication was not."""
+    from audit.chain import key_folder, verify
+
+    if not log.exists():
+        return []
+    result = verify(log, keep=True)
+    if not result.ok:
+        raise CheckFailed(f"{log}: {result.sentence()}")
+    _err().print(
+        f"ikou: no audit key in {escape(str(key_folder()))}: the audit log's links and hashes "
+        "verify, but it could not be authenticated on this machine."
+    )
+    return list(result.entries)
 
 
 @contextmanager
@@ -521,9 +542,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CHECK
     except IkouError as exc:
         if debug:
-            raise
+            traceback.print_exc()
         _err().print(f"[bold red]ikou:[/] {escape(exc.message)}")
-        return EXIT_INPUT
+        return exc.exit_code
     except click.exceptions.Abort:
         _err().print("ikou: aborted.")
         return EXIT_INPUT
@@ -535,7 +556,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INPUT
     except Exception:
         if debug:
-            raise
+            traceback.print_exc()
+            return EXIT_CHECK
         _err().print(
             "ikou: an internal error occurred (a bug, not your input); run again with "
             "--debug to see the traceback, and check it for personal data before sharing."

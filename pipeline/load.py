@@ -1,11 +1,13 @@
 """The load stage and the target database: DDL from the contract, one transaction.
 
 Tables are created from the contract (typed columns, primary key, NOT NULL
-for required columns) and every accepted row is inserted in one transaction
-with ``executemany``; any failure rolls the whole load back, DDL included
-(SQLite is put in explicit-transaction mode so that ``CREATE TABLE`` is part
-of the transaction too). A target table that already holds rows is refused
-before anything is written.
+for required columns) and every accepted row is inserted with
+``executemany`` inside the run's one transaction (:func:`transaction`),
+which the run commits only after the rows read back reconcile; any failure
+rolls the whole load back, DDL included (SQLite is put in
+explicit-transaction mode so that ``CREATE TABLE`` is part of the
+transaction too). A target table that already holds rows is refused before
+anything is written.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,11 +24,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from audit.faults import checkpoint
 from audit.hashing import table_digest
 from mappings.errors import TargetError
 from pipeline.stage import StageReport
 from validation.contract import Contract, TableContract
+from validation.reconcile import OVERFLOW
 from validation.schema import ValidatedTable
 
 __all__ = [
@@ -33,10 +36,16 @@ __all__ = [
     "open_target",
     "read_back",
     "run_load",
+    "sqlite_file",
     "target_aggregates",
     "target_metadata",
     "target_metadata_one",
+    "transaction",
 ]
+
+Target = Engine | sa.Connection
+"""Where rows are read from: an engine (a connection of its own) or the load's
+connection, inside its transaction."""
 
 
 class ExactDecimal(sa.types.TypeDecorator[Decimal]):
@@ -114,16 +123,52 @@ def open_target(url: str) -> Engine:
     return engine
 
 
-@contextmanager
-def _connected(engine: Engine) -> Iterator[sa.Connection]:
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL (``None`` for other databases and memory)."""
     try:
-        with engine.connect() as connection:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+@contextmanager
+def _connected(target: Target) -> Iterator[sa.Connection]:
+    if isinstance(target, sa.Connection):
+        yield target
+        return
+    try:
+        with target.connect() as connection:
             yield connection
     except sa.exc.OperationalError as exc:
         raise TargetError(
-            f"the target database ({engine.dialect.name}) cannot be reached or used "
+            f"the target database ({target.dialect.name}) cannot be reached or used "
             f"({type(exc.orig).__name__}); check the target URL and that it is writable.",
         ) from None
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[sa.Connection]:
+    """A connection in one transaction: committed when the block ends, unless
+    the block rolled it back; rolled back if the block raises (or is killed)."""
+    with _connected(engine) as connection:
+        begun = connection.begin()
+        try:
+            yield connection
+        except BaseException:
+            if begun.is_active:
+                begun.rollback()
+            raise
+        if begun.is_active:
+            try:
+                begun.commit()
+            except sa.exc.SQLAlchemyError as exc:
+                raise TargetError(
+                    f"the target refused to commit the load ({type(exc).__name__}); it was "
+                    "rolled back and the target is as it was.",
+                ) from None
 
 
 def _per_distinct(process: Any, values: list[Any]) -> list[Any]:
@@ -172,50 +217,48 @@ def _insert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> 
     return len(params)
 
 
-def _assert_empty(engine: Engine, metadata: sa.MetaData) -> None:
-    with _connected(engine) as connection:
-        inspector = sa.inspect(connection)
-        for table in metadata.tables.values():
-            if inspector.has_table(table.name):
-                count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
-                if count:
-                    raise TargetError(
-                        f"target table {table.name!r} already holds {count} row(s); "
-                        "ikou loads only into absent or empty tables.",
-                    )
+def _assert_empty(connection: sa.Connection, metadata: sa.MetaData) -> None:
+    inspector = sa.inspect(connection)
+    for table in metadata.tables.values():
+        if inspector.has_table(table.name):
+            count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
+            if count:
+                raise TargetError(
+                    f"target table {table.name!r} already holds {count} row(s); "
+                    "ikou loads only into absent or empty tables.",
+                )
 
 
 def run_load(
     validated: dict[str, ValidatedTable],
     contract: Contract,
-    engine: Engine,
+    connection: sa.Connection,
     *,
     digests: dict[str, str] | None = None,
 ) -> tuple[dict[str, int], StageReport]:
-    """Create the tables and insert every accepted row in one transaction.
+    """Create the tables and insert every accepted row, inside ``connection``'s
+    transaction (see :func:`transaction`; the caller commits).
 
     ``digests`` (table → digest of the accepted rows, from the validate stage)
     saves encoding the same rows again for the stage's output hash.
     """
     metadata = target_metadata(contract, list(validated))
-    _assert_empty(engine, metadata)
     loaded: dict[str, int] = {}
     loaded_digests: list[str] = []
     try:
-        with engine.begin() as connection:
-            metadata.create_all(connection, checkfirst=True)
-            for name, table in validated.items():
-                loaded[name] = _insert(connection, metadata.tables[name], table.accepted)
-                if digests is not None and name in digests:
-                    loaded_digests.append(f"{name}:{digests[name]}")
-                else:
-                    kinds = {
-                        k: v
-                        for k, v in contract.tables[name].kinds().items()
-                        if k in table.accepted.columns
-                    }
-                    loaded_digests.append(f"{name}:{table_digest(table.accepted, kinds)}")
-            checkpoint("load")  # every row inserted, nothing committed
+        _assert_empty(connection, metadata)
+        metadata.create_all(connection, checkfirst=True)
+        for name, table in validated.items():
+            loaded[name] = _insert(connection, metadata.tables[name], table.accepted)
+            if digests is not None and name in digests:
+                loaded_digests.append(f"{name}:{digests[name]}")
+            else:
+                kinds = {
+                    k: v
+                    for k, v in contract.tables[name].kinds().items()
+                    if k in table.accepted.columns
+                }
+                loaded_digests.append(f"{name}:{table_digest(table.accepted, kinds)}")
     except sa.exc.SQLAlchemyError as exc:
         raise TargetError(
             f"the load into the target failed and was rolled back ({type(exc).__name__}); "
@@ -225,8 +268,9 @@ def run_load(
     return loaded, StageReport("load", {"loaded": sum(loaded.values())}, output, {"tables": loaded})
 
 
-def read_back(engine: Engine, contract: TableContract, name: str) -> pd.DataFrame:
-    """Every row of target table ``name`` in key order, as plain Python values.
+def read_back(target: Target, contract: TableContract, name: str) -> pd.DataFrame:
+    """Every row of target table ``name`` in key order, as plain Python values
+    (no rows at all when the table does not exist).
 
     Rows come from the driver as they are and each column goes through its
     type's result processor in one pass (what Core would do row by row), so
@@ -236,7 +280,9 @@ def read_back(engine: Engine, contract: TableContract, name: str) -> pd.DataFram
     metadata = sa.MetaData()
     kinds = contract.kinds()
     table = target_metadata_one(metadata, name, contract)
-    with _connected(engine) as connection:
+    with _connected(target) as connection:
+        if not sa.inspect(connection).has_table(name):
+            return pd.DataFrame({column: pd.Series([], dtype=object) for column in kinds})
         dialect = connection.dialect
         query = sa.select(table).order_by(*(table.c[k] for k in contract.primary_key))
         cursor = connection.connection.cursor()  # plain tuples, no Row objects
@@ -277,24 +323,43 @@ def target_metadata_one(metadata: sa.MetaData, name: str, contract: TableContrac
 
 
 def target_aggregates(
-    engine: Engine, name: str, contract: TableContract, sums: list[str], count_by: list[str]
+    target: Target, name: str, contract: TableContract, sums: list[str], count_by: list[str]
 ) -> dict[str, Any]:
-    """``count``, ``sum(col)`` and ``count_by(col)`` computed by the database itself."""
+    """``count``, ``sum(col)`` and ``count_by(col)`` computed by the database itself.
+
+    An integer sum the database cannot compute (SQLite raises "integer
+    overflow" past 2⁶³) is :data:`~validation.reconcile.OVERFLOW`, a finding,
+    never a wrapped-around number or a failed run.
+    """
     metadata = sa.MetaData()
     table = target_metadata_one(metadata, name, contract)
     out: dict[str, Any] = {}
-    with _connected(engine) as connection:
+    with _connected(target) as connection:
         out["count"] = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
         for column in sums:
             if contract.columns[column].type == "integer":
-                total = connection.execute(sa.select(sa.func.sum(table.c[column]))).scalar()
-                out[f"sum({column})"] = int(total or 0)
+                out[f"sum({column})"] = _integer_sum(connection, table.c[column])
         for column in count_by:
             rows = connection.execute(
                 sa.select(table.c[column], sa.func.count()).group_by(table.c[column])
             ).fetchall()
             out[f"count_by({column})"] = {_category(v): int(n) for v, n in rows}
     return out
+
+
+def _integer_sum(connection: sa.Connection, column: sa.Column[Any]) -> int | str:
+    savepoint = connection.begin_nested() if connection.in_transaction() else None
+    try:
+        total = connection.execute(sa.select(sa.func.sum(column))).scalar()
+    except (sa.exc.OperationalError, sa.exc.DataError) as exc:
+        if "overflow" not in str(exc.orig).lower() and "out of range" not in str(exc.orig).lower():
+            raise
+        if savepoint is not None:
+            savepoint.rollback()
+        return OVERFLOW
+    if savepoint is not None:
+        savepoint.commit()
+    return int(total or 0)
 
 
 def _category(value: Any) -> str:

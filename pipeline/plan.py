@@ -226,6 +226,30 @@ class LoadedPlan:
         """Where runs, reports and the audit log live."""
         return (self.base / self.plan.workspace).resolve()
 
+    def target_url(self, which: str) -> str | None:
+        """The target's URL for a ``production`` or ``rehearsal`` run; a relative
+        SQLite path is taken from the plan's folder, like every path in a plan
+        (not from wherever ikou happens to be started)."""
+        target = self.plan.target
+        url = target.url if which == "production" else target.rehearsal_url
+        return None if url is None else _anchored(url, self.base)
+
+
+def _anchored(url: str, base: Path) -> str:
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return url  # open_target says what is wrong with it
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or database in (None, "", ":memory:"):
+        return url
+    if database.startswith("file:") or Path(database).is_absolute():
+        return url
+    absolute = (base / database).resolve().as_posix()
+    return parsed.set(database=absolute).render_as_string(hide_password=False)
+
 
 def _relative(path: Path, folder: Path) -> str:
     """``path`` as written from ``folder`` (its name alone across Windows drives)."""

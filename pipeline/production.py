@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
+import os
+import re
 import secrets
 import sys
 from collections.abc import Callable
@@ -23,17 +24,19 @@ from typing import Any
 
 import yaml
 
-from audit.artifacts import JOURNAL, Journal, shred_file
-from audit.fingerprints import key_folder, workspace_key
+from audit.artifacts import Tampered, open_runs, recover_artifacts
+from audit.chain import SEAL, key_folder
+from audit.fingerprints import workspace_key
 from audit.hashing import row_keys
 from audit.manifest import Difference, compare, manifest_table, read_manifest, write_manifest
 from audit.platform import ram_scratch_root
-from mappings.errors import ConfigError, IkouError
+from audit.shredding import FileIdentity, NotOurs, inside, shred_file
+from mappings.errors import ConfigError, IkouError, TamperedError
 from pipeline import __version__
 from pipeline.extract import RawTable, resolve_files, source_pattern
-from pipeline.load import open_target, read_back, target_metadata
+from pipeline.load import open_target, read_back, sqlite_file, target_metadata, transaction
 from pipeline.plan import LoadedPlan, load_plan
-from pipeline.report import RunReport, write_report
+from pipeline.report import RunReport, build_failed_report, write_report
 from pipeline.run import (
     Progress,
     RunResult,
@@ -43,7 +46,8 @@ from pipeline.run import (
     open_session,
     stop,
 )
-from pipeline.stage import utc_now
+from pipeline.stage import StageRecorder, utc_now
+from validation.reconcile import TableReconciliation
 
 __all__ = [
     "Check",
@@ -138,55 +142,58 @@ class MigrationResult:
 
 
 # ---------------------------------------------------------------- the chain
+# Every reading here is of events the session verified (links, hashes and
+# authentication under this installation's audit key) before handing them over.
 
 
-def _events(workspace: Path) -> list[dict[str, Any]]:
-    log = workspace / "audit.log"
-    if not log.exists():
-        return []
-    out = []
-    for line in log.read_bytes().splitlines():
-        try:
-            out.append(json.loads(line))
-        except ValueError:
-            continue
-    return out
-
-
-def find_seal(workspace: Path, plan_sha256: str | None = None) -> dict[str, Any] | None:
-    """The last ``sealed`` event (of this plan, when given)."""
-    seals = [
+def _ended(events: list[dict[str, Any]], mode: str, outcome: str) -> list[dict[str, Any]]:
+    """The seals of runs in ``mode`` that ended with ``outcome``."""
+    return [
         e
-        for e in _events(workspace)
-        if e.get("stage") == "sealed" and plan_sha256 in (None, e.get("plan_sha256"))
+        for e in events
+        if e.get("stage") == SEAL and e.get("mode") == mode and e.get("outcome") == outcome
     ]
-    return seals[-1] if seals else None
+
+
+def find_seal(
+    events: list[dict[str, Any]], plan_sha256: str | None = None
+) -> dict[str, Any] | None:
+    """The last reconciled production run (of this plan, when given): its seal
+    with its manifest's name and hash from the run's ``manifest`` event."""
+    for seal in reversed(_ended(events, "production", "reconciled")):
+        if plan_sha256 not in (None, seal.get("plan_sha256")):
+            continue
+        manifest = next(
+            (
+                e
+                for e in events
+                if e.get("run_id") == seal["run_id"] and e.get("stage") == "manifest"
+            ),
+            None,
+        )
+        if manifest is not None:
+            return {**seal, "manifest": manifest["manifest"], "manifest_sha256": manifest["sha256"]}
+    return None
 
 
 def _passing_rehearsal(
-    workspace: Path, plan_sha256: str, now: dt.datetime
+    events: list[dict[str, Any]], plan_sha256: str, now: dt.datetime
 ) -> tuple[str, dt.datetime, str] | None:
-    """The newest reconciled rehearsal of this plan: run id, time, ikou version."""
-    events = _events(workspace)
+    """The newest rehearsal of this plan sealed as reconciled: run id, time, ikou version.
+
+    Only an authenticated seal counts (the events were verified under the
+    audit key): a line anyone else writes never verifies.
+    """
     started = {
-        e["run_id"]: e
-        for e in events
-        if e.get("stage") == "run"
-        and e.get("outcome") == "started"
-        and e.get("mode") == "rehearsal"
+        e["run_id"]: e for e in events if e.get("stage") == "run" and e.get("outcome") == "started"
     }
     best = None
-    for e in events:
-        if (
-            e.get("stage") == "run"
-            and e.get("outcome") == "reconciled"
-            and e.get("mode") == "rehearsal"
-            and e.get("plan_sha256") == plan_sha256
-            and e.get("run_id") in started
-        ):
-            when = dt.datetime.fromisoformat(str(e["time"]).replace("Z", "+00:00"))
-            if when <= now:
-                best = (e["run_id"], when, str(started[e["run_id"]].get("ikou_version")))
+    for seal in _ended(events, "rehearsal", "reconciled"):
+        if seal.get("plan_sha256") != plan_sha256 or seal["run_id"] not in started:
+            continue
+        when = dt.datetime.fromisoformat(str(seal["time"]).replace("Z", "+00:00"))
+        if when <= now:
+            best = (seal["run_id"], when, str(started[seal["run_id"]].get("ikou_version")))
     return best
 
 
@@ -219,10 +226,14 @@ def _source_hashes(plan: LoadedPlan) -> tuple[dict[str, str], list[str]]:
     return hashes, problems
 
 
-def preflight(plan: LoadedPlan, now: dt.datetime) -> tuple[list[Check], dict[str, str]]:
-    """Every check that needs no person; and the production sources' hashes."""
+def preflight(
+    plan: LoadedPlan, events: list[dict[str, Any]], now: dt.datetime
+) -> tuple[list[Check], dict[str, str]]:
+    """Every check that needs no person; and the production sources' hashes.
+
+    ``events`` are the verified audit chain: the rehearsal evidence."""
     checks: list[Check] = []
-    found = _passing_rehearsal(plan.workspace, plan.sha256, now)
+    found = _passing_rehearsal(events, plan.sha256, now)
     limit = plan.plan.rehearsal.max_age_days
     if found is None:
         checks.append(Check("rehearsal", "fail", "no_rehearsal"))
@@ -274,9 +285,12 @@ def preflight(plan: LoadedPlan, now: dt.datetime) -> tuple[list[Check], dict[str
 def _target_check(plan: LoadedPlan) -> Check:
     import sqlalchemy as sa
 
-    url = plan.plan.target.url
+    url = plan.target_url("production")
     if url is None:
         return Check("target", "fail", "target_none")
+    database = sqlite_file(url)
+    if database is not None and not database.exists():
+        return Check("target", "ok", "target_ok")  # absent: nothing to hold, nothing created
     try:
         engine = open_target(url)
     except IkouError as exc:
@@ -387,18 +401,20 @@ def migrate(
     _need(plan)
     signoff = read_signoff(signoff_file) if signoff_file is not None else None
     now = now or dt.datetime.now(dt.UTC)
-    sealed = find_seal(plan.workspace, plan.sha256)
-    session = open_session(plan, "production")
+    session = open_session(plan, "production")  # verifies the chain first
     recorder = session.recorder
+    events = list(session.writer.events())
+    sealed = find_seal(events, plan.sha256)
     if sealed is not None:
         refusal = (
             f"this plan was migrated and sealed by run {sealed['run_id']} at {sealed['time']}; "
             "change it, rehearse it and have it approved again"
         )
         recorder.note("migrate", "refused", plan_sha256=plan.sha256, reason="already sealed")
-        session.store.finish("refused")
+        session.store.shred_all()
+        session.end("refused")
         return MigrationResult("refused", [], refusal=refusal)
-    checks, hashes = preflight(plan, now)
+    checks, hashes = preflight(plan, events, now)
     confirmations, people_checks = sign_on(plan, signoff, ask)
     checks += people_checks
     again, _ = _source_hashes(plan)
@@ -440,13 +456,13 @@ def migrate(
         )
     run = execute(
         session,
-        target_url=str(plan.plan.target.url),
+        target_url=str(plan.target_url("production")),
         lang=lang,
         progress=progress,
         password=password,
         which="production",
         expected=hashes,
-        after=_seal,
+        after=_manifest,
         report_extra=extra,
     )
     return MigrationResult(
@@ -454,10 +470,16 @@ def migrate(
     )
 
 
-def _seal(
-    session: Session, raws: dict[str, RawTable], validated: Validated, engine: Any
+def _manifest(
+    session: Session,
+    raws: dict[str, RawTable],
+    validated: Validated,
+    connection: Any,
+    reconciled: dict[str, TableReconciliation],
 ) -> dict[str, Any]:
-    """Keyed manifest of the loaded rows, then the ``sealed`` event."""
+    """The keyed manifest of the loaded rows, read back inside the load's
+    transaction, written and chained *before* the commit: a run killed after
+    its commit is finished from it (:func:`finish_dead_run`)."""
     plan = session.plan
     found = workspace_key(plan.workspace, create=True)
     assert found is not None
@@ -465,7 +487,7 @@ def _seal(
     tables = {}
     for name, table in validated.tables.items():
         contract = plan.contract.tables[name]
-        frame = read_back(engine, contract, name)
+        frame = read_back(connection, contract, name)
         expected = validated.expected[name]
         positions = raws[table.source].positions.loc[expected.index]  # one lookup, not per row
         where = {
@@ -492,14 +514,156 @@ def _seal(
     digest = write_manifest(path, body)
     rows = sum(len(t["rows"]) for t in tables.values())
     session.recorder.note(
-        "sealed",
-        "ok",
+        "manifest",
+        "written",
         plan_sha256=plan.sha256,
         manifest=path.name,
-        manifest_sha256=digest,
+        sha256=digest,
         counts={"rows": rows},
+        tables={
+            name: {
+                "source_rows": r.source_rows,
+                "skipped": r.skipped,
+                "rejected": r.rejected,
+                "loaded": r.loaded,
+            }
+            for name, r in reconciled.items()
+        },
     )
     return {"seal": {"manifest": path.name, "manifest_sha256": digest, "rows": rows}}
+
+
+def finish_dead_run(
+    plan: LoadedPlan, recorder: StageRecorder, events: list[dict[str, Any]]
+) -> tuple[str, bool, dict[str, Any]] | None:
+    """End a run that died: its outcome, whether a target load was rolled back,
+    and facts for its ending; chains its ``result`` (and a report, if any).
+
+    A run's SQLite rehearsal target is opened so SQLite rolls back the load it
+    never committed. A production run that died after writing its manifest
+    may have committed: its target is read back and compared with the
+    manifest under the workspace's key — all there and unchanged: the commit
+    happened, a report says so and the run is sealed as reconciled; nothing
+    there: it never committed; anything else: the rows are deleted in one
+    transaction (rolled back), so the same plan can migrate again. ``None``
+    when that needs the dead run's own plan and ``plan`` is another.
+    """
+    started = next(
+        (e for e in events if e.get("stage") == "run" and e.get("outcome") == "started"), {}
+    )
+    target_file = started.get("target_file")
+    rolled_back = bool(target_file) and _roll_back_sqlite(Path(str(target_file)))
+    manifest = next((e for e in events if e.get("stage") == "manifest"), None)
+    if started.get("mode", recorder.mode) != "production" or manifest is None:
+        recorder.note("result", "interrupted", target_rolled_back=rolled_back)
+        return "interrupted", rolled_back, {"target_rolled_back": rolled_back}
+    if started.get("plan_sha256") != plan.sha256:
+        return None
+    url = plan.target_url("production")
+    found = workspace_key(plan.workspace, create=False)
+    if url is None or found is None:
+        raise ConfigError(
+            f"production run {recorder.run_id} stopped after its load was prepared; its target "
+            f"URL and the key in {key_folder()} are needed to finish it."
+        )
+    body = read_manifest(
+        plan.workspace / "manifests" / str(manifest["manifest"]), str(manifest["sha256"])
+    )
+    engine = open_target(url)
+    try:
+        differences: list[Difference] = []
+        held = 0
+        for name, table in body["tables"].items():
+            contract = plan.contract.tables[name]
+            frame = read_back(engine, contract, name)
+            held += len(frame)
+            differences += compare(
+                name, table, frame, contract.kinds(), list(contract.primary_key), found[1]
+            )
+        if held and not differences:
+            recorder.note("commit", "ok", recovered=True, counts={"loaded": held})
+            return "reconciled", False, _recovery_report(plan, recorder, manifest, held)
+        if held:
+            with transaction(engine) as connection:
+                for name in body["tables"]:
+                    table = target_metadata(plan.contract, [name]).tables[name]
+                    connection.execute(table.delete())
+            recorder.note("result", "rolled_back", counts={"rows_deleted": held})
+            return "rolled_back", True, {"rows_deleted": held}
+    finally:
+        engine.dispose()
+    recorder.note("result", "interrupted", target_rolled_back=rolled_back)
+    return "interrupted", rolled_back, {"target_rolled_back": rolled_back}
+
+
+def _recovery_report(
+    plan: LoadedPlan, recorder: StageRecorder, manifest: dict[str, Any], held: int
+) -> dict[str, Any]:
+    """The report of a production run whose commit was verified after it died:
+    the counts its manifest event kept (its per-row findings died with it)."""
+    tables = {
+        name: {
+            **counts,
+            "source": "",
+            "balanced": True,
+            "skipped_by_rule": {},
+            "rejects_by_reason": {},
+            "rejects": [],
+            "notes_by_reason": {},
+            "notes": [],
+            "controls": [],
+            "findings": {},
+        }
+        for name, counts in dict(manifest.get("tables", {})).items()
+    }
+    head = recorder.note("result", "reconciled", recovered=True, counts={"loaded": held})
+    run_dir = plan.workspace / "runs" / recorder.run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    report = build_failed_report(
+        run_id=recorder.run_id,
+        mode="production",
+        plan=plan,
+        error=None,
+        events=[],
+        chain_head=head,
+        run_dir=run_dir,
+        custody={"artifacts": [], "scratch": {}},
+        status="reconciled",
+        extra={
+            "tables": tables,
+            "recovered": True,
+            "seal": {
+                "manifest": manifest["manifest"],
+                "manifest_sha256": manifest["sha256"],
+                "rows": held,
+            },
+        },
+    )
+    json_path, html_path = write_report(report, run_dir)
+    recorder.note(
+        "report",
+        "written",
+        report_json_sha256=hashlib.sha256(json_path.read_bytes()).hexdigest(),
+        report_html_sha256=hashlib.sha256(html_path.read_bytes()).hexdigest(),
+    )
+    return {"recovered": True, "counts": {"loaded": held}}
+
+
+def _roll_back_sqlite(path: Path) -> bool:
+    """Open a dead run's SQLite target so SQLite rolls back its hot journal
+    (only a regular file, never through a link); whether there was one."""
+    import sqlite3
+
+    journal = path.with_name(path.name + "-journal")
+    if not path.is_file() or path.is_symlink():
+        return False
+    hot = journal.is_file() and not journal.is_symlink() and journal.stat().st_size > 0
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        connection.close()
+    return hot
 
 
 # ------------------------------------------------------------ reconcile later
@@ -529,70 +693,73 @@ def reconcile_later(
     validates them, and compares that with the manifest too: end to end.
     """
     plan = load_plan(plan_path)
-    sealed = find_seal(plan.workspace)
-    if sealed is None:
-        raise ConfigError(
-            f"{plan.workspace} holds no sealed migration; run ikou migrate first.",
-            file=str(plan.workspace),
-        )
-    found = workspace_key(plan.workspace, create=False)
-    if found is None:
-        raise ConfigError(
-            f"the manifest's key is not in {key_folder()}; set IKOU_KEY_DIR to the folder "
-            "that holds it.",
-            file=str(key_folder()),
-        )
-    _, key = found
-    session = open_session(plan, "reconcile")
+    session = open_session(plan, "reconcile")  # verifies the chain first
     recorder = session.recorder
-    recorder.note("run", "started", plan_sha256=plan.sha256, sealed_run=sealed["run_id"])
     try:
-        manifest = read_manifest(
-            plan.workspace / "manifests" / str(sealed["manifest"]), str(sealed["manifest_sha256"])
-        )
-    except (OSError, ValueError) as exc:
-        session.store.finish("failed")
-        recorder.note("run", "failed", error="manifest.tampered")
-        raise ConfigError(f"{exc}.", file="manifest") from None
-    differences: list[Difference] = []
-    engine = open_target(str(plan.plan.target.url))
-    rows = 0
-    try:
-        for name, table in manifest["tables"].items():
-            contract = plan.contract.tables[name]
-            frame = read_back(engine, contract, name)
-            rows += len(frame)
-            differences += compare(
-                name, table, frame, contract.kinds(), list(contract.primary_key), key
+        sealed = find_seal(list(session.writer.events()))
+        if sealed is None:
+            raise ConfigError(
+                f"{plan.workspace} holds no sealed migration; run ikou migrate first.",
+                file=str(plan.workspace),
             )
-    finally:
-        engine.dispose()
-    from_sources: list[Difference] = []
-    if with_sources:
-        from pipeline.extract import run_extract
-        from pipeline.run import _full_frame, run_map, run_validate
+        found = workspace_key(plan.workspace, create=False)
+        if found is None:
+            raise ConfigError(
+                f"the manifest's key is not in {key_folder()}; set IKOU_KEY_DIR to the folder "
+                "that holds it.",
+                file=str(key_folder()),
+            )
+        _, key = found
+        recorder.note("run", "started", plan_sha256=plan.sha256, sealed_run=sealed["run_id"])
+        try:
+            manifest = read_manifest(
+                plan.workspace / "manifests" / str(sealed["manifest"]),
+                str(sealed["manifest_sha256"]),
+            )
+        except (OSError, ValueError) as exc:
+            raise TamperedError(f"{exc}; the sealed manifest cannot be trusted.") from None
+        differences: list[Difference] = []
+        engine = open_target(str(plan.target_url("production")))
+        rows = 0
+        try:
+            for name, table in manifest["tables"].items():
+                contract = plan.contract.tables[name]
+                frame = read_back(engine, contract, name)
+                rows += len(frame)
+                differences += compare(
+                    name, table, frame, contract.kinds(), list(contract.primary_key), key
+                )
+        finally:
+            engine.dispose()
+        from_sources: list[Difference] = []
+        if with_sources:
+            from pipeline.extract import run_extract
+            from pipeline.run import _full_frame, run_map, run_validate
 
-        raws = recorder.run(
-            "extract",
-            run_extract,
-            plan,
-            password=password,
-            which="production",
-            store=session.store,
-        )
-        mapped = recorder.run("map", run_map, plan, raws)
-        validated = recorder.run("validate", run_validate, plan, mapped)
-        for name, table in manifest["tables"].items():
-            contract = plan.contract.tables[name]
-            frame = _full_frame(validated.tables[name], contract.kinds()).reset_index(drop=True)
-            from_sources += compare(
-                name, table, frame, contract.kinds(), list(contract.primary_key), key
+            raws = recorder.run(
+                "extract",
+                run_extract,
+                plan,
+                password=password,
+                which="production",
+                store=session.store,
             )
-    session.store.finish("done")
+            mapped = recorder.run("map", run_map, plan, raws)
+            validated = recorder.run("validate", run_validate, plan, mapped)
+            for name, table in manifest["tables"].items():
+                contract = plan.contract.tables[name]
+                frame = _full_frame(validated.tables[name], contract.kinds()).reset_index(drop=True)
+                from_sources += compare(
+                    name, table, frame, contract.kinds(), list(contract.primary_key), key
+                )
+    except BaseException as exc:
+        session.fail(exc)
+        raise
+    session.store.shred_all()
     differences_all = differences + from_sources
     status = "unchanged" if not differences_all else "changed"
     head = recorder.note(
-        "run",
+        "result",
         status,
         sealed_run=sealed["run_id"],
         counts={
@@ -622,7 +789,17 @@ def reconcile_later(
     json_path, html_path = write_report(
         report, session.run_dir, lang=lang, template="reconcile.html"
     )
+    _chain_report(recorder, json_path, html_path)
+    session.end(status)
     return ReconcileResult(differences_all, rows, json_path, html_path, head)
+
+
+def _chain_report(recorder: StageRecorder, *paths: Path) -> None:
+    recorder.note(
+        "report",
+        "written",
+        files={p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in paths},
+    )
 
 
 # ---------------------------------------------------------------- shred
@@ -644,65 +821,98 @@ _KINDS = {
     "sealed manifest": "manifest",
     "fingerprint and manifest key": "key",
 }
+_KEY_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 def shred_workspace(plan_path: str | Path, *, witness: str | None, lang: str = "ja") -> ShredResult:
-    """Destroy every copy the workspace still holds and certify it.
+    """Destroy every copy the workspace's runs left and certify it.
 
-    Shreds what the journal says is left, every rehearsal target, the record
-    fingerprints and manifests, and the key that made them (its destruction
-    is the cryptographic erase of any copy of them elsewhere). Keeps the audit
-    log, the journal and the reports: they hold no values and are the record.
+    The chain and the journal are verified first (the session's gate); what
+    is destroyed is taken from them — never from a name found lying in the
+    workspace: any artifact the journal still holds, every rehearsal target
+    a run wrote (wherever the plan put it), the record fingerprints and
+    manifests, and the key that made them (its destruction is the
+    cryptographic erase of any copy of them elsewhere). Each file is checked
+    to be the one ikou wrote before it is overwritten; one that cannot be
+    destroyed, or a key that is missing, is an item the certificate marks as
+    failed, not an omission. Keeps the audit log, the journal and the
+    reports: they hold no values and are the record.
     """
     plan = load_plan(plan_path)
     workspace = plan.workspace
-    session = open_session(plan, "shred")  # cleans up after dead runs first
+    session = open_session(plan, "shred")  # verifies, and ends dead runs first
     recorder = session.recorder
     items: list[dict[str, Any]] = []
 
-    def destroy(path: Path, what: str) -> None:
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        size = path.stat().st_size
-        verified = shred_file(path)
-        item = {
-            "what": what,
-            "kind": _KINDS[what.split(" (")[0]],
-            "file": path.relative_to(workspace).as_posix()
-            if path.is_relative_to(workspace)
-            else path.name,
-            "sha256": digest,
-            "bytes": size,
-            "method": "overwritten with random bytes, fsynced, renamed, unlinked",
-            "verified": verified,
-            "time": utc_now(),
-        }
-        items.append(item)
+    def record(what: str, shown: str, **item: Any) -> None:
+        items.append({"what": what, "kind": _KINDS[what.split(" (")[0]], "file": shown, **item})
         recorder.note(
             "shred",
-            "ok" if verified else "failed",
+            "ok" if item["verified"] else "failed",
             what=what,
-            output_sha256=digest,
-            counts={"bytes": size},
+            output_sha256=item.get("sha256"),
+            counts={"bytes": item.get("bytes") or 0},
+            problem=item.get("problem"),
         )
 
-    journal = Journal(workspace / JOURNAL)
-    for entry in journal.entries():  # anything left by a run that did not clean up
-        if entry.get("event") == "artifact.registered" and Path(entry["path"]).exists():
-            destroy(Path(entry["path"]), f"artifact ({entry['purpose']})")
-    for path in sorted(workspace.glob("runs/*/target.sqlite*")):
-        destroy(path, "rehearsal target database")
-    for path in sorted((workspace / "fingerprints").glob("*.npz")):
-        destroy(path, "record fingerprints (keyed digests)")
-    for path in sorted((workspace / "manifests").glob("*.json")):
-        destroy(path, "sealed manifest (keyed digests)")
-    found = workspace_key(workspace, create=False)
-    if found is not None:
-        key_id, _ = found
-        destroy(
-            key_folder() / f"{key_id}.key", "fingerprint and manifest key (cryptographic erase)"
+    def destroy(path: Path, what: str, expect: FileIdentity | None = None) -> None:
+        inner = path.is_relative_to(workspace)
+        shown = path.relative_to(workspace).as_posix() if inner else str(path)
+        try:
+            data = _read_no_follow(path)
+            verified = shred_file(path, expect=expect)
+        except (NotOurs, OSError) as exc:
+            record(what, shown, verified=False, problem=str(exc), time=utc_now())
+            return
+        record(
+            what,
+            shown,
+            sha256=hashlib.sha256(data).hexdigest(),
+            bytes=len(data),
+            method="overwritten with random bytes, fsynced, renamed, unlinked",
+            verified=verified,
+            time=utc_now(),
         )
-    session.store.finish("done")
-    head = recorder.note("run", "shredded", counts={"files": len(items)}, witness=witness or None)
+
+    try:
+        entries = session.journal.entries()
+        for run_id in {str(e.get("run_id")) for e in entries} - set(open_runs(entries)):
+            left = recover_artifacts(workspace, session.journal, run_id, recorder.note)
+            for artifact in left:
+                if not artifact.verified:
+                    record(
+                        f"artifact ({artifact.purpose})",
+                        Path(artifact.path).name,
+                        verified=False,
+                        problem="not verified gone",
+                        time=utc_now(),
+                    )
+        for path, expect in _rehearsal_targets(workspace, list(session.writer.events())):
+            destroy(path, "rehearsal target database", expect)
+        for folder, pattern, what in (
+            ("fingerprints", "*.npz", "record fingerprints (keyed digests)"),
+            ("manifests", "*.json", "sealed manifest (keyed digests)"),
+        ):
+            for path in sorted((workspace / folder).glob(pattern)):
+                if inside(path, workspace):
+                    destroy(path, what)
+                else:
+                    record(what, path.name, verified=False, problem="reached through a link")
+        _destroy_key(workspace, destroy, record)
+    except Tampered as exc:
+        session.fail(TamperedError(f"{exc}."))
+        raise TamperedError(f"{exc}.") from None
+    except BaseException as exc:
+        session.fail(exc)
+        raise
+    session.store.shred_all()
+    failed = sum(not i["verified"] for i in items)
+    head = recorder.note(
+        "result",
+        "shredded" if not failed else "incomplete",
+        counts={"files": len(items), "failed": failed},
+        witness=witness or None,
+    )
     data = {
         "ikou_version": __version__,
         "run_id": session.run_id,
@@ -717,10 +927,68 @@ def shred_workspace(plan_path: str | Path, *, witness: str | None, lang: str = "
         "chain_head": head,
     }
     report = RunReport(data)
-    _, html = write_report(report, session.run_dir, lang=lang, template="certificate.html")
-    recorder.note(
-        "certificate",
-        "written",
-        output_sha256=hashlib.sha256(html.read_bytes()).hexdigest(),
-    )
+    json_path, html = write_report(report, session.run_dir, lang=lang, template="certificate.html")
+    _chain_report(recorder, json_path, html)
+    session.end("shredded" if not failed else "incomplete")
     return ShredResult(items, html, head)
+
+
+def _read_no_follow(path: Path) -> bytes:
+    if path.is_symlink():
+        raise NotOurs(f"{path} is a link")
+    return path.read_bytes()
+
+
+def _rehearsal_targets(
+    workspace: Path, events: list[dict[str, Any]]
+) -> list[tuple[Path, FileIdentity | None]]:
+    """Every SQLite file a rehearsal wrote, as the chain records it (wherever it
+    is), with the identity its commit recorded; and its journal files."""
+    found: dict[Path, FileIdentity | None] = {}
+    for event in events:
+        if event.get("mode") != "rehearsal" or not event.get("target_file"):
+            continue
+        path = Path(str(event["target_file"]))
+        commit = next(
+            (
+                e
+                for e in events
+                if e.get("run_id") == event["run_id"] and e.get("stage") == "commit"
+            ),
+            {},
+        )
+        identity = commit.get("target_identity")
+        expect = (
+            FileIdentity(int(identity["device"]), int(identity["inode"]))
+            if isinstance(identity, dict)
+            else None
+        )
+        for candidate in (path, *(path.with_name(path.name + s) for s in ("-journal", "-wal"))):
+            if os.path.lexists(candidate):
+                found[candidate] = expect if candidate == path else None
+    return sorted(found.items())
+
+
+def _destroy_key(
+    workspace: Path, destroy: Callable[..., None], record: Callable[..., None]
+) -> None:
+    """The fingerprint and manifest key, named by the workspace's KEY_ID."""
+    id_file = workspace / "fingerprints" / "KEY_ID"
+    what = "fingerprint and manifest key (cryptographic erase)"
+    if not id_file.exists():
+        return
+    key_id = id_file.read_text(encoding="ascii", errors="replace").strip()
+    if not _KEY_ID.match(key_id):
+        record(what, "KEY_ID", verified=False, problem="the workspace's KEY_ID is not a key id")
+        return
+    path = key_folder() / f"{key_id}.key"
+    if not os.path.lexists(path):
+        record(
+            what,
+            path.name,
+            verified=False,
+            problem=f"the key is not in the key store {key_folder()}: it cannot be destroyed "
+            "here; destroy it where it is kept, or confirm it is gone",
+        )
+        return
+    destroy(path, what)

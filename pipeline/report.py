@@ -32,6 +32,7 @@ __all__ = [
     "LABELS",
     "RunReport",
     "build_report",
+    "redact",
     "render_html",
     "write_report",
 ]
@@ -431,7 +432,8 @@ def _positions(findings: pd.DataFrame, raw: RawTable) -> list[dict[str, Any]]:
     ]
 
 
-def _redact(url: str) -> str:
+def redact(url: str) -> str:
+    """A target URL without its password, for reports and the chain."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except sa.exc.ArgumentError:
@@ -523,7 +525,7 @@ def build_report(
     data = {
         **_identity(run_id, mode, plan),
         "status": status,
-        "target": _redact(target_url),
+        "target": redact(target_url),
         "sources": {
             name: {
                 "rows": len(raw.frame),

@@ -7,10 +7,8 @@ parses, calls it and renders. Every stage goes through one
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -19,19 +17,26 @@ from typing import Any
 
 import pandas as pd
 
-from audit.artifacts import ArtifactStore, Recovered, recover_workspace
-from audit.chain import ChainWriteError, ChainWriter
+from audit.faults import checkpoint
 from audit.fingerprints import fingerprint_counts, workspace_key, write_fingerprints
 from audit.hashing import EncodedTable, encode_table, row_keys
 from audit.platform import in_background
 from mappings.engine import MappedTable, map_table
-from mappings.errors import AuditLogError, IkouError
+from mappings.errors import IkouError
 from pipeline import __version__
 from pipeline.extract import PasswordPrompt, RawTable, run_extract
-from pipeline.load import open_target, read_back, run_load, target_aggregates
+from pipeline.load import (
+    open_target,
+    read_back,
+    run_load,
+    sqlite_file,
+    target_aggregates,
+    transaction,
+)
 from pipeline.plan import LoadedPlan, load_plan
-from pipeline.report import RunReport, build_failed_report, build_report, write_report
-from pipeline.stage import StageRecorder, StageReport, utc_now
+from pipeline.report import RunReport, build_failed_report, build_report, redact, write_report
+from pipeline.session import Recovered, Session, open_session
+from pipeline.stage import StageRecorder, StageReport
 from validation.expectations import ExpectationResult, orphans, run_expectations
 from validation.reconcile import ControlResult, TableReconciliation, reconcile_table
 from validation.schema import ValidatedTable, validate_table
@@ -43,7 +48,6 @@ __all__ = [
     "Validated",
     "execute",
     "open_session",
-    "recover",
     "rehearse",
     "stop",
 ]
@@ -62,30 +66,6 @@ class RunResult:
     report_html: Path
     audit_log: Path
     recovered: tuple[Recovered, ...] = ()
-
-
-def _run_id() -> str:
-    stamp = utc_now().replace("-", "").replace(":", "")
-    return f"{stamp}-{secrets.token_hex(3)}"
-
-
-def _actor() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
-def recover(workspace: Path, writer: ChainWriter, *, current: str | None = None) -> list[Recovered]:
-    """Clean up after runs in ``workspace`` that died (see
-    :func:`audit.artifacts.recover_workspace`), chaining each one's ``aborted``
-    event in its own name."""
-    actor = _actor()
-    return recover_workspace(
-        workspace,
-        lambda run_id, mode: StageRecorder(writer, run_id=run_id, mode=mode, actor=actor).note,
-        current=current,
-    )
 
 
 @dataclass(frozen=True)
@@ -241,13 +221,15 @@ def _full_frame(table: ValidatedTable, kinds: dict[str, str]) -> pd.DataFrame:
 
 
 def _source_controls(plan: LoadedPlan, name: str, frame: pd.DataFrame) -> dict[str, Any]:
+    """The mapping's controls over the accepted rows, in exact arithmetic
+    (Python integers and Decimals: a total never wraps around or rounds)."""
     out: dict[str, Any] = {"count": len(frame)}
     contract = plan.contract.tables[name]
     for control in plan.mapping.tables[name].controls:
         if control.kind == "sum" and control.column is not None:
             values = frame[control.column].dropna()
             if contract.columns[control.column].type == "integer":
-                out[control.label] = int(values.astype("int64").sum()) if len(values) else 0
+                out[control.label] = sum((int(v) for v in values), 0)
             else:
                 out[control.label] = sum((Decimal(v) for v in values), Decimal(0))
         elif control.kind == "count_by" and control.column is not None:
@@ -307,43 +289,12 @@ def run_reconcile(
     return results, StageReport("reconcile", counts, output)
 
 
-@dataclass
-class Session:
-    """One run's plumbing: its folder, chain recorder and artifact store."""
-
-    plan: LoadedPlan
-    mode: str
-    run_id: str
-    run_dir: Path
-    writer: ChainWriter
-    recorder: StageRecorder
-    store: ArtifactStore
-    recovered: tuple[Recovered, ...]
-
-
-def open_session(plan: LoadedPlan, mode: str) -> Session:
-    """Create the run folder, clean up after dead runs, start the artifact store."""
-    run_id = _run_id()
-    workspace = plan.workspace
-    run_dir = workspace / "runs" / run_id
-    try:
-        run_dir.mkdir(parents=True, exist_ok=False)
-        writer = ChainWriter(workspace / "audit.log")
-    except ChainWriteError as exc:
-        raise AuditLogError(str(exc)) from None
-    except OSError as exc:
-        raise AuditLogError(
-            f"cannot create the run folder {run_dir}: {exc.strerror}; check the plan's workspace."
-        ) from None
-    recorder = StageRecorder(writer, run_id=run_id, mode=mode, actor=_actor())
-    recovered = tuple(recover(workspace, writer, current=run_id))
-    store = ArtifactStore(workspace, run_id, mode, recorder.note)
-    store.start()
-    return Session(plan, mode, run_id, run_dir, writer, recorder, store, recovered)
-
-
-AfterLoad = Callable[[Session, dict[str, RawTable], "Validated", Any], dict[str, Any]]
-"""Called after a reconciled load (the production seal); returns extra report keys."""
+AfterLoad = Callable[
+    [Session, dict[str, RawTable], "Validated", Any, dict[str, TableReconciliation]],
+    dict[str, Any],
+]
+"""Called after a reconciled load, before its commit, on the load's connection
+(the production manifest); returns extra report keys."""
 
 
 def rehearse(
@@ -361,7 +312,7 @@ def rehearse(
     """
     plan = load_plan(plan_path)
     session = open_session(plan, "rehearsal")
-    url = plan.plan.target.rehearsal_url or (
+    url = plan.target_url("rehearsal") or (
         f"sqlite:///{(session.run_dir / 'target.sqlite').as_posix()}"
     )
     return execute(session, target_url=url, lang=lang, progress=progress, password=password)
@@ -382,10 +333,15 @@ def execute(
     """The stages of one run on ``which`` sources into ``target_url``, and its report.
 
     ``expected`` (file path → SHA-256, from a preflight) makes extraction
-    refuse a source that changed since.
+    refuse a source that changed since. The load, the reconciliation, the
+    controls and ``after`` (the production manifest) happen in one
+    transaction, committed only when everything balances: a run that fails
+    or does not reconcile leaves the target as it was. The run ends in a
+    seal whatever happens (:meth:`Session.end`).
     """
     plan, recorder, store, run_dir = session.plan, session.recorder, session.store, session.run_dir
     run_id, mode = session.run_id, session.mode
+    target_file = sqlite_file(target_url)
     recorder.note(
         "run",
         "started",
@@ -393,6 +349,8 @@ def execute(
         files=plan.file_sha256,
         ikou_version=__version__,
         scratch_ram_backed=store.ram_backed,
+        target=redact(target_url),
+        target_file=None if target_file is None else str(target_file),
     )
     step = progress or (lambda label, done, total: None)
     extra = dict(report_extra or {})
@@ -420,32 +378,52 @@ def execute(
         fingerprints = _start_fingerprints(plan, raws, mapped, run_id)
         engine = open_target(target_url)
         try:
-            step("load", 3, 6)
-            recorder.run(
-                "load", run_load, validated.tables, plan.contract, engine, digests=validated.digests
-            )
-            step("reconcile", 4, 6)
-            reconciled = recorder.run("reconcile", run_reconcile, plan, validated, engine)
-            crossed = _cross_controls(plan, validated, engine)
-            if crossed:
-                extra["cross_controls"] = crossed
-                recorder.note(
-                    "cross-controls",
-                    "ok" if all(c["ok"] for c in crossed) else "differs",
-                    counts={"controls": len(crossed), "differ": sum(not c["ok"] for c in crossed)},
+            with transaction(engine) as connection:
+                step("load", 3, 6)
+                recorder.run(
+                    "load",
+                    run_load,
+                    validated.tables,
+                    plan.contract,
+                    connection,
+                    digests=validated.digests,
                 )
-            balanced = all(r.balanced for r in reconciled.values()) and all(
-                c["ok"] for c in crossed
+                checkpoint("load")  # every row inserted, nothing committed
+                step("reconcile", 4, 6)
+                reconciled = recorder.run("reconcile", run_reconcile, plan, validated, connection)
+                crossed = _cross_controls(plan, validated, connection)
+                if crossed:
+                    extra["cross_controls"] = crossed
+                    recorder.note(
+                        "cross-controls",
+                        "ok" if all(c["ok"] for c in crossed) else "differs",
+                        counts={
+                            "controls": len(crossed),
+                            "differ": sum(not c["ok"] for c in crossed),
+                        },
+                    )
+                balanced = all(r.balanced for r in reconciled.values()) and all(
+                    c["ok"] for c in crossed
+                )
+                if balanced and after is not None:
+                    extra.update(after(session, raws, validated, connection, reconciled))
+                    checkpoint("manifest")  # the manifest sealed, the load not committed
+                if not balanced:
+                    connection.rollback()
+            checkpoint("committed")  # committed, not yet chained
+            recorder.note(
+                "commit",
+                "ok" if balanced else "rolled back",
+                counts={"loaded": sum(r.loaded for r in reconciled.values()) if balanced else 0},
+                target_identity=_identity_of(target_file),
             )
-            if balanced and after is not None:
-                extra.update(after(session, raws, validated, engine))
         finally:
             engine.dispose()
             fingerprints(recorder)
     except BaseException as exc:
         outcome = "failed" if isinstance(exc, Exception) else "interrupted"
-        store.finish(outcome)
-        head = recorder.note("run", outcome, error=getattr(exc, "slug", type(exc).__name__))
+        store.shred_all()
+        head = recorder.note("result", outcome, error=getattr(exc, "slug", type(exc).__name__))
         if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
             report = build_failed_report(
                 run_id=run_id,
@@ -458,15 +436,17 @@ def execute(
                 custody=store.summary(),
             )
             _write(report, run_dir, lang, recorder)
+        session.end(outcome)
         raise
     status = "reconciled" if balanced else "unbalanced"
-    store.finish(status)
+    store.shred_all()
     head = recorder.note(
-        "run",
+        "result",
         status,
         plan_sha256=plan.sha256,
-        counts={"loaded": sum(r.loaded for r in reconciled.values())},
+        counts={"loaded": sum(r.loaded for r in reconciled.values()) if balanced else 0},
     )
+    checkpoint("result")  # the outcome chained, no report yet
     step("report", 5, 6)
     report = build_report(
         run_id=run_id,
@@ -484,6 +464,8 @@ def execute(
         extra=extra,
     )
     json_path, html_path = _write(report, run_dir, lang, recorder)
+    checkpoint("report")  # the report written and chained, the run not sealed
+    session.end(status)
     step("done", 6, 6)
     return RunResult(
         report, run_dir, json_path, html_path, plan.workspace / "audit.log", session.recovered
@@ -504,9 +486,8 @@ def _cross_controls(plan: LoadedPlan, validated: Validated, engine: Any) -> list
             if column is None:
                 sides[label] = (len(accepted), int(target["count"]))
             else:
-                values = accepted[column].dropna()
-                source = int(values.astype("int64").sum()) if len(values) else 0
-                sides[label] = (source, int(target[f"sum({column})"]))
+                source = sum((int(v) for v in accepted[column].dropna()), 0)
+                sides[label] = (source, target[f"sum({column})"])
         (ls, lt), (rs, rt) = sides["left"], sides["right"]
         out.append(
             {
@@ -541,8 +522,8 @@ def stop(
 ) -> RunResult:
     """End a run that stopped before the load (a gate, a refusal) with its report."""
     plan, recorder = session.plan, session.recorder
-    session.store.finish(status)
-    head = recorder.note("run", status, plan_sha256=plan.sha256, **facts)
+    session.store.shred_all()
+    head = recorder.note("result", status, plan_sha256=plan.sha256, **facts)
     report = build_failed_report(
         run_id=session.run_id,
         mode=session.mode,
@@ -556,6 +537,7 @@ def stop(
         extra=extra,
     )
     json_path, html_path = _write(report, session.run_dir, lang, recorder)
+    session.end(status)
     log = plan.workspace / "audit.log"
     return RunResult(report, session.run_dir, json_path, html_path, log, session.recovered)
 
@@ -613,6 +595,14 @@ def _write(
         report_html_sha256=_file_sha(html_path),
     )
     return json_path, html_path
+
+
+def _identity_of(path: Path | None) -> dict[str, int] | None:
+    """A SQLite target's device and inode, so ``ikou shred`` destroys that file only."""
+    if path is None or not path.is_file() or path.is_symlink():
+        return None
+    info = path.stat()
+    return {"device": info.st_dev, "inode": info.st_ino}
 
 
 def _file_sha(path: Path) -> str:

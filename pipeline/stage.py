@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from audit.chain import ChainWriteError, ChainWriter
-from mappings.errors import AuditLogError, IkouError
+from audit.chain import SEAL, ChainBroken, ChainWriteError, ChainWriter
+from mappings.errors import AuditLogError, IkouError, TamperedError
 
 __all__ = ["StageEvent", "StageRecorder", "StageReport", "utc_now"]
 
@@ -82,8 +82,15 @@ class StageRecorder:
         }
         try:
             return str(self.writer.append(event)["hash"])
+        except ChainBroken as exc:
+            raise TamperedError(f"{exc}; nothing more was written to it.") from None
         except ChainWriteError as exc:
             raise AuditLogError(str(exc)) from None
+
+    def seal(self, outcome: str, **facts: Any) -> str:
+        """The run's last event: its outcome, with the count of its events and a
+        link to the seal before it (added by the chain); returns its hash."""
+        return self.note(SEAL, outcome, **facts)
 
     def run(
         self,

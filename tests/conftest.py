@@ -107,6 +107,19 @@ def run_ikou(
     )
 
 
+def chain_events(log: Path) -> list[dict[str, Any]]:
+    """The events of an audit log (or custody journal), verified under the test's
+    key store: a test never reads a line the chain would not vouch for."""
+    from audit.artifacts import JOURNAL
+    from audit.chain import audit_key, key_folder, verify
+
+    result = verify(
+        log, key=audit_key(), key_dir=key_folder(), keep=True, seals=log.name != JOURNAL
+    )
+    assert result.ok, result.sentence()
+    return list(result.entries)
+
+
 def write_files(folder: Path, files: dict[str, str]) -> None:
     """Write small text files (plans, mappings, contracts) for a test."""
     folder.mkdir(parents=True, exist_ok=True)

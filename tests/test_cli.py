@@ -49,10 +49,9 @@ def test_bad_key_is_exit_2_and_debug_shows_traceback(
     housing_plan.write_text(text, encoding="utf-8")
     assert main(["rehearse", str(housing_plan)]) == 2
     assert "unknown key 'headerrow'" in capsys.readouterr().err
-    from mappings.errors import ConfigError
-
-    with pytest.raises(ConfigError):
-        main(["--debug", "rehearse", str(housing_plan)])
+    assert main(["--debug", "rehearse", str(housing_plan)]) == 2  # the same exit code …
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "ConfigError" in err  # … with the traceback
 
 
 @pytest.mark.parametrize("damage", ["truncate", "empty", "not_excel"])
@@ -102,7 +101,7 @@ def test_audit_verify_exit_codes(housing_plan: Path, capsys: pytest.CaptureFixtu
     )
     capsys.readouterr()
     assert main(["audit", "verify", str(log), "--head", report["chain_head_short"]]) == 0
-    assert "intact" in capsys.readouterr().out
+    assert "authenticated: " in capsys.readouterr().out
     lines = log.read_text(encoding="utf-8").splitlines(keepends=True)
     lines[2] = re.sub(r'"duration_ms":\d+', '"duration_ms":1', lines[2])
     log.write_text("".join(lines), encoding="utf-8")

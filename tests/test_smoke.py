@@ -43,7 +43,7 @@ def test_installed_demo_runs_end_to_end_quietly(tmp_path: Path) -> None:
         text=True,
         timeout=60,
     )
-    assert verify.returncode == 0 and "intact" in verify.stdout
+    assert verify.returncode == 0 and "authenticated: " in verify.stdout
 
 
 def test_english_report(tmp_path: Path) -> None:

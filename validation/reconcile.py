@@ -12,7 +12,10 @@ Findings:
 * ``reconcile.row_missing`` — a validated row is not in the target;
 * ``reconcile.row_unexpected`` — the target holds a row nobody loaded;
 * ``reconcile.row_changed`` — same key, different row digest;
-* ``reconcile.control_differs`` — a control total differs between the sides.
+* ``reconcile.control_differs`` — a control total differs between the sides;
+* ``reconcile.control_overflow`` — the target database could not compute a
+  control total (its integer arithmetic overflowed): the sides cannot be
+  compared, so the run does not reconcile.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["ControlResult", "TableReconciliation", "reconcile_table"]
+__all__ = ["OVERFLOW", "ControlResult", "TableReconciliation", "reconcile_table"]
+
+OVERFLOW = "overflow"
+"""A control total the target database could not compute (its SUM overflowed)."""
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,11 @@ def reconcile_table(
     for slug in ("reconcile.row_missing", "reconcile.row_changed"):
         if slug in findings:
             counts[slug] += len(findings[slug])
-    differing = [c for c in controls if not c.ok]
+    overflowed = [c for c in controls if c.target == OVERFLOW]
+    if overflowed:
+        counts["reconcile.control_overflow"] += len(overflowed)
+        findings["reconcile.control_overflow"] = []
+    differing = [c for c in controls if not c.ok and c.target != OVERFLOW]
     if differing:
         counts["reconcile.control_differs"] += len(differing)
         findings["reconcile.control_differs"] = []

@@ -13,11 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from audit.chain import verify
 from pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 from pipeline.production import migrate, reconcile_later, shred_workspace
 from pipeline.run import rehearse
-from tests.conftest import run_ikou
+from tests.conftest import chain_events, run_ikou
 
 PEOPLE = """
 people:
@@ -118,18 +117,16 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
     assert [(d["change"], d["columns"]) for d in found["differences"]] == [("changed", ["rent"])]
     assert found["differences"][0]["at"][0] == "data/live/ledger.xls"
     assert key not in json.dumps(found)  # the key is named by its keyed digest, not its value
-    log = production_plan.parent / "ikou-work" / "audit.log"
-    assert verify(log).ok
+    chain_events(production_plan.parent / "ikou-work" / "audit.log")  # verifies
 
 
 def _refused(plan: Path, **kwargs: object) -> list[str]:
     result = migrate(plan, signoff_file=plan.parent / "signoff.yaml", **kwargs)  # type: ignore[arg-type]
     assert result.status == "refused"
-    log = plan.parent / "ikou-work" / "audit.log"
-    events = [json.loads(line) for line in log.read_text("utf-8").splitlines()]
+    events = chain_events(plan.parent / "ikou-work" / "audit.log")
     production = {e["run_id"] for e in events if e["mode"] == "production"}
     stages = [e["stage"] for e in events if e["run_id"] in production]
-    assert "extract" not in stages and stages[-1] == "report"  # nothing read; a record kept
+    assert "extract" not in stages and stages[-2:] == ["report", "seal"]  # a record kept
     assert result.report_html is not None and result.report_html.exists()
     return [f"{c.item}: {c.reason}" for c in result.checks if c.status == "fail"]
 
@@ -242,10 +239,9 @@ def test_shred_certificate_destroys_every_copy_and_is_chained(production_plan: P
     assert not list((workspace / "fingerprints").glob("*.npz"))
     html = result.certificate.read_text("utf-8")
     assert "データ消去証明書" in html and "立会 花子" in html
-    events = [
-        json.loads(line) for line in (workspace / "audit.log").read_text("utf-8").splitlines()
-    ]
-    assert events[-1]["stage"] == "certificate" and verify(workspace / "audit.log").ok
+    events = chain_events(workspace / "audit.log")
+    assert [e["stage"] for e in events][-2:] == ["report", "seal"]
+    assert events[-1]["outcome"] == "shredded"
     assert _target(production_plan).exists()  # the new system's database is not ikou's to destroy
     shutil.rmtree(workspace)
 

@@ -13,7 +13,7 @@ from audit.chain import verify
 from mappings.errors import TargetError
 from pipeline.examples.housing import make_ledger
 from pipeline.extract import run_extract
-from pipeline.load import open_target, run_load
+from pipeline.load import open_target, run_load, transaction
 from pipeline.plan import load_plan
 from pipeline.run import rehearse, run_map, run_reconcile, run_validate
 
@@ -46,7 +46,7 @@ def test_rehearsal_balances_and_names_positions(housing_plan: Path) -> None:
     html = result.report_html.read_text(encoding="utf-8")
     assert "注記つきで登録" in html and "note.blank.marker" in html
     chain = verify(result.audit_log, report["chain_head"])
-    assert chain.ok and chain.head_found_at == chain.events - 1
+    assert chain.ok and chain.head_found_at == chain.events - 2  # then the report, the seal
     stages = [s["stage"] for s in report["stages"]]
     assert stages == ["extract", "map", "validate", "expect", "load", "reconcile"]
 
@@ -71,7 +71,8 @@ def _stages(plan_path: Path, url: str):  # type: ignore[no-untyped-def]
 def test_tampered_target_is_found_by_reconcile(housing_plan: Path, tmp_path: Path) -> None:
     db = tmp_path / "t.sqlite"
     plan, validated, engine = _stages(housing_plan, f"sqlite:///{db}")
-    run_load(validated.tables, plan.contract, engine)
+    with transaction(engine) as connection:
+        run_load(validated.tables, plan.contract, connection)
     with sqlite3.connect(db) as con:
         con.execute("update tenants set rent = rent + 1 where rowid = 3")
         con.execute("delete from tenants where rowid = 5")
@@ -90,8 +91,8 @@ def test_failed_load_leaves_the_target_as_it_was(housing_plan: Path, tmp_path: P
     bad = validated.tables["tenants"]
     doubled = pd.concat([bad.accepted, bad.accepted.iloc[:1]])  # a key twice: insert fails
     object.__setattr__(bad, "accepted", doubled)
-    with pytest.raises(TargetError, match="rolled back"):
-        run_load(validated.tables, plan.contract, engine)
+    with pytest.raises(TargetError, match="rolled back"), transaction(engine) as connection:
+        run_load(validated.tables, plan.contract, connection)
     engine.dispose()
     with sqlite3.connect(db) as con:
         tables = con.execute("select name from sqlite_master where type='table'").fetchall()
@@ -104,8 +105,8 @@ def test_non_empty_target_is_refused(housing_plan: Path, tmp_path: Path) -> None
         con.execute("create table tenants (tenant_id text primary key)")
         con.execute("insert into tenants values ('000001')")
     plan, validated, engine = _stages(housing_plan, f"sqlite:///{db}")
-    with pytest.raises(TargetError, match="already holds 1 row"):
-        run_load(validated.tables, plan.contract, engine)
+    with pytest.raises(TargetError, match="already holds 1 row"), transaction(engine) as c:
+        run_load(validated.tables, plan.contract, c)
     engine.dispose()
 
 

@@ -1,0 +1,260 @@
+"""One run's context: its folder, its place in the chain and the journal, its ending.
+
+Opening a session is the gate every command that acts passes first: the
+audit chain and the custody journal are verified in full — links, hashes and
+authentication under this installation's audit key, and against the key
+store's record of the last event ikou wrote to them — and a log that does
+not verify is refused (:class:`~mappings.errors.TamperedError`, exit 1)
+before anything is read, written, recovered or destroyed.
+
+Then runs that died in this workspace are brought to an end
+(:func:`recover`): their copies shredded, their rehearsal target's unfinished
+load rolled back, a production run stopped after its commit finished or
+rolled back, and an ending and a seal chained in their name. Every run ends
+in a ``seal`` event (:meth:`Session.end`); a run's outcome is its seal's.
+"""
+
+from __future__ import annotations
+
+import getpass
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.artifacts import (
+    JOURNAL,
+    RUN_ID,
+    ArtifactStore,
+    Journal,
+    Tampered,
+    open_runs,
+    recover_artifacts,
+)
+from audit.chain import ChainBroken, ChainWriteError, ChainWriter, audit_key, key_folder
+from audit.platform import ProcessLock
+from mappings.errors import AuditLogError, TamperedError
+from pipeline.plan import LoadedPlan
+from pipeline.stage import StageRecorder, utc_now
+
+__all__ = [
+    "Recovered",
+    "Session",
+    "open_chain",
+    "open_session",
+    "recover",
+    "recover_workspace",
+    "run_events",
+]
+
+
+@dataclass(frozen=True)
+class Recovered:
+    """A dead run found and brought to an end by :func:`recover`."""
+
+    run_id: str
+    artifacts: int
+    outcome: str
+    target_rolled_back: bool = False
+
+    def sentence(self) -> str:
+        ending = {
+            "interrupted": "",
+            "sealed": "",
+            "reconciled": ", its committed load verified against its manifest and sealed",
+            "rolled_back": ", its committed load rolled back",
+            "pending": "; it stopped after its production load was prepared: finish it with "
+            "ikou migrate and the plan it ran",
+        }.get(self.outcome, f", ended as {self.outcome}")
+        return (
+            f"recovered interrupted run {self.run_id}: {self.artifacts} artifact(s) shredded"
+            + (", its target's unfinished load rolled back" if self.target_rolled_back else "")
+            + ending
+            + "."
+        )
+
+
+@dataclass
+class Session:
+    """One run's plumbing: its folder, chain recorder, journal and artifact store."""
+
+    plan: LoadedPlan
+    mode: str
+    run_id: str
+    run_dir: Path
+    writer: ChainWriter
+    recorder: StageRecorder
+    store: ArtifactStore
+    journal: Journal
+    recovered: tuple[Recovered, ...]
+
+    def end(self, outcome: str, **facts: Any) -> str:
+        """Seal the run in the chain, then close it in the journal; the seal's hash."""
+        head = self.recorder.seal(outcome, plan_sha256=self.plan.sha256, **facts)
+        self.store.close(outcome)
+        return head
+
+    def fail(self, error: BaseException) -> None:
+        """End a run that stopped on ``error``: copies shredded, outcome chained,
+        sealed (a record that does not verify is left alone: nothing is written)."""
+        if isinstance(error, TamperedError):
+            self.store.close("failed")
+            return
+        outcome = "failed" if isinstance(error, Exception) else "interrupted"
+        self.store.shred_all()
+        self.recorder.note("result", outcome, error=getattr(error, "slug", type(error).__name__))
+        self.end(outcome)
+
+
+def _run_id() -> str:
+    stamp = utc_now().replace("-", "").replace(":", "")
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def open_chain(workspace: Path) -> tuple[ChainWriter, Journal]:
+    """The workspace's audit chain and custody journal, both verified in full."""
+    folder = key_folder()
+    records = [workspace / "audit.log", workspace / JOURNAL]
+    try:
+        key = audit_key(folder, create=not any(_has_lines(p) for p in records))
+        if key is None:
+            raise TamperedError(
+                f"the audit key is not in the key store {folder}, so the audit log and journal "
+                f"in {workspace} cannot be authenticated here; set IKOU_KEY_DIR to the key "
+                "store that holds audit.key (see docs/audit.md)."
+            )
+        writer = ChainWriter(workspace / "audit.log", key=key, key_dir=folder)
+        journal = Journal(workspace, key, folder)
+    except ChainBroken as exc:
+        removed = exc.result.bad_line is None and not _has_lines(workspace / "audit.log")
+        hint = (
+            " If this workspace was removed on purpose, start again in a new workspace "
+            "(the plan's workspace:)."
+            if removed
+            else ""
+        )
+        raise TamperedError(
+            f"{exc} ikou does nothing on a record that does not verify; keep the file as "
+            f"evidence and tell the IT section (docs/audit.md).{hint}"
+        ) from None
+    except ChainWriteError as exc:
+        raise AuditLogError(str(exc)) from None
+    return writer, journal
+
+
+def _has_lines(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+
+
+def open_session(plan: LoadedPlan, mode: str) -> Session:
+    """Verify the chain and journal, create the run folder, end dead runs, start the store."""
+    run_id = _run_id()
+    workspace = plan.workspace
+    run_dir = workspace / "runs" / run_id
+    writer, journal = open_chain(workspace)
+    try:
+        run_dir.mkdir(parents=True, exist_ok=False)
+    except OSError as exc:
+        raise AuditLogError(
+            f"cannot create the run folder {run_dir}: {exc.strerror}; check the plan's workspace."
+        ) from None
+    recorder = StageRecorder(writer, run_id=run_id, mode=mode, actor=_actor())
+    recovered = tuple(recover(plan, writer, journal, current=run_id))
+    store = ArtifactStore(workspace, run_id, mode, recorder.note, journal)
+    store.start()
+    return Session(plan, mode, run_id, run_dir, writer, recorder, store, journal, recovered)
+
+
+def recover_workspace(plan: LoadedPlan) -> list[Recovered]:
+    """Verify the workspace's chain and journal, and end the runs that died there."""
+    if not (plan.workspace / "audit.log").exists() and not (plan.workspace / JOURNAL).exists():
+        return []
+    writer, journal = open_chain(plan.workspace)
+    return recover(plan, writer, journal)
+
+
+def run_events(writer: ChainWriter, run_id: str) -> list[dict[str, Any]]:
+    """The verified events of one run, in order."""
+    return [e for e in writer.events() if e.get("run_id") == run_id]
+
+
+def recover(
+    plan: LoadedPlan, writer: ChainWriter, journal: Journal, *, current: str | None = None
+) -> list[Recovered]:
+    """Bring to an end every run of the workspace that started and never ended.
+
+    A run is open when the journal has its start and no end, or the chain has
+    its events and no seal. A run whose lock is held is alive and left alone.
+    For a dead one: shred its artifacts and scratch folder, let SQLite roll
+    back its rehearsal target's unfinished load, finish a production run that
+    stopped after its commit (:func:`pipeline.production.finish_dead_run`),
+    and chain its ending and seal in its name.
+    """
+    from pipeline.production import finish_dead_run
+
+    workspace = plan.workspace
+    entries = journal.entries()
+    in_journal = open_runs(entries)
+    in_chain = [r for r in _chain_runs(writer) if not writer.sealed(r)]
+    found = []
+    for run_id in [*in_journal, *(r for r in in_chain if r not in in_journal)]:
+        if run_id == current:
+            continue
+        if not RUN_ID.match(run_id):
+            raise TamperedError(f"the journal names a run {run_id!r} ikou cannot have made.")
+        lock = ProcessLock(workspace / "locks" / f"{run_id}.lock")
+        if not lock.acquire():
+            continue  # alive
+        try:
+            events = run_events(writer, run_id)
+            mode = str(
+                events[0].get("mode") if events else in_journal[run_id].get("mode", "unknown")
+            )
+            recorder = StageRecorder(writer, run_id=run_id, mode=mode, actor=_actor())
+            shredded = 0
+            if run_id in in_journal or any(e.get("run_id") == run_id for e in entries):
+                try:
+                    records = recover_artifacts(workspace, journal, run_id, recorder.note)
+                except Tampered as exc:
+                    raise TamperedError(f"{exc}.") from None
+                shredded = sum(r.shredded for r in records)
+            if writer.sealed(run_id):
+                outcome, rolled_back = "sealed", False
+            else:
+                ending = finish_dead_run(plan, recorder, events)
+                if ending is None:  # a production load only its own plan can finish
+                    found.append(Recovered(run_id, shredded, "pending"))
+                    continue
+                outcome, rolled_back, facts = ending
+                recorder.seal(outcome, plan_sha256=_plan_of(events), **facts)
+            if run_id in in_journal:
+                journal.append({"event": "run.end", "run_id": run_id, "outcome": outcome})
+            found.append(Recovered(run_id, shredded, outcome, rolled_back))
+        finally:
+            lock.release()
+            try:
+                lock.path.unlink()
+            except OSError:
+                pass
+    return found
+
+
+def _chain_runs(writer: ChainWriter) -> list[str]:
+    seen: dict[str, None] = {}
+    for event in writer.events():
+        seen.setdefault(str(event.get("run_id")), None)
+    return list(seen)
+
+
+def _plan_of(events: list[dict[str, Any]]) -> str | None:
+    return next((str(e["plan_sha256"]) for e in events if e.get("plan_sha256")), None)
