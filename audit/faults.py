@@ -18,6 +18,11 @@ POINTS = (
     "artifact.registered",  # an artifact in the journal, not yet on disk
     "artifact.written",  # an artifact on disk, not yet shredded
     "load",  # rows inserted into the target, transaction not committed
+    "manifest",  # production: the manifest written and chained, not committed
+    "committed",  # the load committed, the commit not yet chained
+    "result",  # the run's outcome chained, no report written
+    "report",  # the report written and chained, the run not sealed
+    "sealed",  # the run sealed in the chain, still open in the journal
 )
 
 

@@ -582,7 +582,7 @@ def finish_dead_run(
             )
         if held and not differences:
             recorder.note("commit", "ok", recovered=True, counts={"loaded": held})
-            return "reconciled", False, _recovery_report(plan, recorder, manifest, held)
+            return "reconciled", False, _recovery_report(plan, recorder, events, manifest, held)
         if held:
             with transaction(engine) as connection:
                 for name in body["tables"]:
@@ -597,7 +597,11 @@ def finish_dead_run(
 
 
 def _recovery_report(
-    plan: LoadedPlan, recorder: StageRecorder, manifest: dict[str, Any], held: int
+    plan: LoadedPlan,
+    recorder: StageRecorder,
+    events: list[dict[str, Any]],
+    manifest: dict[str, Any],
+    held: int,
 ) -> dict[str, Any]:
     """The report of a production run whose commit was verified after it died:
     the counts its manifest event kept (its per-row findings died with it)."""
@@ -632,6 +636,14 @@ def _recovery_report(
         extra={
             "tables": tables,
             "recovered": True,
+            "people": plan.plan.people.model_dump() if plan.plan.people else None,
+            "vendor": plan.plan.vendor.model_dump(mode="json") if plan.plan.vendor else None,
+            "signon": next(
+                (list(e.get("people", [])) for e in events if e.get("stage") == "sign-on"), []
+            ),
+            "preflight": next(
+                (list(e.get("checks", [])) for e in events if e.get("stage") == "preflight"), []
+            ),
             "seal": {
                 "manifest": manifest["manifest"],
                 "manifest_sha256": manifest["sha256"],

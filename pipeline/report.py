@@ -209,6 +209,10 @@ LABELS: dict[str, dict[str, str]] = {
         "duration": "所要 (ms)",
         "artifacts": "中間ファイル",
         "no_artifacts": "この実行は中間ファイルを作成していません。",
+        "recovered_note": "この本番移行は登録の確定（コミット）直後に中断されました。"
+        "次に ikou を起動した際、移行先の内容を確定前に封印した照合台帳と突き合わせて"
+        "一致を確認し、完了として封印しました。行ごとの不採用の位置は中断により失われ、"
+        "件数のみを記載しています。",
         "scratch_ram": "一時領域はメモリ上（RAM ディスク）にあり、ディスクには書き込まれません。",
         "scratch_disk": (
             "この OS ではメモリ上の一時領域を使えないため、"
@@ -366,6 +370,10 @@ LABELS: dict[str, dict[str, str]] = {
         "duration": "Time (ms)",
         "artifacts": "Artifacts",
         "no_artifacts": "This run created no artifacts.",
+        "recovered_note": "This production run was interrupted right after its load was committed. "
+        "The next time ikou started, it compared the target with the manifest sealed before the "
+        "commit, found them identical, and sealed the run as complete. The positions of rejected "
+        "rows were lost with the interruption; only the counts are shown.",
         "scratch_ram": "Scratch was on a RAM-backed filesystem: nothing reached the disk.",
         "scratch_disk": (
             "RAM-backed scratch is not available on this OS: scratch was on disk, encrypted."

@@ -32,6 +32,7 @@ from audit.artifacts import (
     recover_artifacts,
 )
 from audit.chain import ChainBroken, ChainWriteError, ChainWriter, audit_key, key_folder
+from audit.faults import checkpoint
 from audit.platform import ProcessLock
 from mappings.errors import AuditLogError, TamperedError
 from pipeline.plan import LoadedPlan
@@ -91,6 +92,7 @@ class Session:
     def end(self, outcome: str, **facts: Any) -> str:
         """Seal the run in the chain, then close it in the journal; the seal's hash."""
         head = self.recorder.seal(outcome, plan_sha256=self.plan.sha256, **facts)
+        checkpoint("sealed")  # sealed in the chain, still open in the journal
         self.store.close(outcome)
         return head
 

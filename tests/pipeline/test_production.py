@@ -7,76 +7,25 @@ import json
 import os
 import shutil
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
+from pipeline.examples.housing import make_ledger, write_xls
 from pipeline.production import migrate, reconcile_later, shred_workspace
 from pipeline.run import rehearse
-from tests.conftest import chain_events, run_ikou
-
-PEOPLE = """
-people:
-  owner: 住宅課
-  operator: 作業 太郎
-  witnesses: [立会 花子, 立会 次郎]
-  approvals:
-    係長: [承認 一郎, 代理 三郎]
-    課長: [承認 四郎]
-vendor:
-  company: 株式会社サンプル
-  certifications:
-    - {name: ISMS, number: IS 000001, expires: 2099-03-31}
-    - {name: Pマーク, number: "00000001(01)", expires: 2099-03-31}
-rehearsal:
-  max_age_days: 30
-"""
-
-SIGNOFF = "witness: 立会 花子\napprovals:\n  係長: 代理 三郎\n  課長: 承認 四郎\n"
-
-
-def _ikou(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return run_ikou(*args, env={**os.environ, **(env or {})})
-
-
-@pytest.fixture
-def production_plan(housing_plan: Path) -> Path:
-    """The housing example with live data (another synthetic ledger), people and a target."""
-    folder = housing_plan.parent
-    (folder / "data" / "live").mkdir()
-    write_xls(make_ledger(150, 11), folder / "data" / "live" / "ledger.xls")
-    write_members_docx(make_members(150, 11), folder / "data" / "live" / "members.docx")
-    text = housing_plan.read_text(encoding="utf-8")
-    text = text.replace(
-        "    rehearsal: data/ledger*.xls\n",
-        "    rehearsal: data/ledger*.xls\n    production: data/live/ledger.xls\n",
-    ).replace(
-        "    rehearsal: data/members.docx\n",
-        "    rehearsal: data/members.docx\n    production: data/live/members.docx\n",
-    )
-    text = text.replace(
-        "  url: postgresql://housing@db.example.invalid/housing",
-        f"  url: sqlite:///{(folder / 'new-system.sqlite').as_posix()}",
-    )
-    housing_plan.write_text(text + PEOPLE, encoding="utf-8")
-    (folder / "signoff.yaml").write_text(SIGNOFF, encoding="utf-8")
-    return housing_plan
-
-
-def _target(plan: Path) -> Path:
-    return plan.parent / "new-system.sqlite"
+from tests.conftest import chain_events
+from tests.pipeline.conftest import ikou, target_of
 
 
 def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path) -> None:
     assert rehearse(production_plan).report.status == "reconciled"
     signoff = str(production_plan.parent / "signoff.yaml")
-    done = _ikou("migrate", str(production_plan), "--signoff", signoff)
+    done = ikou("migrate", str(production_plan), "--signoff", signoff)
     assert done.returncode == 0, done.stdout + done.stderr
     live = make_ledger(150, 11)
-    with sqlite3.connect(_target(production_plan)) as connection:
+    with sqlite3.connect(target_of(production_plan)) as connection:
         count = connection.execute("SELECT count(*) FROM tenants").fetchone()[0]
         members = connection.execute("SELECT count(*) FROM members").fetchone()[0]
     assert count == 150 - live.planted_rejects
@@ -100,16 +49,16 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
     same = next(c for c in report["preflight"] if c["item"] == "sources unchanged")
     assert same["code"] == "sources_same" and same["reason"].startswith("same SHA-256")  # … JSON
 
-    again = _ikou("migrate", str(production_plan), "--signoff", signoff)
+    again = ikou("migrate", str(production_plan), "--signoff", signoff)
     assert again.returncode == 1
     assert "was migrated and sealed" in again.stderr
 
-    clean = _ikou("reconcile", str(production_plan), "--with-sources")
+    clean = ikou("reconcile", str(production_plan), "--with-sources")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    with sqlite3.connect(_target(production_plan)) as connection:
+    with sqlite3.connect(target_of(production_plan)) as connection:
         key = connection.execute("SELECT tenant_id FROM tenants ORDER BY tenant_id").fetchone()[0]
         connection.execute("UPDATE tenants SET rent = rent + 1000 WHERE tenant_id = ?", (key,))
-    changed = _ikou("reconcile", str(production_plan), "--lang", "en")
+    changed = ikou("reconcile", str(production_plan), "--lang", "en")
     assert changed.returncode == 1
     later = sorted((production_plan.parent / "ikou-work" / "runs").iterdir())[-1]
     found = json.loads((later / "report.json").read_text("utf-8"))
@@ -192,7 +141,7 @@ def test_missing_or_ineligible_people_are_refused(
 
 def test_a_non_empty_target_is_refused(production_plan: Path) -> None:
     rehearse(production_plan)
-    with sqlite3.connect(_target(production_plan)) as connection:
+    with sqlite3.connect(target_of(production_plan)) as connection:
         connection.execute("CREATE TABLE tenants (tenant_id TEXT)")
         connection.execute("INSERT INTO tenants VALUES ('x')")
     assert _refused(production_plan) == ["target: table 'tenants' holds 1 row(s)"]
@@ -242,7 +191,7 @@ def test_shred_certificate_destroys_every_copy_and_is_chained(production_plan: P
     events = chain_events(workspace / "audit.log")
     assert [e["stage"] for e in events][-2:] == ["report", "seal"]
     assert events[-1]["outcome"] == "shredded"
-    assert _target(production_plan).exists()  # the new system's database is not ikou's to destroy
+    assert target_of(production_plan).exists()  # the new system's database is not ikou's to destroy
     shutil.rmtree(workspace)
 
 
