@@ -12,6 +12,8 @@
 * :func:`guarded` — run a function that may take the process down (a native
   reader that aborts on a hostile file) in a forked child with a time and
   memory limit on Linux; inline, unguarded, elsewhere (``GUARD_AVAILABLE``).
+* :mod:`audit.children` — outside programs that die with ikou (the other
+  OS-specific part, kept in a module of its own).
 """
 
 from __future__ import annotations

@@ -5,17 +5,21 @@ hands it the document as a **plaintext artifact** (an outside program must
 read it), lets it write a ``.docx`` beside it — registered in the journal
 before LibreOffice runs — reads that ``.docx`` into memory, and shreds both
 at once. LibreOffice runs headless with a throw-away profile inside the
-run's private scratch folder, so it leaves nothing in the user's profile.
+run's private scratch folder, so it leaves nothing in the user's profile; the
+profile folder is made mode 0700 before LibreOffice starts, and LibreOffice runs
+through :func:`audit.platform.run_child`, so it (and ``soffice.bin``, which its
+launcher forks) dies with ikou and is gone before the profile is removed.
 Without LibreOffice the file is refused with the package to install.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 from audit.artifacts import ArtifactStore
+from audit.children import ChildTimedOut, run_child
+from audit.platform import private_dir
 from mappings.errors import UnreadableFileError
 
 __all__ = ["convert_doc", "soffice"]
@@ -62,7 +66,8 @@ def convert_doc(data: bytes, file: str, store: ArtifactStore | None) -> bytes:
     )
     profile = source_path.parent / f"lo-profile-{source_path.stem}"
     try:
-        done = subprocess.run(
+        private_dir(profile)  # 0700 before LibreOffice sees it, not whatever it would make
+        done = run_child(  # returns (or raises) once no LibreOffice process is left
             [
                 program,
                 "--headless",
@@ -74,9 +79,7 @@ def convert_doc(data: bytes, file: str, store: ArtifactStore | None) -> bytes:
                 str(source_path.parent),
                 str(source_path),
             ],
-            capture_output=True,
             timeout=TIMEOUT_SECONDS,
-            check=False,
         )
         converted = Path(target.path)
         if done.returncode != 0 or not converted.exists():
@@ -87,7 +90,7 @@ def convert_doc(data: bytes, file: str, store: ArtifactStore | None) -> bytes:
             )
         store.adopt(target)
         return converted.read_bytes()
-    except subprocess.TimeoutExpired:
+    except ChildTimedOut:
         raise UnreadableFileError(
             f"LibreOffice took over {TIMEOUT_SECONDS} s on {file}; save it as .docx in Word.",
             file=file,

@@ -15,7 +15,7 @@ import pytest
 from pipeline.examples.housing import make_ledger, write_xls
 from pipeline.production import migrate, reconcile_later, shred_workspace
 from pipeline.run import rehearse
-from tests.conftest import chain_events
+from tests.conftest import chain_events, run_ikou
 from tests.pipeline.conftest import ikou, target_of
 
 
@@ -84,6 +84,35 @@ def test_no_rehearsal_is_refused(production_plan: Path) -> None:
     assert _refused(production_plan) == [
         "rehearsal: no reconciled rehearsal of this exact plan, mapping and contract"
     ]
+    assert not target_of(production_plan).exists()  # the preflight created no target file
+
+
+def test_reconcile_names_a_dropped_table_as_removed_rows(production_plan: Path) -> None:
+    rehearse(production_plan)
+    migrate(production_plan, signoff_file=production_plan.parent / "signoff.yaml")
+    with sqlite3.connect(target_of(production_plan)) as connection:
+        members = connection.execute("select count(*) from members").fetchone()[0]
+        connection.execute("drop table members")
+    done = ikou("reconcile", str(production_plan))
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert f"removed {members}" in done.stdout
+
+
+def test_a_relative_sqlite_url_starts_at_the_plans_folder(
+    housing_plan: Path, tmp_path: Path
+) -> None:
+    text = housing_plan.read_text("utf-8")
+    housing_plan.write_text(
+        text.replace("target:\n", "target:\n  rehearsal_url: sqlite:///targets/rehearsal.sqlite\n"),
+        "utf-8",
+    )
+    (housing_plan.parent / "targets").mkdir()
+    elsewhere = tmp_path / "somewhere-else"
+    (elsewhere / "targets").mkdir(parents=True)
+    done = run_ikou("rehearse", str(housing_plan), cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert (housing_plan.parent / "targets" / "rehearsal.sqlite").exists()
+    assert list((elsewhere / "targets").iterdir()) == []
 
 
 def test_a_stale_rehearsal_is_refused(production_plan: Path) -> None:

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -71,17 +80,27 @@ def test_members_from_a_word_table_join_tenants(housing_plan: Path) -> None:
     ]
 
 
-needs_libreoffice = pytest.mark.skipif(
-    __import__("pipeline.extract.word97", fromlist=["soffice"]).soffice() is None,
-    reason="LibreOffice is not installed (.ci/run installs it)",
-)
+@pytest.fixture
+def libreoffice() -> str:
+    """The LibreOffice program: without it the test is skipped with the reason, and
+    fails when ``CI=true`` (.ci/run installs it)."""
+    from pipeline.extract.word97 import soffice
+
+    found = soffice()
+    if found is None:
+        reason = "LibreOffice is not installed (.ci/run installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}, and CI=true requires it")
+        pytest.skip(reason)
+    return found
+
+
+needs_libreoffice = pytest.mark.usefixtures("libreoffice")
 
 
 def _members_doc(folder: Path, rows: list[list[str]]) -> Path:
     """A Word 97-2003 .doc made by code: python-docx, then LibreOffice to .odt and
     to .doc (LibreOffice's direct .docx → .doc export drops python-docx tables)."""
-    import subprocess
-
     from pipeline.extract.word97 import soffice
 
     work = folder / "make-doc"
@@ -131,8 +150,6 @@ def test_a_doc_is_converted_through_the_artifact_store(housing_plan: Path) -> No
 
 @needs_libreoffice
 def test_a_run_killed_with_an_artifact_on_disk_is_cleaned_up(housing_plan: Path) -> None:
-    import os
-
     folder = housing_plan.parent
     _members_doc(folder, [["000001", "1", "妻", "会員 1"]])
     add_members_table(housing_plan, "data/members.doc")
@@ -149,6 +166,103 @@ def test_a_run_killed_with_an_artifact_on_disk_is_cleaned_up(housing_plan: Path)
     assert again.returncode == 0, again.stderr
     assert "1 artifact(s) shredded" in again.stderr
     assert not path.exists() and not path.parent.exists()  # … and gone after the next run
+
+
+def _stat(pid: int | str) -> tuple[bytes, int, int]:
+    """State, parent and session of a process, from /proc (OSError once it is gone)."""
+    text = Path(f"/proc/{pid}/stat").read_bytes()
+    state, ppid, _, session = text[text.rindex(b")") + 2 :].split()[:4]
+    return state, int(ppid), int(session)
+
+
+def _libreoffice_started_by(ikou: int) -> tuple[int, Path] | None:
+    """The session and profile folder of a running ``soffice.bin`` whose session
+    leader (run_child's watchdog) is a child of ``ikou``."""
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if Path(f"/proc/{entry}/comm").read_bytes().strip() != b"soffice.bin":
+                continue
+            state, _, session = _stat(entry)
+            args = Path(f"/proc/{entry}/cmdline").read_bytes().decode().split("\0")
+            if state == b"Z" or _stat(session)[1] != ikou:
+                continue
+        except OSError:
+            continue
+        for arg in args:
+            if arg.startswith("-env:UserInstallation="):
+                return session, Path(unquote(urlparse(arg.partition("=")[2]).path))
+    return None
+
+
+def _running_in(session: int) -> list[int]:
+    """Live processes (not zombies) of ``session``."""
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            state, _, sid = _stat(entry)
+        except OSError:
+            continue
+        if sid == session and state != b"Z":
+            found.append(int(entry))
+    return found
+
+
+def _within(seconds: float, condition: Callable[[], bool]) -> bool:
+    """Whether ``condition`` comes true within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+@needs_libreoffice
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc: Linux only")
+def test_libreoffice_dies_with_a_run_killed_mid_conversion(housing_plan: Path) -> None:
+    """Issue 14, item 8: ikou killed (SIGKILL) while LibreOffice converted a .doc left
+    soffice.bin running, and it re-created the scratch folder, mode 0755."""
+    folder = housing_plan.parent
+    _members_doc(folder, [[f"{i:06d}", "1", "妻", f"会員 {i}"] for i in range(1, 4)])
+    add_members_table(housing_plan, "data/members.doc")
+    with open(folder / "ikou.out", "wb") as out:
+        ikou = subprocess.Popen(
+            [sys.executable, "-m", "pipeline.cli", "rehearse", str(housing_plan)],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    session = 0
+    scratch = Path("/nonexistent")
+    try:
+        found = None
+        deadline = time.monotonic() + 120
+        while found is None and ikou.poll() is None and time.monotonic() < deadline:
+            found = _libreoffice_started_by(ikou.pid)
+            time.sleep(0.005)
+        assert found, "never saw soffice.bin: " + (folder / "ikou.out").read_text("utf-8")
+        session, profile = found
+        scratch = profile.parent
+        for pid in _running_in(session):  # freeze it mid-conversion: it cannot finish alone
+            if pid != session:
+                os.kill(pid, signal.SIGSTOP)
+        os.kill(ikou.pid, signal.SIGKILL)
+        assert ikou.wait() == -signal.SIGKILL
+        assert _within(5, lambda: not _running_in(session)), _running_in(session)
+        modes = {
+            p.name: stat.S_IMODE(p.stat().st_mode)
+            for p in (scratch, *scratch.rglob("*"))
+            if p.is_dir()
+        }
+        assert profile.name in modes
+        assert set(modes.values()) == {0o700}, modes  # the profile and all LibreOffice made
+        shutil.rmtree(scratch)  # as the next run's recovery does: it must stay gone
+        assert not _within(2, scratch.exists)
+    finally:
+        ikou.kill()
+        for pid in _running_in(session) if session else ():
+            os.kill(pid, signal.SIGKILL)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def test_without_libreoffice_a_doc_is_refused_with_what_to_install(
