@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from mappings.errors import ConfigError
-from validation.contract import RowCount, TableContract
+from validation.contract import RowCount, TableContract, pattern_test
 
 __all__ = ["ExpectationResult", "orphans", "run_expectations"]
 
@@ -108,6 +108,56 @@ def _suite_items(
     return items
 
 
+_REGEX_KINDS = {
+    "expect_column_values_to_match_regex": False,
+    "expect_column_values_to_not_match_regex": True,
+    "expect_column_values_to_match_regex_list": False,
+    "expect_column_values_to_not_match_regex_list": True,
+}
+
+
+def _regex_by_re2(
+    frame: pd.DataFrame, items: list[tuple[str, dict[str, Any]]]
+) -> tuple[pd.DataFrame, list[tuple[str, dict[str, Any]]], dict[str, tuple[str, str]]]:
+    """The regex expectations, matched by RE2 rather than by great-expectations'
+    Python ``re`` (which backtracks: one long value could hang the run).
+
+    Each becomes ``expect_column_values_to_be_in_set([True])`` on a hidden
+    column holding RE2's verdict per value (null where the value is null,
+    which great-expectations leaves out, as it does for the regex ones), with
+    the same ``mostly``; as great-expectations does, a value matches when the
+    pattern is found anywhere in it. Returns the frame with those columns, the
+    items, and each hidden column's expectation and column for the results.
+    """
+    out, aliases, extra = [], {}, {}
+    for name, args in items:
+        if name not in _REGEX_KINDS or "column" not in args:
+            out.append((name, args))
+            continue
+        patterns = args.get("regex_list") or [args.get("regex")]
+        tests = [pattern_test(str(p), whole=False) for p in patterns]
+        every = args.get("match_on") == "all"
+        column = str(args["column"])
+        hidden = f"__ikou_regex_{len(aliases)}"
+
+        def verdict(value: Any, tests: list[Any] = tests, every: bool = every) -> Any:
+            if value is None or (isinstance(value, float) and value != value):
+                return None
+            hits = [t(str(value)) for t in tests]
+            return all(hits) if every else any(hits)
+
+        found = frame[column].astype(object).map(verdict)
+        if _REGEX_KINDS[name]:
+            found = found.map(lambda v: None if v is None else not v)
+        extra[hidden] = found
+        aliases[hidden] = (name, column)
+        rest = {k: v for k, v in args.items() if k in ("mostly",)}
+        out.append(
+            ("expect_column_values_to_be_in_set", {"column": hidden, "value_set": [True], **rest})
+        )
+    return (frame.assign(**extra) if extra else frame), out, aliases
+
+
 def run_expectations(
     tables: dict[str, tuple[pd.DataFrame, TableContract]],
     rows: dict[str, RowCount] | None = None,
@@ -136,7 +186,10 @@ def run_expectations(
     results: list[ExpectationResult] = []
     for table, (frame, contract) in tables.items():
         suite = gx.ExpectationSuite(name=f"ikou.{table}")
-        for name, args in _suite_items(contract, (rows or {}).get(table)):
+        frame, items, aliases = _regex_by_re2(
+            frame, _suite_items(contract, (rows or {}).get(table))
+        )
+        for name, args in items:
             cls = getattr(gxe, _class_name(name), None)
             if cls is None:
                 raise ConfigError(
@@ -171,6 +224,8 @@ def run_expectations(
             ):
                 counts["rows"] = int(found["observed_value"])
             column = config.kwargs.get("column")
+            if column in aliases:
+                kind, column = aliases[column]
             results.append(
                 ExpectationResult(
                     table, kind, str(column) if column else None, bool(outcome.success), counts

@@ -196,3 +196,40 @@ def test_the_mapping_sets_this_offices_row_count(housing_plan: Path) -> None:
     result = rehearse(housing_plan)
     assert result.report.status == "expectations_failed"
     assert result.report.data["findings"] == ["tenants.expect.expect_table_row_count_to_be_between"]
+
+
+def test_regex_expectations_are_matched_by_re2_with_their_counts() -> None:
+    """A value that makes Python's re backtrack for minutes is answered at once,
+    and the counts are great-expectations' own (nulls left out, ``mostly`` kept)."""
+    import time
+
+    import pandas as pd
+
+    from validation.contract import TableContract
+    from validation.expectations import run_expectations
+
+    contract = TableContract.model_validate(
+        {
+            "primary_key": "k",
+            "columns": {"k": {"type": "string"}, "code": {"type": "string"}},
+            "expectations": [
+                {"expect_column_values_to_match_regex": {"column": "code", "regex": "(a|aa)*c"}},
+                {
+                    "expect_column_values_to_not_match_regex_list": {
+                        "column": "code",
+                        "regex_list": ["x", "y"],
+                        "mostly": 0.5,
+                    }
+                },
+            ],
+        }
+    )
+    frame = pd.DataFrame({"k": ["1", "2", "3", "4"], "code": ["a" * 40 + "b", "aac", None, "x-ac"]})
+    started = time.monotonic()
+    results = {r.expectation: r for r in run_expectations({"t": (frame, contract)})}
+    assert time.monotonic() - started < 60  # a hang guard, not a timing test
+    matched = results["expect_column_values_to_match_regex"]
+    assert not matched.success and matched.column == "code"
+    assert matched.counts == {"element_count": 4, "unexpected_count": 1, "missing_count": 1}
+    unmatched = results["expect_column_values_to_not_match_regex_list"]
+    assert unmatched.success and unmatched.counts["unexpected_count"] == 1
