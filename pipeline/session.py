@@ -36,6 +36,7 @@ from audit.faults import checkpoint
 from audit.platform import ProcessLock
 from mappings.errors import AuditLogError, TamperedError
 from pipeline.plan import LoadedPlan
+from pipeline.recovery import finish_dead_run
 from pipeline.stage import StageRecorder, utc_now
 
 __all__ = [
@@ -199,11 +200,9 @@ def recover(
     its events and no seal. A run whose lock is held is alive and left alone.
     For a dead one: shred its artifacts and scratch folder, let SQLite roll
     back its rehearsal target's unfinished load, finish a production run that
-    stopped after its commit (:func:`pipeline.production.finish_dead_run`),
+    stopped after its commit (:func:`pipeline.recovery.finish_dead_run`),
     and chain its ending and seal in its name.
     """
-    from pipeline.production import finish_dead_run
-
     workspace = plan.workspace
     entries = journal.entries()
     in_journal = open_runs(entries)

@@ -1,0 +1,171 @@
+"""Ending a run that died: what the next command on the workspace does for it.
+
+:func:`pipeline.session.recover` finds the dead runs and shreds what they
+left; this module decides how each ends. Most were interrupted before
+anything was committed: their SQLite target is opened so SQLite rolls back
+the unfinished load. A production run that died after writing its manifest
+may have committed: the target is read back and compared with that manifest
+(see :func:`finish_dead_run`), so the run ends sealed or rolled back —
+never stuck between the two.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from audit.chain import key_folder
+from audit.fingerprints import workspace_key
+from audit.manifest import Difference, compare, read_manifest
+from mappings.errors import ConfigError
+from pipeline.load import open_target, read_back, target_metadata, transaction
+from pipeline.plan import LoadedPlan
+from pipeline.report import build_failed_report, write_report
+from pipeline.stage import StageRecorder
+
+__all__ = ["finish_dead_run"]
+
+
+def finish_dead_run(
+    plan: LoadedPlan, recorder: StageRecorder, events: list[dict[str, Any]]
+) -> tuple[str, bool, dict[str, Any]] | None:
+    """End a run that died: its outcome, whether a target load was rolled back,
+    and facts for its ending; chains its ``result`` (and a report, if any).
+
+    A run's SQLite rehearsal target is opened so SQLite rolls back the load it
+    never committed. A production run that died after writing its manifest
+    may have committed: its target is read back and compared with the
+    manifest under the workspace's key — all there and unchanged: the commit
+    happened, a report says so and the run is sealed as reconciled; nothing
+    there: it never committed; anything else: the rows are deleted in one
+    transaction (rolled back), so the same plan can migrate again. ``None``
+    when that needs the dead run's own plan and ``plan`` is another.
+    """
+    started = next(
+        (e for e in events if e.get("stage") == "run" and e.get("outcome") == "started"), {}
+    )
+    target_file = started.get("target_file")
+    rolled_back = bool(target_file) and _roll_back_sqlite(Path(str(target_file)))
+    manifest = next((e for e in events if e.get("stage") == "manifest"), None)
+    if started.get("mode", recorder.mode) != "production" or manifest is None:
+        recorder.note("result", "interrupted", target_rolled_back=rolled_back)
+        return "interrupted", rolled_back, {"target_rolled_back": rolled_back}
+    if started.get("plan_sha256") != plan.sha256:
+        return None
+    url = plan.target_url("production")
+    found = workspace_key(plan.workspace, create=False)
+    if url is None or found is None:
+        raise ConfigError(
+            f"production run {recorder.run_id} stopped after its load was prepared; its target "
+            f"URL and the key in {key_folder()} are needed to finish it."
+        )
+    body = read_manifest(
+        plan.workspace / "manifests" / str(manifest["manifest"]), str(manifest["sha256"])
+    )
+    engine = open_target(url)
+    try:
+        differences: list[Difference] = []
+        held = 0
+        for name, table in body["tables"].items():
+            contract = plan.contract.tables[name]
+            frame = read_back(engine, contract, name)
+            held += len(frame)
+            differences += compare(
+                name, table, frame, contract.kinds(), list(contract.primary_key), found[1]
+            )
+        if held and not differences:
+            recorder.note("commit", "ok", recovered=True, counts={"loaded": held})
+            return "reconciled", False, _recovery_report(plan, recorder, events, manifest, held)
+        if held:
+            with transaction(engine) as connection:
+                for name in body["tables"]:
+                    table = target_metadata(plan.contract, [name]).tables[name]
+                    connection.execute(table.delete())
+            recorder.note("result", "rolled_back", counts={"rows_deleted": held})
+            return "rolled_back", True, {"rows_deleted": held}
+    finally:
+        engine.dispose()
+    recorder.note("result", "interrupted", target_rolled_back=rolled_back)
+    return "interrupted", rolled_back, {"target_rolled_back": rolled_back}
+
+
+def _recovery_report(
+    plan: LoadedPlan,
+    recorder: StageRecorder,
+    events: list[dict[str, Any]],
+    manifest: dict[str, Any],
+    held: int,
+) -> dict[str, Any]:
+    """The report of a production run whose commit was verified after it died:
+    the counts its manifest event kept (its per-row findings died with it)."""
+    tables = {
+        name: {
+            **counts,
+            "source": "",
+            "balanced": True,
+            "skipped_by_rule": {},
+            "rejects_by_reason": {},
+            "rejects": [],
+            "notes_by_reason": {},
+            "notes": [],
+            "controls": [],
+            "findings": {},
+        }
+        for name, counts in dict(manifest.get("tables", {})).items()
+    }
+    head = recorder.note("result", "reconciled", recovered=True, counts={"loaded": held})
+    run_dir = plan.workspace / "runs" / recorder.run_id
+    run_dir.mkdir(parents=True, exist_ok=True)
+    report = build_failed_report(
+        run_id=recorder.run_id,
+        mode="production",
+        plan=plan,
+        error=None,
+        events=[],
+        chain_head=head,
+        run_dir=run_dir,
+        custody={"artifacts": [], "scratch": {}},
+        status="reconciled",
+        extra={
+            "tables": tables,
+            "recovered": True,
+            "people": plan.plan.people.model_dump() if plan.plan.people else None,
+            "vendor": plan.plan.vendor.model_dump(mode="json") if plan.plan.vendor else None,
+            "signon": next(
+                (list(e.get("people", [])) for e in events if e.get("stage") == "sign-on"), []
+            ),
+            "preflight": next(
+                (list(e.get("checks", [])) for e in events if e.get("stage") == "preflight"), []
+            ),
+            "seal": {
+                "manifest": manifest["manifest"],
+                "manifest_sha256": manifest["sha256"],
+                "rows": held,
+            },
+        },
+    )
+    json_path, html_path = write_report(report, run_dir)
+    recorder.note(
+        "report",
+        "written",
+        report_json_sha256=hashlib.sha256(json_path.read_bytes()).hexdigest(),
+        report_html_sha256=hashlib.sha256(html_path.read_bytes()).hexdigest(),
+    )
+    return {"recovered": True, "counts": {"loaded": held}}
+
+
+def _roll_back_sqlite(path: Path) -> bool:
+    """Open a dead run's SQLite target so SQLite rolls back its hot journal
+    (only a regular file, never through a link); whether there was one."""
+    journal = path.with_name(path.name + "-journal")
+    if not path.is_file() or path.is_symlink():
+        return False
+    hot = journal.is_file() and not journal.is_symlink() and journal.stat().st_size > 0
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        connection.close()
+    return hot
