@@ -107,6 +107,11 @@ def run_ikou(
     )
 
 
+def corpus_file(relative: str) -> Path:
+    """A file of ../shared/corpus (the test is skipped without it, fails under CI)."""
+    return shared_folder(CORPUS) / relative
+
+
 def chain_events(log: Path) -> list[dict[str, Any]]:
     """The events of an audit log (or custody journal), verified under the test's
     key store: a test never reads a line the chain would not vouch for."""

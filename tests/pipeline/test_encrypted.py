@@ -16,9 +16,7 @@ from pipeline.examples.housing import make_ledger, write_xlsx
 from pipeline.extract.decrypt import decrypt
 from pipeline.extract.readers import read_xls, read_xlsx
 from pipeline.plan import SourceSpec
-from tests.conftest import CORPUS, run_ikou, shared_folder
-
-ENCRYPTED = CORPUS / "encrypted"
+from tests.conftest import corpus_file, run_ikou
 
 
 def _encrypt(plain: bytes, password: str) -> bytes:
@@ -114,39 +112,42 @@ def test_password_env_must_be_a_variable_name() -> None:
 def test_corpus_files_decrypt_to_their_plain_counterparts(
     name: str, password: str, plain: str
 ) -> None:
-    shared_folder(CORPUS)
-    data = decrypt((ENCRYPTED / name).read_bytes(), name, password)
-    expected_bytes = (CORPUS / plain).read_bytes()
+    data = decrypt(corpus_file(f"encrypted/{name}").read_bytes(), name, password)
+    expected_bytes = corpus_file(plain).read_bytes()
     reader = read_xls if plain.endswith(".xls") else read_xlsx
     assert reader(data, name, None) == reader(expected_bytes, plain, None)
     with pytest.raises(WrongPasswordError, match=f"wrong password for {name}"):
-        decrypt((ENCRYPTED / name).read_bytes(), name, "wrong")
+        decrypt(corpus_file(f"encrypted/{name}").read_bytes(), name, "wrong")
 
 
 def test_excels_builtin_password_opens_without_asking(tmp_path: Path) -> None:
     from pipeline.extract.decrypt import unlock
 
-    shared_folder(CORPUS)
-    data = (ENCRYPTED / "poi__50833.xls").read_bytes()  # saved with VelvetSweatshop
+    data = corpus_file("encrypted/poi__50833.xls").read_bytes()  # saved with VelvetSweatshop
     plain, how = unlock(data, "poi__50833.xls", lambda: pytest.fail("asked for a password"))
     assert how == "default"
     assert read_xls(plain, "poi__50833.xls", None)
     with pytest.raises(EncryptedFileError, match="password_env"):
-        unlock((ENCRYPTED / "poi__password.xls").read_bytes(), "poi__password.xls", lambda: None)
+        unlock(
+            corpus_file("encrypted/poi__password.xls").read_bytes(),
+            "poi__password.xls",
+            lambda: None,
+        )
 
 
 def test_encrypted_word_document_decrypts_in_memory_and_is_seen_as_word() -> None:
     from pipeline.extract.readers import detect_format
 
-    shared_folder(CORPUS)
     data = decrypt(
-        (ENCRYPTED / "msoffcrypto__rc4cryptoapi_password.doc").read_bytes(),
+        corpus_file("encrypted/msoffcrypto__rc4cryptoapi_password.doc").read_bytes(),
         "x.doc",
         "Password1234_",
     )
-    assert data == (CORPUS / "doc/msoffcrypto__rc4cryptoapi_password_plain.doc").read_bytes()
+    assert data == corpus_file("doc/msoffcrypto__rc4cryptoapi_password_plain.doc").read_bytes()
     assert detect_format(data, "xls", "x.doc") == "doc"  # then LibreOffice, within a run
     with pytest.raises(EncryptedFileError):
         detect_format(
-            (ENCRYPTED / "msoffcrypto__rc4cryptoapi_password.doc").read_bytes(), "xls", "x.doc"
+            corpus_file("encrypted/msoffcrypto__rc4cryptoapi_password.doc").read_bytes(),
+            "xls",
+            "x.doc",
         )

@@ -18,7 +18,7 @@ from mappings.errors import (
 )
 from pipeline.extract.grid import column_letter, header_key, table_from_grid
 from pipeline.extract.readers import read_csv, read_xls, read_xlsx
-from tests.conftest import CORPUS, shared_folder
+from tests.conftest import corpus_file
 
 
 def _xls(
@@ -184,8 +184,7 @@ def test_encrypted_ooxml_is_refused_with_one_sentence() -> None:
 def test_corpus_encrypted_files_are_refused(name: str) -> None:
     from pipeline.extract.readers import detect_format
 
-    shared_folder(CORPUS)
-    data = (CORPUS / "encrypted" / name).read_bytes()
+    data = (corpus_file(f"encrypted/{name}")).read_bytes()
     with pytest.raises(EncryptedFileError):
         fmt = detect_format(data, "auto", name)
         (read_xls if fmt == "xls" else read_xlsx)(data, name, None)

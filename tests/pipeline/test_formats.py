@@ -25,7 +25,7 @@ from pipeline.examples.housing import ledger_sheet, make_ledger
 from pipeline.extract.package import Limits, scan_package
 from pipeline.extract.readers import detect_format, read_docx, read_xls, read_xlsx, read_xml
 from pipeline.run import rehearse
-from tests.conftest import CORPUS, run_ikou
+from tests.conftest import corpus_file, run_ikou
 
 ROWS = [
     ["名簿 <題>", None, None],
@@ -132,13 +132,13 @@ def test_ods_error_cells_in_repeated_and_offset_positions(tmp_path: Path) -> Non
 
 
 def test_xlsm_values_are_read_and_macros_never_run() -> None:
-    data = (CORPUS / "xlsx" / "calamine__vba.xlsm").read_bytes()
+    data = corpus_file("xlsx/calamine__vba.xlsm").read_bytes()
     assert detect_format(data, "xlsm", "vba.xlsm") == "xlsx"
     assert read_xlsx(data, "vba.xlsm", None)  # calamine has no VBA engine: values only
 
 
 def test_xlsb_is_read_in_the_guarded_reader() -> None:
-    data = (CORPUS / "xlsx" / "calamine__date_1904.xlsb").read_bytes()
+    data = corpus_file("xlsx/calamine__date_1904.xlsb").read_bytes()
     assert detect_format(data, "auto", "d.xlsb") == "xlsb"
     ((_, grid),) = read_xlsx(data, "d.xlsb", None, kind="xlsb")
     assert grid[0] == [dt.date(2021, 1, 1), 15.0]
@@ -146,7 +146,7 @@ def test_xlsb_is_read_in_the_guarded_reader() -> None:
 
 def test_xlsb_error_cells_are_error_cells_not_blanks() -> None:
     """The corpus workbook with B1's number record replaced by a #DIV/0! error record."""
-    template = zipfile.ZipFile(CORPUS / "xlsx" / "calamine__date_1904.xlsb")
+    template = zipfile.ZipFile(corpus_file("xlsx/calamine__date_1904.xlsb"))
     sheet = template.read("xl/worksheets/sheet1.bin")
     number = bytes([2, 12]) + bytes.fromhex("010000000200000000002e40")  # BrtCellRk, B1
     error = bytes([3, 9]) + bytes.fromhex("010000000200000007")  # BrtCellError, B1, #DIV/0!
@@ -164,7 +164,7 @@ def test_xlsb_error_cells_are_error_cells_not_blanks() -> None:
 
 
 def test_encrypted_ods_is_refused_as_encrypted() -> None:
-    data = (CORPUS / "encrypted" / "calamine__pass_protected.ods").read_bytes()
+    data = corpus_file("encrypted/calamine__pass_protected.ods").read_bytes()
     with pytest.raises(EncryptedFileError, match="OpenDocument encryption"):
         read_xlsx(data, "p.ods", None, kind="ods")
 
@@ -226,7 +226,7 @@ def test_a_sheet_beyond_the_cell_limit_names_its_extent(tmp_path: Path) -> None:
 
 def test_formatted_empty_cells_to_the_last_row_are_not_data() -> None:
     """Gnumeric writes a styled empty cell in every row down to 1,048,576."""
-    data = (CORPUS / "xlsx" / "calamine__issue_174.xlsx").read_bytes()
+    data = corpus_file("xlsx/calamine__issue_174.xlsx").read_bytes()
     ((_, grid),) = read_xlsx(data, "g.xlsx", None)
     assert len(grid) == 2
 
@@ -304,14 +304,14 @@ def test_cli_exit_2_and_one_sentence_for_a_bomb(housing_plan: Path) -> None:
 
 def test_a_workbook_embedding_a_word_document_is_still_a_workbook() -> None:
     """Only the container's top-level streams decide; an embedded object does not."""
-    data = (CORPUS / "xls" / "poi__excel_with_embeded.xls").read_bytes()
+    data = corpus_file("xls/poi__excel_with_embeded.xls").read_bytes()
     assert "WordDocument".encode("utf-16-le") in data
     assert detect_format(data, "xls", "e.xls") == "xls"
     assert [name for name, _ in read_xls(data, "e.xls", None)] == ["Sheet1", "Sheet2", "Sheet3"]
 
 
 def test_excel_4_bare_biff_streams_are_read_with_xlrd() -> None:
-    data = (CORPUS / "xls" / "xlrd__biff4_no_format_no_window2.xls").read_bytes()
+    data = corpus_file("xls/xlrd__biff4_no_format_no_window2.xls").read_bytes()
     assert detect_format(data, "xls", "b4.xls") == "xls"
     ((_, grid),) = read_xls(data, "b4.xls", None)
     assert grid[0] == ["ID", "TOTAL", "MAIN", "SUB"]
