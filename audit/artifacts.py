@@ -40,11 +40,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-from audit.chain import AuditKey, ChainWriter
-from audit.faults import checkpoint
-from audit.platform import ProcessLock, private_dir, ram_scratch_root
-from audit.shredding import FileIdentity, NotOurs, inside, shred_file, shred_tree
+from ikou.audit.chain import AuditKey, ChainWriter
+from ikou.audit.faults import checkpoint
+from ikou.audit.platform import ProcessLock, private_dir, ram_scratch_root
+from ikou.audit.shredding import FileIdentity, NotOurs, inside, shred_file, shred_tree
 
 __all__ = [
     "JOURNAL",

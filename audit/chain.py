@@ -1,7 +1,7 @@
 """The audit chain: an append-only, authenticated log where each line hashes the last.
 
 This module uses only the Python standard library, on purpose: an auditor can
-read it in full and run ``python -m audit.chain LOG [--head H] [--key-dir DIR]``
+read it in full and run ``python -m ikou.audit.chain LOG [--head H] [--key-dir DIR]``
 without trusting (or installing) the rest of ikou. It never writes when it
 verifies.
 
@@ -708,11 +708,11 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    """``python -m audit.chain LOG [--head H] [--key-dir DIR] [--journal]``."""
+    """``python -m ikou.audit.chain LOG [--head H] [--key-dir DIR] [--journal]``."""
     import argparse
 
     parser = argparse.ArgumentParser(
-        prog="python -m audit.chain", description="Verify an ikou audit log. Writes nothing."
+        prog="python -m ikou.audit.chain", description="Verify an ikou audit log. Writes nothing."
     )
     parser.add_argument("log", type=Path)
     parser.add_argument("head", nargs="?", default=None, help="the head on the signed report")

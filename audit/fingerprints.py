@@ -34,8 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from audit.chain import key_folder, private_key_folder
+from ikou.audit.chain import key_folder, private_key_folder
 
 __all__ = [
     "MIN_FIELDS",
@@ -90,9 +89,9 @@ def workspace_key(workspace: Path, *, create: bool) -> tuple[str, bytes] | None:
 
 
 def _normalise_text(value: str) -> str | None:
-    from mappings.dates import parse_date
-    from mappings.registry import Reject
-    from mappings.text import fold_width
+    from ikou.mappings.dates import parse_date
+    from ikou.mappings.registry import Reject
+    from ikou.mappings.text import fold_width
 
     if len(value) > 2 * MAX_LENGTH:
         return None

@@ -34,15 +34,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from audit.fingerprints import (
+from ikou.audit.fingerprints import (
     MIN_FIELDS,
     FingerprintIndex,
     digest_of,
     is_wordlike,
     load_indexes,
 )
-from audit.platform import GuardedWorker, GuardTripped
+from ikou.audit.platform import GuardedWorker, GuardTripped
 
 __all__ = ["Finding", "Knowledge", "SweepResult", "load_knowledge", "sweep"]
 

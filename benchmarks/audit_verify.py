@@ -12,7 +12,7 @@ of three, side by side in this run:
 - ``verify()`` with the key: every link, hash, tag and seal;
 - ``verify()`` without the key: links, hashes, seals and canonical form;
 - ``ikou audit verify LOG``: the command, interpreter start-up included;
-- ``python -m audit.chain LOG --key-dir``: the auditor's stand-alone check.
+- ``python -m ikou.audit.chain LOG --key-dir``: the auditor's stand-alone check.
 
 The issue's target is the command under 2 s for 100,000 events.
 """
@@ -28,7 +28,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from audit.chain import GENESIS, SEAL, audit_key, encode_line, verify
+from ikou.audit.chain import GENESIS, SEAL, audit_key, encode_line, verify
 
 PER_RUN = 20
 TARGET_SECONDS = 2.0
@@ -94,9 +94,9 @@ def main() -> None:
                                             check=True, capture_output=True)),
             ),
             (
-                "python -m audit.chain --key-dir (wall)",
+                "python -m ikou.audit.chain --key-dir (wall)",
                 best(lambda: subprocess.run(
-                    [sys.executable, "-m", "audit.chain", str(log), "--key-dir", str(keys)],
+                    [sys.executable, "-m", "ikou.audit.chain", str(log), "--key-dir", str(keys)],
                     check=True, capture_output=True)),
             ),
         ]  # fmt: skip

@@ -23,9 +23,8 @@ import random
 import time
 
 import pandas as pd
-
-from mappings.dates import ERAS
-from mappings.transforms import apply_transform, check_args
+from ikou.mappings.dates import ERAS
+from ikou.mappings.transforms import apply_transform, check_args
 
 FULL = str.maketrans("0123456789", "０１２３４５６７８９")
 

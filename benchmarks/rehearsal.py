@@ -34,8 +34,8 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.examples import example_files  # noqa: E402
-from pipeline.examples.housing import HEADER, make_ledger  # noqa: E402
+from ikou.pipeline.examples import example_files  # noqa: E402
+from ikou.pipeline.examples.housing import HEADER, make_ledger  # noqa: E402
 
 EXTRA = 15  # housing has 11 columns; 15 more make the 26 of a real ledger
 EXTRA_NAMES = [f"項目{i:02d}" for i in range(1, EXTRA + 1)]
@@ -151,7 +151,7 @@ def measure(code: str | list[str]) -> tuple[float, int, str]:
 
 def rehearse_command(plan: Path) -> list[str]:
     """``ikou rehearse PLAN --json``, exactly as a user runs it (the installed CLI)."""
-    return [sys.executable, "-m", "pipeline.cli", "rehearse", str(plan), "--json"]
+    return [sys.executable, "-m", "ikou", "rehearse", str(plan), "--json"]
 
 
 def naive_code(path: Path, db: Path, sheets: list[str]) -> str:

@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from audit.sweep import load_knowledge, sweep  # noqa: E402
-from pipeline.examples import write_demo  # noqa: E402
-from pipeline.examples.housing import HEADER, make_ledger, write_xlsx  # noqa: E402
-from pipeline.run import rehearse  # noqa: E402
+from ikou.audit.sweep import load_knowledge, sweep  # noqa: E402
+from ikou.pipeline.examples import write_demo  # noqa: E402
+from ikou.pipeline.examples.housing import HEADER, make_ledger, write_xlsx  # noqa: E402
+from ikou.pipeline.run import rehearse  # noqa: E402
 
 WORDS = "会議 議事録 予算 委員会 報告 資料 確認 連絡 住宅 管理 修繕 点検 年度 計画 集計".split()
 

@@ -6,9 +6,8 @@ import re
 from typing import Any, Literal
 
 import phonenumbers
-
-from mappings.registry import Reject, register
-from mappings.text import as_text, fold_width
+from ikou.mappings.registry import Reject, register
+from ikou.mappings.text import as_text, fold_width
 
 __all__: list[str] = []
 

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from mappings.registry import Noted, Reject, register
+from ikou.mappings.registry import Noted, Reject, register
 
 __all__ = ["ERAS", "Era", "parse_date"]
 

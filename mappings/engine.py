@@ -25,9 +25,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from mappings.spec import ColumnMapping, SkipRule, TableMapping
-from mappings.transforms import (
+from ikou.mappings.spec import ColumnMapping, SkipRule, TableMapping
+from ikou.mappings.transforms import (
     Noted,
     Reject,
     apply_distinct,
@@ -36,7 +35,7 @@ from mappings.transforms import (
     slug_part,
     typed_factorize,
 )
-from validation.contract import pattern_test
+from ikou.validation.contract import pattern_test
 
 __all__ = ["TEXT", "MappedTable", "coerce", "map_table", "typed_series"]
 

@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from mappings.registry import Bound, Reject, register
-from mappings.text import STRIP_CHARS, as_text, fold_width, nfkc_keep_kanji, squeeze_spaces
+from ikou.mappings.registry import Bound, Reject, register
+from ikou.mappings.text import STRIP_CHARS, as_text, fold_width, nfkc_keep_kanji, squeeze_spaces
 
 __all__ = ["label_key", "read_lookup_table"]
 

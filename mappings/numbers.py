@@ -11,8 +11,8 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from mappings.registry import Reject, register
-from mappings.text import fold_width
+from ikou.mappings.registry import Reject, register
+from ikou.mappings.text import fold_width
 
 __all__ = ["parse_number"]
 

@@ -15,7 +15,7 @@ import unicodedata
 from decimal import Decimal
 from typing import Any, Literal
 
-from mappings.registry import Noted, Reject, register
+from ikou.mappings.registry import Noted, Reject, register
 
 __all__ = ["STRIP_CHARS", "as_text", "fold_width", "nfkc_keep_kanji", "squeeze_spaces"]
 

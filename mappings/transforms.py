@@ -21,10 +21,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from mappings import contact, dates, lookup, numbers  # noqa: F401  (they register)
-from mappings import text as text_transforms  # noqa: F401
-from mappings.registry import (
+from ikou.mappings import contact, dates, lookup, numbers  # noqa: F401  (they register)
+from ikou.mappings import text as text_transforms  # noqa: F401
+from ikou.mappings.registry import (
     REGISTRY,
     Noted,
     Reject,
@@ -33,7 +32,7 @@ from mappings.registry import (
     check_args,
     slug_part,
 )
-from mappings.text import as_text
+from ikou.mappings.text import as_text
 
 __all__ = [
     "REGISTRY",

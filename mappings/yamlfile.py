@@ -15,7 +15,7 @@ from typing import Annotated, Any, TypeVar
 import yaml
 from pydantic import BaseModel, BeforeValidator, ValidationError
 
-from mappings.errors import ConfigError
+from ikou.errors import ConfigError
 
 __all__ = ["Names", "key_path", "load_model", "read_yaml"]
 

@@ -1,3 +1,1 @@
-"""ikou's orchestration: plan loading, stages, runs and the ``ikou`` command line."""
-
-__version__ = "0.1.0"
+"""ikou's orchestration: plan, session, stages, production, reports, twins and the CLI."""

@@ -21,8 +21,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from mappings.errors import IkouError
-from pipeline import __version__
+from ikou import __version__
+from ikou.errors import IkouError
 
 __all__ = ["CheckFailed", "cli", "main"]
 
@@ -155,15 +155,15 @@ def _password_prompt() -> Callable[[str], str | None] | None:
 def _recover(plan: Path) -> None:
     """Before anything else on a workspace: verify its record and bring runs that
     died there to an end (each said on stderr)."""
-    from pipeline.plan import load_plan
-    from pipeline.session import recover_workspace
+    from ikou.pipeline.plan import load_plan
+    from ikou.pipeline.session import recover_workspace
 
     for recovered in recover_workspace(load_plan(plan)):
         _err().print(f"ikou: {escape(recovered.sentence())}")
 
 
 def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
-    from pipeline.run import rehearse as run_rehearsal
+    from ikou.pipeline.run import rehearse as run_rehearsal
 
     _recover(plan)
     with _progress(not as_json) as progress:
@@ -203,7 +203,7 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
 def demo(folder: Path | None, rows: int, seed: int, lang: str) -> None:
     """The whole story on bundled synthetic data: a twin .xls from a profile and a
     Word table of household members, rehearsed."""
-    from pipeline.examples import write_demo
+    from ikou.pipeline.examples import write_demo
 
     plan = write_demo(folder, rows=rows, seed=seed, twin=True)
     _out().print(f"synthetic ledger, members and plan: {plan.parent}")
@@ -225,8 +225,8 @@ def audit_verify(log: Path, head: str | None) -> None:
 
     Links, hashes and authentication under this installation's audit key,
     and that the log was not rolled back; writes nothing."""
-    from audit.artifacts import JOURNAL
-    from audit.chain import ChainWriteError, audit_key, key_folder, verify
+    from ikou.audit.artifacts import JOURNAL
+    from ikou.audit.chain import ChainWriteError, audit_key, key_folder, verify
 
     if not log.is_file():
         raise click.UsageError(f"{log} is not a file; give the audit.log of a workspace.")
@@ -252,7 +252,7 @@ def audit_verify(log: Path, head: str | None) -> None:
 @_lang_option
 def migrate(plan: Path, signoff: Path | None, lang: str) -> None:
     """The supervised production run of PLAN: preflight, sign-on, run once, seal."""
-    from pipeline.production import migrate as run_migration
+    from ikou.pipeline.production import migrate as run_migration
 
     _recover(plan)
     ask = None if signoff is not None else _sign_on_prompt()
@@ -308,7 +308,7 @@ def _sign_on_prompt() -> Callable[[str, str], tuple[str, str]] | None:
 @_lang_option
 def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
     """Compare PLAN's target now with the manifest sealed by its migration."""
-    from pipeline.production import reconcile_later
+    from ikou.pipeline.production import reconcile_later
 
     _recover(plan)
     result = reconcile_later(
@@ -336,7 +336,7 @@ def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
 @_lang_option
 def shred(plan: Path, certificate: bool, witness: str | None, lang: str) -> None:
     """Destroy every copy PLAN's workspace still holds and certify it (project end)."""
-    from pipeline.production import shred_workspace
+    from ikou.pipeline.production import shred_workspace
 
     _recover(plan)
     result = shred_workspace(plan, witness=witness, lang=lang)
@@ -362,8 +362,7 @@ def profile(
 ) -> None:
     """Write a structure-only profile of legacy FILES (no cell values) for ikou synth."""
     import yaml
-
-    from pipeline.twin import profile_files
+    from ikou.pipeline.twin import profile_files
 
     keep = tuple(name.strip() for name in keep_values.split(",") if name.strip())
     data = profile_files(list(files), keep_values=keep, header_row=header_row)
@@ -394,8 +393,7 @@ def profile(
 def synth(profile_file: Path, output: Path, rows: int | None, seed: int) -> None:
     """Write synthetic twins of the files a PROFILE describes (Faker ja_JP data)."""
     import yaml
-
-    from pipeline.twin import synthesize
+    from ikou.pipeline.twin import synthesize
 
     try:
         data = yaml.safe_load(profile_file.read_text(encoding="utf-8"))
@@ -427,11 +425,11 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
     """
     from dataclasses import asdict
 
-    from audit.chain import audit_key, key_folder
-    from audit.sweep import load_knowledge
-    from audit.sweep import sweep as run_sweep
-    from pipeline.plan import load_plan
-    from pipeline.session import open_chain
+    from ikou.audit.chain import audit_key, key_folder
+    from ikou.audit.sweep import load_knowledge
+    from ikou.audit.sweep import sweep as run_sweep
+    from ikou.pipeline.plan import load_plan
+    from ikou.pipeline.session import open_chain
 
     workspace = load_plan(plan_path).workspace
     if audit_key() is not None:
@@ -474,7 +472,7 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
 def _unauthenticated_events(log: Path) -> list[dict[str, Any]]:
     """The events of a log this installation has no key for: links and hashes
     verified, and the user told that authentication was not."""
-    from audit.chain import key_folder, verify
+    from ikou.audit.chain import key_folder, verify
 
     if not log.exists():
         return []

@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from ikou.audit.hashing import table_digest
+from ikou.pipeline.stage import StageReport
+from ikou.validation.contract import Contract, TableContract
+from ikou.validation.reconcile import OVERFLOW
+from ikou.validation.schema import ValidatedTable
 from sqlalchemy.engine import Engine
 
-from audit.hashing import table_digest
-from mappings.errors import TargetError
-from pipeline.stage import StageReport
-from validation.contract import Contract, TableContract
-from validation.reconcile import OVERFLOW
-from validation.schema import ValidatedTable
+from ikou.errors import TargetError
 
 __all__ = [
     "ExactDecimal",

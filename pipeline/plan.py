@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from ikou.mappings.spec import Mapping, load_mapping
+from ikou.mappings.yamlfile import Names, load_model
+from ikou.validation.contract import Contract, load_contract
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from mappings.errors import ConfigError
-from mappings.spec import Mapping, load_mapping
-from mappings.yamlfile import Names, load_model
-from validation.contract import Contract, load_contract
+from ikou.errors import ConfigError
 
 __all__ = [
     "Certification",

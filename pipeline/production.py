@@ -23,21 +23,18 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from audit.artifacts import Tampered, open_runs, recover_artifacts
-from audit.chain import SEAL, key_folder
-from audit.fingerprints import workspace_key
-from audit.hashing import row_keys
-from audit.manifest import Difference, compare, manifest_table, read_manifest, write_manifest
-from audit.platform import ram_scratch_root
-from audit.shredding import FileIdentity, NotOurs, inside, shred_file
-from mappings.errors import ConfigError, IkouError, TamperedError
-from pipeline import __version__
-from pipeline.extract import RawTable, resolve_files, source_pattern
-from pipeline.load import open_target, read_back, sqlite_file, target_metadata
-from pipeline.plan import LoadedPlan, load_plan
-from pipeline.report import RunReport, write_report
-from pipeline.run import (
+from ikou.audit.artifacts import Tampered, open_runs, recover_artifacts
+from ikou.audit.chain import SEAL, key_folder
+from ikou.audit.fingerprints import workspace_key
+from ikou.audit.hashing import row_keys
+from ikou.audit.manifest import Difference, compare, manifest_table, read_manifest, write_manifest
+from ikou.audit.platform import ram_scratch_root
+from ikou.audit.shredding import FileIdentity, NotOurs, inside, shred_file
+from ikou.pipeline.extract import RawTable, resolve_files, source_pattern
+from ikou.pipeline.load import open_target, read_back, sqlite_file, target_metadata
+from ikou.pipeline.plan import LoadedPlan, load_plan
+from ikou.pipeline.report import RunReport, write_report
+from ikou.pipeline.run import (
     Progress,
     RunResult,
     Session,
@@ -46,8 +43,11 @@ from pipeline.run import (
     open_session,
     stop,
 )
-from pipeline.stage import StageRecorder, utc_now
-from validation.reconcile import TableReconciliation
+from ikou.pipeline.stage import StageRecorder, utc_now
+from ikou.validation.reconcile import TableReconciliation
+
+from ikou import __version__
+from ikou.errors import ConfigError, IkouError, TamperedError
 
 __all__ = [
     "Check",
@@ -600,8 +600,8 @@ def reconcile_later(
             engine.dispose()
         from_sources: list[Difference] = []
         if with_sources:
-            from pipeline.extract import run_extract
-            from pipeline.run import _full_frame, run_map, run_validate
+            from ikou.pipeline.extract import run_extract
+            from ikou.pipeline.run import _full_frame, run_map, run_validate
 
             raws = recorder.run(
                 "extract",

@@ -16,14 +16,15 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from audit.chain import key_folder
-from audit.fingerprints import workspace_key
-from audit.manifest import Difference, compare, read_manifest
-from mappings.errors import ConfigError
-from pipeline.load import open_target, read_back, target_metadata, transaction
-from pipeline.plan import LoadedPlan
-from pipeline.report import build_failed_report, write_report
-from pipeline.stage import StageRecorder
+from ikou.audit.chain import key_folder
+from ikou.audit.fingerprints import workspace_key
+from ikou.audit.manifest import Difference, compare, read_manifest
+from ikou.pipeline.load import open_target, read_back, target_metadata, transaction
+from ikou.pipeline.plan import LoadedPlan
+from ikou.pipeline.report import build_failed_report, write_report
+from ikou.pipeline.stage import StageRecorder
+
+from ikou.errors import ConfigError
 
 __all__ = ["finish_dead_run"]
 

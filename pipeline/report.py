@@ -19,13 +19,13 @@ import jinja2
 import markupsafe
 import pandas as pd
 import sqlalchemy as sa
+from ikou.pipeline.extract import RawTable
+from ikou.pipeline.plan import LoadedPlan
+from ikou.pipeline.stage import StageEvent, utc_now
+from ikou.validation.reconcile import TableReconciliation
+from ikou.validation.schema import ValidatedTable
 
-from pipeline import __version__
-from pipeline.extract import RawTable
-from pipeline.plan import LoadedPlan
-from pipeline.stage import StageEvent, utc_now
-from validation.reconcile import TableReconciliation
-from validation.schema import ValidatedTable
+from ikou import __version__
 
 __all__ = [
     "HTML_REJECT_LIMIT",
@@ -581,7 +581,7 @@ def build_failed_report(
 
 def _environment() -> jinja2.Environment:
     loader = jinja2.FunctionLoader(
-        lambda name: resources.files("pipeline.templates").joinpath(name).read_text("utf-8")
+        lambda name: resources.files("ikou.pipeline.templates").joinpath(name).read_text("utf-8")
     )
     return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
 

@@ -16,16 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from audit.faults import checkpoint
-from audit.fingerprints import fingerprint_counts, workspace_key, write_fingerprints
-from audit.hashing import EncodedTable, encode_table, row_keys
-from audit.platform import in_background
-from mappings.engine import MappedTable, map_table
-from mappings.errors import IkouError
-from pipeline import __version__
-from pipeline.extract import PasswordPrompt, RawTable, run_extract
-from pipeline.load import (
+from ikou.audit.faults import checkpoint
+from ikou.audit.fingerprints import fingerprint_counts, workspace_key, write_fingerprints
+from ikou.audit.hashing import EncodedTable, encode_table, row_keys
+from ikou.audit.platform import in_background
+from ikou.mappings.engine import MappedTable, map_table
+from ikou.pipeline.extract import PasswordPrompt, RawTable, run_extract
+from ikou.pipeline.load import (
     open_target,
     read_back,
     run_load,
@@ -33,13 +30,16 @@ from pipeline.load import (
     target_aggregates,
     transaction,
 )
-from pipeline.plan import LoadedPlan, load_plan
-from pipeline.report import RunReport, build_failed_report, build_report, redact, write_report
-from pipeline.session import Recovered, Session, open_session
-from pipeline.stage import StageRecorder, StageReport
-from validation.expectations import ExpectationResult, orphans, run_expectations
-from validation.reconcile import ControlResult, TableReconciliation, reconcile_table
-from validation.schema import ValidatedTable, validate_table
+from ikou.pipeline.plan import LoadedPlan, load_plan
+from ikou.pipeline.report import RunReport, build_failed_report, build_report, redact, write_report
+from ikou.pipeline.session import Recovered, Session, open_session
+from ikou.pipeline.stage import StageRecorder, StageReport
+from ikou.validation.expectations import ExpectationResult, orphans, run_expectations
+from ikou.validation.reconcile import ControlResult, TableReconciliation, reconcile_table
+from ikou.validation.schema import ValidatedTable, validate_table
+
+from ikou import __version__
+from ikou.errors import IkouError
 
 __all__ = [
     "Progress",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.artifacts import (
+from ikou.audit.artifacts import (
     JOURNAL,
     RUN_ID,
     ArtifactStore,
@@ -31,13 +31,14 @@ from audit.artifacts import (
     open_runs,
     recover_artifacts,
 )
-from audit.chain import ChainBroken, ChainWriteError, ChainWriter, audit_key, key_folder
-from audit.faults import checkpoint
-from audit.platform import ProcessLock
-from mappings.errors import AuditLogError, TamperedError
-from pipeline.plan import LoadedPlan
-from pipeline.recovery import finish_dead_run
-from pipeline.stage import StageRecorder, utc_now
+from ikou.audit.chain import ChainBroken, ChainWriteError, ChainWriter, audit_key, key_folder
+from ikou.audit.faults import checkpoint
+from ikou.audit.platform import ProcessLock
+from ikou.pipeline.plan import LoadedPlan
+from ikou.pipeline.recovery import finish_dead_run
+from ikou.pipeline.stage import StageRecorder, utc_now
+
+from ikou.errors import AuditLogError, TamperedError
 
 __all__ = [
     "Recovered",

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from audit.chain import SEAL, ChainBroken, ChainWriteError, ChainWriter
-from mappings.errors import AuditLogError, IkouError, TamperedError
+from ikou.audit.chain import SEAL, ChainBroken, ChainWriteError, ChainWriter
+
+from ikou.errors import AuditLogError, IkouError, TamperedError
 
 __all__ = ["StageEvent", "StageRecorder", "StageReport", "utc_now"]
 

@@ -27,9 +27,10 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from mappings.dates import ERAS
-from mappings.errors import SourceFileError, UnreadableFileError
-from pipeline.extract.header import BLANK_MARKERS, cell_form, read_header
+from ikou.mappings.dates import ERAS
+from ikou.pipeline.extract.header import BLANK_MARKERS, cell_form, read_header
+
+from ikou.errors import SourceFileError, UnreadableFileError
 
 __all__ = ["profile_files", "synthesize"]
 
@@ -43,8 +44,8 @@ _FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
 
 def _sheets(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """Format, and per sheet: name, hidden, grid of cells, merged ranges (1-based)."""
-    from pipeline.extract import EXTENSIONS
-    from pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
+    from ikou.pipeline.extract import EXTENSIONS
+    from ikou.pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
 
     data = path.read_bytes()
     declared = EXTENSIONS.get(path.suffix.lower(), "csv")
@@ -218,8 +219,8 @@ def _as_number(value: Any) -> float | None:
 
 
 def _as_year(value: Any) -> int | None:
-    from mappings.dates import parse_date
-    from mappings.registry import Reject
+    from ikou.mappings.dates import parse_date
+    from ikou.mappings.registry import Reject
 
     try:
         parsed = parse_date(value, lenient_era=True)
@@ -378,7 +379,7 @@ def _render_number(number: int, form: str) -> Any:
 
 
 def _halfwidth(text: str) -> str:
-    from pipeline.examples.housing import _half_width_kana
+    from ikou.pipeline.examples.housing import _half_width_kana
 
     return _half_width_kana(text)
 
@@ -414,7 +415,7 @@ def _value(column: dict[str, Any], rng: random.Random, fake: Any, row: int) -> A
     elif semantic == "phone":
         if form == "text":
             return "要確認"
-        from pipeline.examples.housing import phone_parts
+        from ikou.pipeline.examples.housing import phone_parts
 
         parts = phone_parts(rng)
         if form == "phone_paren":

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from pipeline.examples import write_demo
+from ikou.pipeline.examples import write_demo
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -97,7 +96,7 @@ def run_ikou(
     """``ikou ARGS`` as a separate process, as a user runs it (no terminal on stdin);
     ``env`` replaces the environment when given."""
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", *args],
+        [sys.executable, "-m", "ikou", *args],
         capture_output=True,
         text=True,
         env=env,
@@ -115,8 +114,8 @@ def corpus_file(relative: str) -> Path:
 def chain_events(log: Path) -> list[dict[str, Any]]:
     """The events of an audit log (or custody journal), verified under the test's
     key store: a test never reads a line the chain would not vouch for."""
-    from audit.artifacts import JOURNAL
-    from audit.chain import audit_key, key_folder, verify
+    from ikou.audit.artifacts import JOURNAL
+    from ikou.audit.chain import audit_key, key_folder, verify
 
     result = verify(
         log, key=audit_key(), key_dir=key_folder(), keep=True, seals=log.name != JOURNAL

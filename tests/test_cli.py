@@ -8,8 +8,7 @@ from pathlib import Path
 
 import click
 import pytest
-
-from pipeline.cli import cli, main
+from ikou.pipeline.cli import cli, main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -84,7 +83,7 @@ def test_bad_source_is_exit_2_and_nothing_is_loaded(
 def test_unbalanced_run_is_exit_1(
     housing_plan: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import pipeline.run as run
+    import ikou.pipeline.run as run
 
     real = run.read_back
     monkeypatch.setattr(run, "read_back", lambda *a, **k: real(*a, **k).iloc[1:])

@@ -5,11 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pydantic import BaseModel
-
-from mappings.spec import ColumnMapping, CrossControl, Mapping, SkipRule, TableMapping
-from mappings.transforms import REGISTRY
-from pipeline.plan import (
+from ikou.mappings.spec import ColumnMapping, CrossControl, Mapping, SkipRule, TableMapping
+from ikou.mappings.transforms import REGISTRY
+from ikou.pipeline.plan import (
     Certification,
     People,
     Plan,
@@ -18,7 +16,8 @@ from pipeline.plan import (
     TargetSpec,
     Vendor,
 )
-from validation.contract import ColumnContract, Contract, TableContract
+from ikou.validation.contract import ColumnContract, Contract, TableContract
+from pydantic import BaseModel
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -64,7 +63,7 @@ def test_every_transform_and_reason_is_documented() -> None:
 
 
 def test_every_slug_family_is_documented() -> None:
-    from mappings import errors
+    from ikou import errors
 
     text = (DOCS / "findings.md").read_text(encoding="utf-8")
     for name in errors.__all__:
@@ -146,8 +145,7 @@ def _examples() -> dict[str, list[tuple[str, object, dict[str, object], str]]]:
 def _outcome(name: str, cell: object, args: dict[str, object]) -> str:
     """What the code gives for one cell, written as the docs write it."""
     import pandas as pd
-
-    from mappings.transforms import apply_transform, check_args
+    from ikou.mappings.transforms import apply_transform, check_args
 
     out = apply_transform(
         name,
@@ -174,7 +172,7 @@ def test_every_example_in_the_transform_tables_is_what_the_code_does() -> None:
 
 
 def test_every_transform_shows_each_of_its_slugs_in_an_example() -> None:
-    from mappings.transforms import slug_part
+    from ikou.mappings.transforms import slug_part
 
     examples = _examples()
     for name, transform in REGISTRY.items():

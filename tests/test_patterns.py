@@ -6,7 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from pipeline.examples import write_demo
+from ikou.pipeline.examples import write_demo
+
 from tests.conftest import run_ikou
 
 _SUBTOTAL = "        matches: '^\\s*(小計|合計|総計)\\s*$'\n"

@@ -24,9 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
-
-from mappings.engine import TEXT, MappedTable
-from validation.contract import ColumnContract, TableContract, pattern_test
+from ikou.mappings.engine import TEXT, MappedTable
+from ikou.validation.contract import ColumnContract, TableContract, pattern_test
 
 __all__ = ["ValidatedTable", "build_schema", "validate_table"]
 

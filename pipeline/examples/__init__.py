@@ -13,8 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-
-from pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
+from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 
 __all__ = ["bundled_profile", "example_files", "write_demo"]
 
@@ -22,16 +21,16 @@ __all__ = ["bundled_profile", "example_files", "write_demo"]
 def example_files() -> dict[str, str]:
     """The housing example's plan, mapping, contract and lookup table texts, by file name."""
     return {
-        "plan.yaml": resources.files("pipeline.examples")
+        "plan.yaml": resources.files("ikou.pipeline.examples")
         .joinpath("housing-plan.yaml")
         .read_text("utf-8"),
-        "mapping.yaml": resources.files("mappings.examples")
+        "mapping.yaml": resources.files("ikou.mappings.examples")
         .joinpath("housing.yaml")
         .read_text("utf-8"),
-        "contract.yaml": resources.files("validation.contracts")
+        "contract.yaml": resources.files("ikou.validation.contracts")
         .joinpath("housing.yaml")
         .read_text("utf-8"),
-        "estates.csv": resources.files("mappings.examples")
+        "estates.csv": resources.files("ikou.mappings.examples")
         .joinpath("estates.csv")
         .read_text("utf-8"),
     }
@@ -39,7 +38,11 @@ def example_files() -> dict[str, str]:
 
 def bundled_profile() -> dict[str, Any]:
     """The structure-only profile the demo's ledger is synthesised from."""
-    text = resources.files("pipeline.examples").joinpath("housing-profile.yaml").read_text("utf-8")
+    text = (
+        resources.files("ikou.pipeline.examples")
+        .joinpath("housing-profile.yaml")
+        .read_text("utf-8")
+    )
     return yaml.safe_load(text)
 
 
@@ -58,7 +61,7 @@ def write_demo(
     target.mkdir(parents=True, exist_ok=True)
     (target / "data").mkdir(exist_ok=True)
     if twin:
-        from pipeline.twin import synthesize
+        from ikou.pipeline.twin import synthesize
 
         synthesize(bundled_profile(), target / "data", rows=rows, seed=seed)
     else:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.examples.formats import Sheet
+from ikou.pipeline.examples.formats import Sheet
 
 __all__ = [
     "ESTATES",

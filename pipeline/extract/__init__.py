@@ -16,21 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-
-from audit.artifacts import ArtifactStore
-from audit.faults import checkpoint
-from audit.hashing import table_digest
-from mappings.engine import TEXT
-from mappings.errors import (
-    EncryptedFileError,
-    HeaderNotFoundError,
-    SourceChangedError,
-    SourceFileError,
-    UnreadableFileError,
-)
-from pipeline.extract.decrypt import unlock
-from pipeline.extract.grid import SheetTable, table_from_grid
-from pipeline.extract.readers import (
+from ikou.audit.artifacts import ArtifactStore
+from ikou.audit.faults import checkpoint
+from ikou.audit.hashing import table_digest
+from ikou.mappings.engine import TEXT
+from ikou.pipeline.extract.decrypt import unlock
+from ikou.pipeline.extract.grid import SheetTable, table_from_grid
+from ikou.pipeline.extract.readers import (
     Limits,
     detect_format,
     read_csv,
@@ -39,9 +31,17 @@ from pipeline.extract.readers import (
     read_xlsx,
     read_xml,
 )
-from pipeline.extract.word97 import convert_doc
-from pipeline.plan import LoadedPlan, SourceSpec
-from pipeline.stage import StageReport
+from ikou.pipeline.extract.word97 import convert_doc
+from ikou.pipeline.plan import LoadedPlan, SourceSpec
+from ikou.pipeline.stage import StageReport
+
+from ikou.errors import (
+    EncryptedFileError,
+    HeaderNotFoundError,
+    SourceChangedError,
+    SourceFileError,
+    UnreadableFileError,
+)
 
 __all__ = [
     "EXTENSIONS",

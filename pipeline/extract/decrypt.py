@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 
-from mappings.errors import EncryptedFileError, UnreadableFileError, WrongPasswordError
+from ikou.errors import EncryptedFileError, UnreadableFileError, WrongPasswordError
 
 __all__ = ["EXCEL_DEFAULT_PASSWORD", "decrypt", "is_encrypted_document", "unlock"]
 

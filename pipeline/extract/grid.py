@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mappings.errors import HeaderNotFoundError
+from ikou.errors import HeaderNotFoundError
 
 __all__ = ["AUTO_HEADER_ROWS", "SheetTable", "column_letter", "header_key", "table_from_grid"]
 

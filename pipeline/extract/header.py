@@ -30,8 +30,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from audit.hashing import CellError
-from pipeline.extract.grid import column_letter
+from ikou.audit.hashing import CellError
+from ikou.pipeline.extract.grid import column_letter
 
 __all__ = [
     "BLANK_MARKERS",

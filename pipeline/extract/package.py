@@ -30,7 +30,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-from mappings.errors import SourceTooLargeError, UnreadableFileError
+from ikou.errors import SourceTooLargeError, UnreadableFileError
 
 __all__ = ["ZIP_DAMAGE", "Limits", "PackageScan", "package_kind", "scan_package", "too_many_cells"]
 

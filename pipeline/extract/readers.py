@@ -26,18 +26,11 @@ import io
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from audit.hashing import CellError
-from audit.platform import GuardTripped, guarded
-from mappings.errors import (
-    EncodingError,
-    EncryptedFileError,
-    HeaderNotFoundError,
-    SourceTooLargeError,
-    UnreadableFileError,
-)
-from pipeline.extract.decrypt import is_encrypted_document
-from pipeline.extract.ods import ods_error_cells
-from pipeline.extract.package import (
+from ikou.audit.hashing import CellError
+from ikou.audit.platform import GuardTripped, guarded
+from ikou.pipeline.extract.decrypt import is_encrypted_document
+from ikou.pipeline.extract.ods import ods_error_cells
+from ikou.pipeline.extract.package import (
     ZIP_DAMAGE,
     Limits,
     PackageScan,
@@ -45,8 +38,16 @@ from pipeline.extract.package import (
     scan_package,
     too_many_cells,
 )
-from pipeline.extract.spreadsheetml import is_spreadsheetml, parse_spreadsheetml
-from pipeline.extract.xlsb import xlsb_error_cells
+from ikou.pipeline.extract.spreadsheetml import is_spreadsheetml, parse_spreadsheetml
+from ikou.pipeline.extract.xlsb import xlsb_error_cells
+
+from ikou.errors import (
+    EncodingError,
+    EncryptedFileError,
+    HeaderNotFoundError,
+    SourceTooLargeError,
+    UnreadableFileError,
+)
 
 __all__ = [
     "WORKBOOK_FORMATS",

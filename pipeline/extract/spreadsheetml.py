@@ -19,9 +19,10 @@ import datetime as dt
 import io
 from typing import Any
 
-from audit.hashing import CellError
-from mappings.errors import UnreadableFileError
-from pipeline.extract.package import Limits, too_many_cells
+from ikou.audit.hashing import CellError
+from ikou.pipeline.extract.package import Limits, too_many_cells
+
+from ikou.errors import UnreadableFileError
 
 __all__ = ["NAMESPACE", "is_spreadsheetml", "parse_spreadsheetml"]
 

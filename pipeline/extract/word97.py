@@ -17,10 +17,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from audit.artifacts import ArtifactStore
-from audit.children import ChildTimedOut, run_child
-from audit.platform import private_dir
-from mappings.errors import UnreadableFileError
+from ikou.audit.artifacts import ArtifactStore
+from ikou.audit.children import ChildTimedOut, run_child
+from ikou.audit.platform import private_dir
+
+from ikou.errors import UnreadableFileError
 
 __all__ = ["convert_doc", "soffice"]
 

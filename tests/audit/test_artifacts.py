@@ -13,12 +13,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from ikou.audit.artifacts import JOURNAL, ArtifactStore, Journal, Tampered, recover_artifacts
+from ikou.audit.chain import ChainBroken, ChainWriter, audit_key, key_folder
+from ikou.audit.platform import ProcessLock, ram_scratch_root
+from ikou.audit.shredding import NotOurs, shred_file, shred_tree
+from ikou.pipeline.stage import StageRecorder
 
-from audit.artifacts import JOURNAL, ArtifactStore, Journal, Tampered, recover_artifacts
-from audit.chain import ChainBroken, ChainWriter, audit_key, key_folder
-from audit.platform import ProcessLock, ram_scratch_root
-from audit.shredding import NotOurs, shred_file, shred_tree
-from pipeline.stage import StageRecorder
 from tests.conftest import chain_events, run_ikou
 
 SECRET = "雀野カナリア 090-8765-4321".encode()
@@ -108,7 +108,7 @@ def test_shred_file_overwrites_before_unlinking(tmp_path: Path) -> None:
 
 
 def test_scratch_is_ram_backed_where_the_os_has_a_tmpfs() -> None:
-    from audit.platform import _tmpfs_mounts
+    from ikou.audit.platform import _tmpfs_mounts
 
     root, note = ram_scratch_root()
     if sys.platform.startswith("linux") and "/dev/shm" in _tmpfs_mounts():
@@ -269,8 +269,8 @@ def test_a_journal_from_another_installation_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_live_run_is_left_alone(housing_plan: Path) -> None:
-    from pipeline.plan import load_plan
-    from pipeline.session import open_chain, recover
+    from ikou.pipeline.plan import load_plan
+    from ikou.pipeline.session import open_chain, recover
 
     plan = load_plan(housing_plan)
     store, _ = _store(plan.workspace, "alive")
@@ -288,8 +288,8 @@ _CRASHER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from pipeline.plan import load_plan
-    from pipeline.session import open_session
+    from ikou.pipeline.plan import load_plan
+    from ikou.pipeline.session import open_session
 
     session = open_session(load_plan(Path(sys.argv[1])), "rehearsal")
     session.recorder.note("run", "started")

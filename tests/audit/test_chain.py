@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from audit.chain import (
+from ikou.audit.chain import (
     GENESIS,
     MAX_LINE,
     SEAL,
@@ -298,8 +297,8 @@ def test_hostile_lines_are_one_sentence_and_exit_1(
     path = tmp_path / "audit.log"
     path.write_bytes(line)
     for argv in (
-        [sys.executable, "-m", "audit.chain", str(path)],
-        [sys.executable, "-m", "pipeline.cli", "audit", "verify", str(path)],
+        [sys.executable, "-m", "ikou.audit.chain", str(path)],
+        [sys.executable, "-m", "ikou", "audit", "verify", str(path)],
     ):
         done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
         assert done.returncode == 1, done.stderr
@@ -324,7 +323,7 @@ def test_verifying_writes_nothing(tmp_path: Path, key: AuditKey, keys: Path) -> 
     before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in tmp_path.rglob("*") if p.is_file()}
     verify(path, key=key, key_dir=keys)
     subprocess.run(
-        [sys.executable, "-m", "audit.chain", str(path), "--key-dir", str(keys)],
+        [sys.executable, "-m", "ikou.audit.chain", str(path), "--key-dir", str(keys)],
         capture_output=True,
         timeout=60,
         check=True,
@@ -339,19 +338,19 @@ def test_the_auditors_command_checks_tags_with_the_key_store(
     path = _log(tmp_path, key, keys)
     env = {k: v for k, v in os.environ.items() if k != "IKOU_KEY_DIR"}
     keyless = subprocess.run(
-        [sys.executable, "-m", "audit.chain", str(path)],
+        [sys.executable, "-m", "ikou.audit.chain", str(path)],
         capture_output=True, text=True, timeout=60, env={**env, "HOME": str(tmp_path)},
     )  # fmt: skip
     assert keyless.returncode == 0 and "Not checked: authentication tags" in keyless.stdout
     keyed = subprocess.run(
-        [sys.executable, "-m", "audit.chain", str(path), "--key-dir", str(keys)],
+        [sys.executable, "-m", "ikou.audit.chain", str(path), "--key-dir", str(keys)],
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert keyed.returncode == 0 and "authenticated: 12 event(s)" in keyed.stdout
 
 
 def test_chain_module_uses_only_the_standard_library() -> None:
-    source = Path(sys.modules["audit.chain"].__file__ or "").read_text(encoding="utf-8")
+    source = Path(sys.modules["ikou.audit.chain"].__file__ or "").read_text(encoding="utf-8")
     tree = ast.parse(source)
     imported = set()
     for node in ast.walk(tree):

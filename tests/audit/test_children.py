@@ -13,8 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-from audit.children import ChildTimedOut, run_child
+from ikou.audit.children import ChildTimedOut, run_child
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -152,7 +151,7 @@ def test_ctrl_c_kills_the_program_before_it_propagates() -> None:
 
 @pytest.mark.skipif(ctypes.sizeof(ctypes.c_void_p) != 8, reason="the layout checked is 64-bit")
 def test_the_windows_job_limits_have_the_documented_layout() -> None:
-    from audit.children import _job_limits
+    from ikou.audit.children import _job_limits
 
     limits = _job_limits()
     assert ctypes.sizeof(limits) == 144  # JOBOBJECT_EXTENDED_LIMIT_INFORMATION on x64

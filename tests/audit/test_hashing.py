@@ -8,8 +8,7 @@ from decimal import Decimal
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
-
-from audit.hashing import CellError, encode_value, row_digests, table_digest
+from ikou.audit.hashing import CellError, encode_value, row_digests, table_digest
 
 
 def test_null_is_distinct_from_empty_string_and_types_are_distinct() -> None:
@@ -92,8 +91,7 @@ def test_a_subset_of_encodings_hashes_like_the_subset_itself() -> None:
     import datetime as dt
 
     import numpy as np
-
-    from audit.hashing import encode_table
+    from ikou.audit.hashing import encode_table
 
     frame = pd.DataFrame(
         {

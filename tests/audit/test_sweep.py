@@ -10,14 +10,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from pipeline.examples.housing import HEADER, make_ledger, write_xls, write_xlsx
-from pipeline.run import rehearse
+from ikou.pipeline.examples.housing import HEADER, make_ledger, write_xls, write_xlsx
+from ikou.pipeline.run import rehearse
 
 
 def _sweep(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "sweep", *args, "--json"],
+        [sys.executable, "-m", "ikou", "sweep", *args, "--json"],
         capture_output=True,
         text=True,
         timeout=300,
@@ -106,11 +105,10 @@ def test_copies_in_word_html_and_excel_xml_are_found_and_a_hostile_workbook_is_s
     housing_plan: Path, tmp_path: Path
 ) -> None:
     import docx
+    from ikou.audit.platform import GUARD_AVAILABLE
+    from ikou.pipeline.examples.formats import write_spreadsheetml
+    from ikou.pipeline.examples.housing import ledger_sheet
     from openpyxl import Workbook
-
-    from audit.platform import GUARD_AVAILABLE
-    from pipeline.examples.formats import write_spreadsheetml
-    from pipeline.examples.housing import ledger_sheet
 
     rehearse(housing_plan)
     tree = tmp_path / "share"

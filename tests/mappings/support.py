@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-
-from mappings.transforms import TransformResult, apply_transform, check_args
+from ikou.mappings.transforms import TransformResult, apply_transform, check_args
 
 
 def result(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-
-from mappings.engine import _blank_rows, coerce, map_table
-from mappings.spec import TableMapping
-from mappings.transforms import Reject, typed_factorize
+from ikou.mappings.engine import _blank_rows, coerce, map_table
+from ikou.mappings.spec import TableMapping
+from ikou.mappings.transforms import Reject, typed_factorize
 
 
 def test_blank_rows_look_past_a_leading_space_cell() -> None:
@@ -68,7 +67,7 @@ def test_coerce_never_converts_silently() -> None:
 
 
 def test_error_cells_are_rejected_not_read_as_text() -> None:
-    from audit.hashing import CellError
+    from ikou.audit.hashing import CellError
 
     spec = TableMapping.model_validate(
         {"source": "s", "columns": {"x": {"from": "a", "transforms": ["strip"]}}}
@@ -80,8 +79,8 @@ def test_error_cells_are_rejected_not_read_as_text() -> None:
 
 
 def test_notes_are_kept_per_cell_and_only_for_accepted_rows() -> None:
-    from validation.contract import TableContract
-    from validation.schema import validate_table
+    from ikou.validation.contract import TableContract
+    from ikou.validation.schema import validate_table
 
     spec = TableMapping.model_validate(
         {

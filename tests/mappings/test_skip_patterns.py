@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from ikou.mappings.engine import _match_rows, map_table
+from ikou.mappings.spec import TableMapping, load_mapping
 
-from mappings.engine import _match_rows, map_table
-from mappings.errors import ConfigError
-from mappings.spec import TableMapping, load_mapping
+from ikou.errors import ConfigError
 
 _MAPPING = """\
 mapping: m

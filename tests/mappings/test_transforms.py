@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from ikou.audit.hashing import CellError
+from ikou.mappings.transforms import REGISTRY, apply_transform, check_args
 
-from audit.hashing import CellError
-from mappings.transforms import REGISTRY, apply_transform, check_args
 from tests.mappings.support import run
 
 D = dt.date
@@ -73,7 +73,7 @@ def test_nulls_pass_through_untouched() -> None:
 
 
 def test_each_distinct_value_is_transformed_once() -> None:
-    from mappings.transforms import distinct_apply
+    from ikou.mappings.transforms import distinct_apply
 
     calls: list[object] = []
 

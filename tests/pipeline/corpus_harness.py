@@ -28,9 +28,9 @@ _CHILD = r"""
 import json, resource, signal, sys
 from pathlib import Path
 resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
-from mappings.errors import IkouError
-from pipeline.extract import read_grids
-from pipeline.plan import SourceSpec
+from ikou.errors import IkouError
+from ikou.pipeline.extract import read_grids
+from ikou.pipeline.plan import SourceSpec
 
 EXTENSIONS = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsm", ".xlsb": "xlsb", ".ods": "ods",
               ".xml": "xml", ".docx": "docx", ".doc": "doc"}

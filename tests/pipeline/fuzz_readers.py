@@ -30,12 +30,13 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from audit.platform import GuardTripped, guarded
-from mappings.errors import IkouError
-from pipeline.examples.formats import write_ods, write_spreadsheetml
-from pipeline.examples.housing import ledger_sheet, make_ledger, write_xls, write_xlsx
-from pipeline.extract import read_grids
-from pipeline.plan import SourceLimits, SourceSpec
+from ikou.audit.platform import GuardTripped, guarded
+from ikou.pipeline.examples.formats import write_ods, write_spreadsheetml
+from ikou.pipeline.examples.housing import ledger_sheet, make_ledger, write_xls, write_xlsx
+from ikou.pipeline.extract import read_grids
+from ikou.pipeline.plan import SourceLimits, SourceSpec
+
+from ikou.errors import IkouError
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 CORPUS_SEEDS = (

@@ -10,21 +10,21 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from ikou.audit.hashing import CellError
+from ikou.audit.platform import GUARD_AVAILABLE, GuardTripped, guarded
+from ikou.pipeline.examples.formats import Sheet, write_ods, write_spreadsheetml
+from ikou.pipeline.examples.housing import ledger_sheet, make_ledger
+from ikou.pipeline.extract.package import Limits, scan_package
+from ikou.pipeline.extract.readers import detect_format, read_docx, read_xls, read_xlsx, read_xml
+from ikou.pipeline.run import rehearse
 from openpyxl import Workbook
 
-from audit.hashing import CellError
-from audit.platform import GUARD_AVAILABLE, GuardTripped, guarded
-from mappings.errors import (
+from ikou.errors import (
     EncryptedFileError,
     HeaderNotFoundError,
     SourceTooLargeError,
     UnreadableFileError,
 )
-from pipeline.examples.formats import Sheet, write_ods, write_spreadsheetml
-from pipeline.examples.housing import ledger_sheet, make_ledger
-from pipeline.extract.package import Limits, scan_package
-from pipeline.extract.readers import detect_format, read_docx, read_xls, read_xlsx, read_xml
-from pipeline.run import rehearse
 from tests.conftest import corpus_file, run_ikou
 
 ROWS = [
@@ -257,7 +257,7 @@ def test_the_guard_returns_reraises_and_trips() -> None:
 def test_the_housing_ledger_rehearses_the_same_from_ods_and_excel_xml(
     housing_plan: Path, kind: str
 ) -> None:
-    from pipeline.examples.housing import write_xls
+    from ikou.pipeline.examples.housing import write_xls
 
     folder = housing_plan.parent
     ledger = make_ledger(40, 11)
@@ -344,7 +344,7 @@ def test_an_error_cell_rejects_its_row_by_position(housing_plan: Path, kind: str
 
 @pytest.mark.skipif(not GUARD_AVAILABLE, reason="the guard is Linux-only")
 def test_the_guarded_worker_survives_its_jobs_crashing() -> None:
-    from audit.platform import GuardedWorker
+    from ikou.audit.platform import GuardedWorker
 
     def handler(job: object) -> object:
         if job == "abort":

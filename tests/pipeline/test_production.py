@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from ikou.pipeline.examples.housing import make_ledger, write_xls
+from ikou.pipeline.production import migrate, reconcile_later, shred_workspace
+from ikou.pipeline.run import rehearse
 
-from pipeline.examples.housing import make_ledger, write_xls
-from pipeline.production import migrate, reconcile_later, shred_workspace
-from pipeline.run import rehearse
 from tests.conftest import chain_events, run_ikou
 from tests.pipeline.conftest import ikou, target_of
 
@@ -233,7 +233,7 @@ def test_interactive_sign_on_at_a_terminal(production_plan: Path) -> None:
     rehearse(production_plan)
     child = pexpect.spawn(
         sys.executable,
-        ["-m", "pipeline.cli", "migrate", str(production_plan)],
+        ["-m", "ikou", "migrate", str(production_plan)],
         env={**os.environ, "COLUMNS": "200"},
         encoding="utf-8",
         timeout=120,

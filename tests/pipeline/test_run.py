@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from ikou.audit.chain import verify
+from ikou.pipeline.examples.housing import make_ledger
+from ikou.pipeline.extract import run_extract
+from ikou.pipeline.load import open_target, run_load, transaction
+from ikou.pipeline.plan import load_plan
+from ikou.pipeline.run import rehearse, run_map, run_reconcile, run_validate
 
-from audit.chain import verify
-from mappings.errors import TargetError
-from pipeline.examples.housing import make_ledger
-from pipeline.extract import run_extract
-from pipeline.load import open_target, run_load, transaction
-from pipeline.plan import load_plan
-from pipeline.run import rehearse, run_map, run_reconcile, run_validate
+from ikou.errors import TargetError
 
 HEADER_ROW = 4  # title, note, group headers, then the header row
 
@@ -111,7 +111,7 @@ def test_non_empty_target_is_refused(housing_plan: Path, tmp_path: Path) -> None
 
 
 def _ledger_rows() -> tuple[list[str], list[list[object]]]:
-    from pipeline.examples.housing import HEADER
+    from ikou.pipeline.examples.housing import HEADER
 
     ledger = make_ledger(40, 11)
     return list(HEADER), ledger.rows
@@ -122,7 +122,7 @@ def test_cp932_csv_and_xlsx_sources_rehearse_the_same(housing_plan: Path) -> Non
     import csv
     import datetime as dt
 
-    from pipeline.examples.housing import write_xlsx
+    from ikou.pipeline.examples.housing import write_xlsx
 
     folder = housing_plan.parent
     header, rows = _ledger_rows()
@@ -160,7 +160,7 @@ def test_cp932_csv_and_xlsx_sources_rehearse_the_same(housing_plan: Path) -> Non
 
 
 def test_a_glob_reads_every_matching_file_with_its_own_positions(housing_plan: Path) -> None:
-    from pipeline.examples.housing import write_xls
+    from ikou.pipeline.examples.housing import write_xls
 
     folder = housing_plan.parent
     ledger = make_ledger(30, 5)

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from pipeline.examples.housing import make_ledger, write_xls, write_xlsx
-from pipeline.run import rehearse
-from pipeline.twin import profile_files, synthesize
+from ikou.pipeline.examples.housing import make_ledger, write_xls, write_xlsx
+from ikou.pipeline.run import rehearse
+from ikou.pipeline.twin import profile_files, synthesize
 
 STRUCTURE = ("name", "hidden", "header_row", "above", "merged", "rows", "data_rows", "specials")
 TOLERANCE = 0.1  # absolute, on shares over 300 rows
@@ -76,7 +75,7 @@ def test_a_profile_holds_no_value_and_the_cli_writes_it(tmp_path: Path) -> None:
     write_xls(ledger, original)
     out = tmp_path / "profile.yaml"
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "profile", str(original), "-o", str(out)],
+        [sys.executable, "-m", "ikou", "profile", str(original), "-o", str(out)],
         capture_output=True,
         text=True,
         timeout=120,
@@ -94,7 +93,7 @@ def test_a_profile_holds_no_value_and_the_cli_writes_it(tmp_path: Path) -> None:
     leaked = [v for v in values if v in text]
     assert leaked == []
     done = subprocess.run(
-        [sys.executable, "-m", "pipeline.cli", "synth", str(out), "-o", str(tmp_path / "twin")],
+        [sys.executable, "-m", "ikou", "synth", str(out), "-o", str(tmp_path / "twin")],
         capture_output=True,
         text=True,
         timeout=120,
@@ -104,7 +103,7 @@ def test_a_profile_holds_no_value_and_the_cli_writes_it(tmp_path: Path) -> None:
 
 
 def test_the_bundled_profile_is_made_by_code(tmp_path: Path) -> None:
-    from pipeline.examples import bundled_profile
+    from ikou.pipeline.examples import bundled_profile
 
     write_xls(make_ledger(300, 2026), tmp_path / "ledger.xls")
     assert bundled_profile() == profile_files([tmp_path / "ledger.xls"], keep_values=("団地名",))

@@ -10,8 +10,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from pipeline.examples.housing import make_ledger
-from pipeline.run import rehearse
+from ikou.pipeline.examples.housing import make_ledger
+from ikou.pipeline.run import rehearse
+
 from tests.conftest import add_members_table, run_ikou
 
 
@@ -77,8 +78,8 @@ _GE_ALONE = textwrap.dedent(
     """
     import datetime as dt
     import pandas as pd
-    from validation.contract import TableContract
-    from validation.expectations import run_expectations
+    from ikou.validation.contract import TableContract
+    from ikou.validation.expectations import run_expectations
 
     contract = TableContract.model_validate({
         "primary_key": "k",
@@ -180,7 +181,8 @@ def test_a_cross_control_on_an_unmapped_table_is_exit_2(housing_plan: Path) -> N
 
 def test_great_expectations_is_imported_only_when_the_stage_runs() -> None:
     code = (
-        "import sys, pipeline.cli, pipeline.run, pipeline.production, validation.expectations; "
+        "import sys, ikou.pipeline.cli, ikou.pipeline.run, ikou.pipeline.production, "
+        "ikou.validation.expectations; "
         "print('great_expectations' in sys.modules)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
@@ -204,9 +206,8 @@ def test_regex_expectations_are_matched_by_re2_with_their_counts() -> None:
     import time
 
     import pandas as pd
-
-    from validation.contract import TableContract
-    from validation.expectations import run_expectations
+    from ikou.validation.contract import TableContract
+    from ikou.validation.expectations import run_expectations
 
     contract = TableContract.model_validate(
         {

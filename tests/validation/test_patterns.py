@@ -14,18 +14,18 @@ import pytest
 import re2
 from hypothesis import given
 from hypothesis import strategies as st
-
-from mappings.engine import map_table
-from mappings.errors import ConfigError
-from mappings.spec import TableMapping
-from validation.contract import (
+from ikou.mappings.engine import map_table
+from ikou.mappings.spec import TableMapping
+from ikou.validation.contract import (
     TableContract,
     _nested_repetition,
     check_pattern,
     load_contract,
     pattern_test,
 )
-from validation.schema import validate_table
+from ikou.validation.schema import validate_table
+
+from ikou.errors import ConfigError
 
 # ----------------------------------------------------- the nesting check
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-
-from mappings.engine import map_table
-from mappings.spec import TableMapping
-from validation.contract import TableContract
-from validation.schema import validate_table
+from ikou.mappings.engine import map_table
+from ikou.mappings.spec import TableMapping
+from ikou.validation.contract import TableContract
+from ikou.validation.schema import validate_table
 
 CONTRACT = TableContract.model_validate(
     {
