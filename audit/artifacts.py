@@ -29,7 +29,6 @@ cannot promise.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import secrets
@@ -40,8 +39,10 @@ from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from ikou.audit.chain import AuditKey, ChainWriter
 from ikou.audit.faults import checkpoint
+from ikou.audit.hashing import file_sha256
 from ikou.audit.platform import ProcessLock, private_dir, ram_scratch_root
 from ikou.audit.shredding import FileIdentity, NotOurs, inside, shred_file, shred_tree
 
@@ -65,7 +66,7 @@ _MAGIC = b"IKOU-AES-GCM-1\n"
 _CHUNK = 1 << 20
 
 EventSink = Callable[..., Any]
-"""``sink(stage, outcome, **facts)`` — :meth:`pipeline.stage.StageRecorder.note`."""
+"""``sink(stage, outcome, **facts)`` — :meth:`ikou.pipeline.session.StageRecorder.note`."""
 
 
 class Tampered(Exception):
@@ -273,7 +274,7 @@ class ArtifactStore:
         path = Path(record.path)
         info = os.lstat(path)
         record.size, record.device, record.inode = info.st_size, info.st_dev, info.st_ino
-        record.sha256 = _file_sha256(path)
+        record.sha256 = file_sha256(path)
         self._journal.append(
             {
                 "event": "artifact.closed",
@@ -337,14 +338,6 @@ class ArtifactStore:
                 {k: v for k, v in asdict(r).items() if k not in hidden} for r in self.records
             ],
         }
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _shred_record(

@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from ikou.audit.chain import key_folder, private_key_folder
 
 __all__ = [

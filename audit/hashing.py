@@ -50,6 +50,7 @@ import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -288,6 +289,16 @@ def _digest(kinds: Mapping[str, str], rows: int, columns: list[_Cells]) -> str:
         column_hash.update(_utf8("".join(cells.payloads)))
         hasher.update(column_hash.digest())
     return hasher.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks (a whole-file hash is plain
+    SHA-256: DESIGN.md, principle 3)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def table_digest(frame: pd.DataFrame, kinds: Mapping[str, str]) -> str:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from ikou.audit.hashing import row_keys
 
 __all__ = ["Difference", "compare", "manifest_table", "read_manifest", "write_manifest"]

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from ikou.audit.fingerprints import (
     MIN_FIELDS,
     FingerprintIndex,

@@ -23,6 +23,7 @@ import random
 import time
 
 import pandas as pd
+
 from ikou.mappings.dates import ERAS
 from ikou.mappings.transforms import apply_transform, check_args
 

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ikou.audit.platform import GUARD_AVAILABLE, guarded  # noqa: E402
-from ikou.pipeline.extract.package import Limits, scan_package  # noqa: E402
-from ikou.pipeline.extract.readers import _calamine_read, read_xlsx  # noqa: E402
+from ikou.pipeline.stages.extract.package import Limits, scan_package  # noqa: E402
+from ikou.pipeline.stages.extract.readers import _calamine_read, read_xlsx  # noqa: E402
 
 
 def best_of(runs: int, work: Callable[[], object]) -> float:

@@ -6,6 +6,7 @@ import re
 from typing import Any, Literal
 
 import phonenumbers
+
 from ikou.mappings.registry import Reject, register
 from ikou.mappings.text import as_text, fold_width
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from ikou.mappings.spec import ColumnMapping, SkipRule, TableMapping
 from ikou.mappings.transforms import (
     Noted,

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from ikou.mappings.registry import Bound, Reject, register
 from ikou.mappings.text import STRIP_CHARS, as_text, fold_width, nfkc_keep_kanji, squeeze_spaces
 

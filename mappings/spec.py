@@ -13,10 +13,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ikou.mappings.registry import Bound
-from ikou.mappings.transforms import bind_args, check_args
-from ikou.mappings.yamlfile import Names, load_model
-from ikou.validation.contract import RowCount, check_pattern
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -26,6 +22,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from ikou.mappings.registry import Bound
+from ikou.mappings.transforms import bind_args, check_args
+from ikou.mappings.yamlfile import Names, load_model
+from ikou.validation.contract import RowCount, check_pattern
 
 __all__ = [
     "ColumnMapping",

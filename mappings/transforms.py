@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+
 from ikou.mappings import contact, dates, lookup, numbers  # noqa: F401  (they register)
 from ikou.mappings import text as text_transforms  # noqa: F401
 from ikou.mappings.registry import (

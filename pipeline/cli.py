@@ -362,6 +362,7 @@ def profile(
 ) -> None:
     """Write a structure-only profile of legacy FILES (no cell values) for ikou synth."""
     import yaml
+
     from ikou.pipeline.twin import profile_files
 
     keep = tuple(name.strip() for name in keep_values.split(",") if name.strip())
@@ -393,6 +394,7 @@ def profile(
 def synth(profile_file: Path, output: Path, rows: int | None, seed: int) -> None:
     """Write synthetic twins of the files a PROFILE describes (Faker ja_JP data)."""
     import yaml
+
     from ikou.pipeline.twin import synthesize
 
     try:

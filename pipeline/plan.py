@@ -16,12 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ikou.mappings.spec import Mapping, load_mapping
-from ikou.mappings.yamlfile import Names, load_model
-from ikou.validation.contract import Contract, load_contract
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ikou.errors import ConfigError
+from ikou.mappings.spec import Mapping, load_mapping
+from ikou.mappings.yamlfile import Names, load_model
+from ikou.validation.contract import Contract, load_contract
 
 __all__ = [
     "Certification",
@@ -314,7 +314,7 @@ def _cross_check(loaded: LoadedPlan) -> None:
                 )
 
 
-def _cross_controls(loaded: LoadedPlan) -> None:
+def run_cross_controls(loaded: LoadedPlan) -> None:
     mfile = loaded.mapping_path
     for index, control in enumerate(loaded.mapping.cross_controls):
         for side in (control.left, control.right):
@@ -363,5 +363,5 @@ def load_plan(path: str | Path) -> LoadedPlan:
         sha256=hashlib.sha256(combined.encode("ascii")).hexdigest(),
     )
     _cross_check(loaded)
-    _cross_controls(loaded)
+    run_cross_controls(loaded)
     return loaded

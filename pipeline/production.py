@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
+from ikou import __version__
 from ikou.audit.artifacts import Tampered, open_runs, recover_artifacts
 from ikou.audit.chain import SEAL, key_folder
 from ikou.audit.fingerprints import workspace_key
@@ -30,8 +32,7 @@ from ikou.audit.hashing import row_keys
 from ikou.audit.manifest import Difference, compare, manifest_table, read_manifest, write_manifest
 from ikou.audit.platform import ram_scratch_root
 from ikou.audit.shredding import FileIdentity, NotOurs, inside, shred_file
-from ikou.pipeline.extract import RawTable, resolve_files, source_pattern
-from ikou.pipeline.load import open_target, read_back, sqlite_file, target_metadata
+from ikou.errors import ConfigError, IkouError, TamperedError
 from ikou.pipeline.plan import LoadedPlan, load_plan
 from ikou.pipeline.report import RunReport, write_report
 from ikou.pipeline.run import (
@@ -43,11 +44,10 @@ from ikou.pipeline.run import (
     open_session,
     stop,
 )
-from ikou.pipeline.stage import StageRecorder, utc_now
+from ikou.pipeline.session import StageRecorder, utc_now
+from ikou.pipeline.stages.extract import RawTable, resolve_files, source_pattern
+from ikou.pipeline.stages.load import open_target, read_back, sqlite_file, target_metadata
 from ikou.validation.reconcile import TableReconciliation
-
-from ikou import __version__
-from ikou.errors import ConfigError, IkouError, TamperedError
 
 __all__ = [
     "Check",
@@ -600,8 +600,9 @@ def reconcile_later(
             engine.dispose()
         from_sources: list[Difference] = []
         if with_sources:
-            from ikou.pipeline.extract import run_extract
-            from ikou.pipeline.run import _full_frame, run_map, run_validate
+            from ikou.pipeline.stages.map import run_map
+            from ikou.pipeline.stages.validate import full_frame, run_validate
+            from ikou.pipeline.stages.extract import run_extract
 
             raws = recorder.run(
                 "extract",
@@ -615,7 +616,7 @@ def reconcile_later(
             validated = recorder.run("validate", run_validate, plan, mapped)
             for name, table in manifest["tables"].items():
                 contract = plan.contract.tables[name]
-                frame = _full_frame(validated.tables[name], contract.kinds()).reset_index(drop=True)
+                frame = full_frame(validated.tables[name], contract.kinds()).reset_index(drop=True)
                 from_sources += compare(
                     name, table, frame, contract.kinds(), list(contract.primary_key), key
                 )

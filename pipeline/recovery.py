@@ -19,12 +19,11 @@ from typing import Any
 from ikou.audit.chain import key_folder
 from ikou.audit.fingerprints import workspace_key
 from ikou.audit.manifest import Difference, compare, read_manifest
-from ikou.pipeline.load import open_target, read_back, target_metadata, transaction
+from ikou.errors import ConfigError
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.report import build_failed_report, write_report
-from ikou.pipeline.stage import StageRecorder
-
-from ikou.errors import ConfigError
+from ikou.pipeline.session import StageRecorder
+from ikou.pipeline.stages.load import open_target, read_back, target_metadata, transaction
 
 __all__ = ["finish_dead_run"]
 

@@ -19,13 +19,13 @@ import jinja2
 import markupsafe
 import pandas as pd
 import sqlalchemy as sa
-from ikou.pipeline.extract import RawTable
-from ikou.pipeline.plan import LoadedPlan
-from ikou.pipeline.stage import StageEvent, utc_now
-from ikou.validation.reconcile import TableReconciliation
-from ikou.validation.schema import ValidatedTable
 
 from ikou import __version__
+from ikou.pipeline.plan import LoadedPlan
+from ikou.pipeline.session import StageEvent, utc_now
+from ikou.pipeline.stages.extract import RawTable
+from ikou.validation.reconcile import TableReconciliation
+from ikou.validation.schema import ValidatedTable
 
 __all__ = [
     "HTML_REJECT_LIMIT",

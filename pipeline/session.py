@@ -1,4 +1,10 @@
-"""One run's context: its folder, its place in the chain and the journal, its ending.
+"""One run's context — its folder, its place in the chain and the journal, its
+ending — and the single wrapper that records every stage in the audit chain.
+
+A stage is ``run_<stage>(input, config) -> (output, StageReport)``: it never
+prints, prompts or exits. :class:`StageRecorder` runs it, times it and
+appends exactly one audit event (input hash, output hash, counts, timing,
+outcome), so no stage writes to the audit log itself (STYLE.md, rule 6).
 
 Opening a session is the gate every command that acts passes first: the
 audit chain and the custody journal are verified in full — links, hashes and
@@ -16,11 +22,14 @@ in a ``seal`` event (:meth:`Session.end`); a run's outcome is its seal's.
 
 from __future__ import annotations
 
+import datetime as dt
 import getpass
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ikou.audit.artifacts import (
     JOURNAL,
@@ -31,23 +40,31 @@ from ikou.audit.artifacts import (
     open_runs,
     recover_artifacts,
 )
-from ikou.audit.chain import ChainBroken, ChainWriteError, ChainWriter, audit_key, key_folder
+from ikou.audit.chain import (
+    SEAL,
+    ChainBroken,
+    ChainWriteError,
+    ChainWriter,
+    audit_key,
+    key_folder,
+)
 from ikou.audit.faults import checkpoint
 from ikou.audit.platform import ProcessLock
+from ikou.errors import AuditLogError, IkouError, TamperedError
 from ikou.pipeline.plan import LoadedPlan
-from ikou.pipeline.recovery import finish_dead_run
-from ikou.pipeline.stage import StageRecorder, utc_now
-
-from ikou.errors import AuditLogError, TamperedError
+from ikou.pipeline.stages import StageReport
 
 __all__ = [
     "Recovered",
     "Session",
+    "StageEvent",
+    "StageRecorder",
     "open_chain",
     "open_session",
     "recover",
     "recover_workspace",
     "run_events",
+    "utc_now",
 ]
 
 
@@ -204,6 +221,8 @@ def recover(
     stopped after its commit (:func:`pipeline.recovery.finish_dead_run`),
     and chain its ending and seal in its name.
     """
+    from ikou.pipeline.recovery import finish_dead_run  # it records through this module
+
     workspace = plan.workspace
     entries = journal.entries()
     in_journal = open_runs(entries)
@@ -260,3 +279,112 @@ def _chain_runs(writer: ChainWriter) -> list[str]:
 
 def _plan_of(events: list[dict[str, Any]]) -> str | None:
     return next((str(e["plan_sha256"]) for e in events if e.get("plan_sha256")), None)
+
+
+T = TypeVar("T")
+
+
+def utc_now() -> str:
+    """UTC time, seconds precision, ISO 8601 with ``Z``."""
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class StageEvent:
+    """A stage as recorded: its report plus timing, outcome and chain hash."""
+
+    stage: str
+    outcome: str
+    input_sha256: str | None
+    output_sha256: str | None
+    counts: dict[str, int]
+    duration_ms: int
+    event_hash: str
+    error_slug: str | None = None
+
+
+class StageRecorder:
+    """Runs stages and writes one chain event for each (the only chain writer)."""
+
+    def __init__(self, writer: ChainWriter, *, run_id: str, mode: str, actor: str) -> None:
+        self.writer = writer
+        self.run_id = run_id
+        self.mode = mode
+        self.actor = actor
+        self.events: list[StageEvent] = []
+        self._last_output: str | None = None
+
+    def note(self, stage: str, outcome: str, **facts: Any) -> str:
+        """Append a non-stage event (run start, run end); returns its hash."""
+        event = {
+            "time": utc_now(),
+            "run_id": self.run_id,
+            "mode": self.mode,
+            "stage": stage,
+            "actor": self.actor,
+            "outcome": outcome,
+            **facts,
+        }
+        try:
+            return str(self.writer.append(event)["hash"])
+        except ChainBroken as exc:
+            raise TamperedError(f"{exc}; nothing more was written to it.") from None
+        except ChainWriteError as exc:
+            raise AuditLogError(str(exc)) from None
+
+    def seal(self, outcome: str, **facts: Any) -> str:
+        """The run's last event: its outcome, with the count of its events and a
+        link to the seal before it (added by the chain); returns its hash."""
+        return self.note(SEAL, outcome, **facts)
+
+    def run(
+        self,
+        stage: str,
+        func: Callable[..., tuple[T, StageReport]],
+        *args: Any,
+        input_sha256: str | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """Run ``func``; record success or failure; return its output."""
+        started = time.perf_counter()
+        given_input = input_sha256 if input_sha256 is not None else self._last_output
+        try:
+            output, report = func(*args, **kwargs)
+        except IkouError as exc:
+            elapsed = int((time.perf_counter() - started) * 1000)
+            event_hash = self.note(
+                stage,
+                "failed",
+                input_sha256=given_input,
+                output_sha256=None,
+                counts={},
+                duration_ms=elapsed,
+                error=exc.slug,
+            )
+            self.events.append(
+                StageEvent(stage, "failed", given_input, None, {}, elapsed, event_hash, exc.slug)
+            )
+            raise
+        elapsed = int((time.perf_counter() - started) * 1000)
+        event_hash = self.note(
+            stage,
+            "ok",
+            input_sha256=given_input,
+            output_sha256=report.output_sha256,
+            counts=report.counts,
+            duration_ms=elapsed,
+            **report.chain,
+        )
+        self.events.append(
+            StageEvent(
+                stage,
+                "ok",
+                given_input,
+                report.output_sha256,
+                dict(report.counts),
+                elapsed,
+                event_hash,
+            )
+        )
+        self._last_output = report.output_sha256
+        return output

@@ -27,10 +27,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ikou.mappings.dates import ERAS
-from ikou.pipeline.extract.header import BLANK_MARKERS, cell_form, read_header
-
 from ikou.errors import SourceFileError, UnreadableFileError
+from ikou.mappings.dates import ERAS
+from ikou.pipeline.stages.extract.header import BLANK_MARKERS, cell_form, read_header
 
 __all__ = ["profile_files", "synthesize"]
 
@@ -44,8 +43,8 @@ _FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
 
 def _sheets(path: Path) -> tuple[str, list[dict[str, Any]]]:
     """Format, and per sheet: name, hidden, grid of cells, merged ranges (1-based)."""
-    from ikou.pipeline.extract import EXTENSIONS
-    from ikou.pipeline.extract.readers import detect_format, read_csv, read_xls, read_xlsx
+    from ikou.pipeline.stages.extract import EXTENSIONS
+    from ikou.pipeline.stages.extract.readers import detect_format, read_csv, read_xls, read_xlsx
 
     data = path.read_bytes()
     declared = EXTENSIONS.get(path.suffix.lower(), "csv")

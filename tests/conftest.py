@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from ikou.pipeline.examples import write_demo
 
 REPO = Path(__file__).resolve().parents[1]

@@ -17,9 +17,9 @@ import zipfile
 from pathlib import Path
 
 import xlwt
+
 from ikou.pipeline.examples import example_files
 from ikou.pipeline.examples.housing import ESTATES, HEADER, Members, write_members_docx
-
 from tests.conftest import run_ikou, write_files
 
 # (pattern, what it is); numeric canaries must not touch other hex/decimal digits

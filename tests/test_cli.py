@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 import pytest
+
 from ikou.pipeline.cli import cli, main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,10 +84,10 @@ def test_bad_source_is_exit_2_and_nothing_is_loaded(
 def test_unbalanced_run_is_exit_1(
     housing_plan: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import ikou.pipeline.run as run
+    import ikou.pipeline.stages.reconcile as reconcile
 
-    real = run.read_back
-    monkeypatch.setattr(run, "read_back", lambda *a, **k: real(*a, **k).iloc[1:])
+    real = reconcile.read_back
+    monkeypatch.setattr(reconcile, "read_back", lambda *a, **k: real(*a, **k).iloc[1:])
     assert main(["rehearse", str(housing_plan)]) == 1
     captured = capsys.readouterr()
     assert "status: unbalanced" in captured.out and "did not reconcile" in captured.err

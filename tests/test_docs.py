@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from ikou.mappings.spec import ColumnMapping, CrossControl, Mapping, SkipRule, TableMapping
 from ikou.mappings.transforms import REGISTRY
 from ikou.pipeline.plan import (
@@ -17,7 +19,6 @@ from ikou.pipeline.plan import (
     Vendor,
 )
 from ikou.validation.contract import ColumnContract, Contract, TableContract
-from pydantic import BaseModel
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -145,6 +146,7 @@ def _examples() -> dict[str, list[tuple[str, object, dict[str, object], str]]]:
 def _outcome(name: str, cell: object, args: dict[str, object]) -> str:
     """What the code gives for one cell, written as the docs write it."""
     import pandas as pd
+
     from ikou.mappings.transforms import apply_transform, check_args
 
     out = apply_transform(

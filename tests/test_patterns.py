@@ -7,7 +7,6 @@ import time
 from pathlib import Path
 
 from ikou.pipeline.examples import write_demo
-
 from tests.conftest import run_ikou
 
 _SUBTOTAL = "        matches: '^\\s*(小計|合計|総計)\\s*$'\n"

@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import re2
-from ikou.mappings.yamlfile import Names, load_model
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ikou.mappings.yamlfile import Names, load_model
 
 __all__ = [
     "ColumnContract",

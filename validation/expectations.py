@@ -24,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from ikou.validation.contract import RowCount, TableContract, pattern_test
 
 from ikou.errors import ConfigError
+from ikou.validation.contract import RowCount, TableContract, pattern_test
 
 __all__ = ["ExpectationResult", "orphans", "run_expectations"]
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+
 from ikou.mappings.engine import TEXT, MappedTable
 from ikou.validation.contract import ColumnContract, TableContract, pattern_test
 

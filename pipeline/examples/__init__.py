@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 
 __all__ = ["bundled_profile", "example_files", "write_demo"]

@@ -13,12 +13,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from ikou.audit.artifacts import JOURNAL, ArtifactStore, Journal, Tampered, recover_artifacts
 from ikou.audit.chain import ChainBroken, ChainWriter, audit_key, key_folder
 from ikou.audit.platform import ProcessLock, ram_scratch_root
 from ikou.audit.shredding import NotOurs, shred_file, shred_tree
-from ikou.pipeline.stage import StageRecorder
-
+from ikou.pipeline.session import StageRecorder
 from tests.conftest import chain_events, run_ikou
 
 SECRET = "雀野カナリア 090-8765-4321".encode()

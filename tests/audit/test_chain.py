@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ikou.audit.chain import (
     GENESIS,
     MAX_LINE,

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+
 from ikou.audit.children import ChildTimedOut, run_child
 
 REPO = Path(__file__).resolve().parents[2]

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
+
 from ikou.audit.hashing import CellError, encode_value, row_digests, table_digest
 
 
@@ -91,6 +92,7 @@ def test_a_subset_of_encodings_hashes_like_the_subset_itself() -> None:
     import datetime as dt
 
     import numpy as np
+
     from ikou.audit.hashing import encode_table
 
     frame = pd.DataFrame(

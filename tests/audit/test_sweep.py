@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ikou.pipeline.examples.housing import HEADER, make_ledger, write_xls, write_xlsx
 from ikou.pipeline.run import rehearse
 
@@ -105,10 +106,11 @@ def test_copies_in_word_html_and_excel_xml_are_found_and_a_hostile_workbook_is_s
     housing_plan: Path, tmp_path: Path
 ) -> None:
     import docx
+    from openpyxl import Workbook
+
     from ikou.audit.platform import GUARD_AVAILABLE
     from ikou.pipeline.examples.formats import write_spreadsheetml
     from ikou.pipeline.examples.housing import ledger_sheet
-    from openpyxl import Workbook
 
     rehearse(housing_plan)
     tree = tmp_path / "share"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+
 from ikou.mappings.transforms import TransformResult, apply_transform, check_args
 
 

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from ikou.mappings.dates import ERAS
 
+from ikou.mappings.dates import ERAS
 from tests.mappings.support import notes, one, reason, run
 
 D = dt.date

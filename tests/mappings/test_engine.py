@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+
 from ikou.mappings.engine import _blank_rows, coerce, map_table
 from ikou.mappings.spec import TableMapping
 from ikou.mappings.transforms import Reject, typed_factorize

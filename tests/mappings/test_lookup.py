@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ikou.mappings.spec import load_mapping
-from ikou.pipeline.plan import load_plan
 
 from ikou.errors import ConfigError
+from ikou.mappings.spec import load_mapping
+from ikou.pipeline.plan import load_plan
 from tests.mappings.support import result
 
 

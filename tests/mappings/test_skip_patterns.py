@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from ikou.mappings.engine import _match_rows, map_table
-from ikou.mappings.spec import TableMapping, load_mapping
 
 from ikou.errors import ConfigError
+from ikou.mappings.engine import _match_rows, map_table
+from ikou.mappings.spec import TableMapping, load_mapping
 
 _MAPPING = """\
 mapping: m

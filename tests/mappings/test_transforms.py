@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from ikou.audit.hashing import CellError
 from ikou.mappings.transforms import REGISTRY, apply_transform, check_args
-
 from tests.mappings.support import run
 
 D = dt.date

@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 
+from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 from tests.conftest import run_ikou
 
 PEOPLE = """

@@ -29,7 +29,7 @@ import json, resource, signal, sys
 from pathlib import Path
 resource.setrlimit(resource.RLIMIT_AS, (int(sys.argv[1]), int(sys.argv[1])))
 from ikou.errors import IkouError
-from ikou.pipeline.extract import read_grids
+from ikou.pipeline.stages.extract import read_grids
 from ikou.pipeline.plan import SourceSpec
 
 EXTENSIONS = {".xls": "xls", ".xlsx": "xlsx", ".xlsm": "xlsm", ".xlsb": "xlsb", ".ods": "ods",

@@ -31,12 +31,11 @@ from pathlib import Path
 from typing import Any
 
 from ikou.audit.platform import GuardTripped, guarded
+from ikou.errors import IkouError
 from ikou.pipeline.examples.formats import write_ods, write_spreadsheetml
 from ikou.pipeline.examples.housing import ledger_sheet, make_ledger, write_xls, write_xlsx
-from ikou.pipeline.extract import read_grids
 from ikou.pipeline.plan import SourceLimits, SourceSpec
-
-from ikou.errors import IkouError
+from ikou.pipeline.stages.extract import read_grids
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 CORPUS_SEEDS = (

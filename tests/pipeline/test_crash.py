@@ -8,8 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ikou.audit.artifacts import JOURNAL
 
+from ikou.audit.artifacts import JOURNAL
 from tests.conftest import chain_events, run_ikou
 
 

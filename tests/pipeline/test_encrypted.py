@@ -10,12 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from ikou.pipeline.examples.housing import make_ledger, write_xlsx
-from ikou.pipeline.extract.decrypt import decrypt
-from ikou.pipeline.extract.readers import read_xls, read_xlsx
-from ikou.pipeline.plan import SourceSpec
 
 from ikou.errors import EncryptedFileError, WrongPasswordError
+from ikou.pipeline.examples.housing import make_ledger, write_xlsx
+from ikou.pipeline.plan import SourceSpec
+from ikou.pipeline.stages.extract.decrypt import decrypt
+from ikou.pipeline.stages.extract.readers import read_xls, read_xlsx
 from tests.conftest import corpus_file, run_ikou
 
 
@@ -121,7 +121,7 @@ def test_corpus_files_decrypt_to_their_plain_counterparts(
 
 
 def test_excels_builtin_password_opens_without_asking(tmp_path: Path) -> None:
-    from ikou.pipeline.extract.decrypt import unlock
+    from ikou.pipeline.stages.extract.decrypt import unlock
 
     data = corpus_file("encrypted/poi__50833.xls").read_bytes()  # saved with VelvetSweatshop
     plain, how = unlock(data, "poi__50833.xls", lambda: pytest.fail("asked for a password"))
@@ -136,7 +136,7 @@ def test_excels_builtin_password_opens_without_asking(tmp_path: Path) -> None:
 
 
 def test_encrypted_word_document_decrypts_in_memory_and_is_seen_as_word() -> None:
-    from ikou.pipeline.extract.readers import detect_format
+    from ikou.pipeline.stages.extract.readers import detect_format
 
     data = decrypt(
         corpus_file("encrypted/msoffcrypto__rc4cryptoapi_password.doc").read_bytes(),

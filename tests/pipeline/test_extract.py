@@ -7,8 +7,6 @@ from pathlib import Path
 
 import pytest
 import xlwt
-from ikou.pipeline.extract.grid import column_letter, header_key, table_from_grid
-from ikou.pipeline.extract.readers import read_csv, read_xls, read_xlsx
 from openpyxl import Workbook
 
 from ikou.errors import (
@@ -18,6 +16,8 @@ from ikou.errors import (
     SourceFileError,
     UnreadableFileError,
 )
+from ikou.pipeline.stages.extract.grid import column_letter, header_key, table_from_grid
+from ikou.pipeline.stages.extract.readers import read_csv, read_xls, read_xlsx
 from tests.conftest import corpus_file
 
 
@@ -164,7 +164,7 @@ def test_truncated_workbooks_are_unreadable_not_crashes(tmp_path: Path, reader: 
 
 
 def test_encrypted_ooxml_is_refused_with_one_sentence() -> None:
-    from ikou.pipeline.extract.readers import detect_format
+    from ikou.pipeline.stages.extract.readers import detect_format
 
     fake = (
         b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100 + "EncryptionInfo".encode("utf-16-le")
@@ -182,7 +182,7 @@ def test_encrypted_ooxml_is_refused_with_one_sentence() -> None:
     ],
 )
 def test_corpus_encrypted_files_are_refused(name: str) -> None:
-    from ikou.pipeline.extract.readers import detect_format
+    from ikou.pipeline.stages.extract.readers import detect_format
 
     data = (corpus_file(f"encrypted/{name}")).read_bytes()
     with pytest.raises(EncryptedFileError):
@@ -191,7 +191,7 @@ def test_corpus_encrypted_files_are_refused(name: str) -> None:
 
 
 def test_missing_source_files(tmp_path: Path) -> None:
-    from ikou.pipeline.extract import resolve_files
+    from ikou.pipeline.stages.extract import resolve_files
 
     with pytest.raises(SourceFileError, match="does not exist"):
         resolve_files(tmp_path, "ledger", "none.xls")

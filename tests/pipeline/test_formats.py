@@ -10,20 +10,26 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from ikou.audit.hashing import CellError
-from ikou.audit.platform import GUARD_AVAILABLE, GuardTripped, guarded
-from ikou.pipeline.examples.formats import Sheet, write_ods, write_spreadsheetml
-from ikou.pipeline.examples.housing import ledger_sheet, make_ledger
-from ikou.pipeline.extract.package import Limits, scan_package
-from ikou.pipeline.extract.readers import detect_format, read_docx, read_xls, read_xlsx, read_xml
-from ikou.pipeline.run import rehearse
 from openpyxl import Workbook
 
+from ikou.audit.hashing import CellError
+from ikou.audit.platform import GUARD_AVAILABLE, GuardTripped, guarded
 from ikou.errors import (
     EncryptedFileError,
     HeaderNotFoundError,
     SourceTooLargeError,
     UnreadableFileError,
+)
+from ikou.pipeline.examples.formats import Sheet, write_ods, write_spreadsheetml
+from ikou.pipeline.examples.housing import ledger_sheet, make_ledger
+from ikou.pipeline.run import rehearse
+from ikou.pipeline.stages.extract.package import Limits, scan_package
+from ikou.pipeline.stages.extract.readers import (
+    detect_format,
+    read_docx,
+    read_xls,
+    read_xlsx,
+    read_xml,
 )
 from tests.conftest import corpus_file, run_ikou
 

@@ -7,8 +7,8 @@ import os
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ikou.audit.platform import GUARD_AVAILABLE
 
+from ikou.audit.platform import GUARD_AVAILABLE
 from tests.pipeline.fuzz_readers import (
     describe,
     examples,

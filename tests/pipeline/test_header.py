@@ -10,10 +10,10 @@ import pytest
 from faker import Faker
 from hypothesis import given
 from hypothesis import strategies as st
-from ikou.pipeline.examples.housing import ledger_sheet, make_ledger
-from ikou.pipeline.extract.header import data_shape, read_header
-from ikou.pipeline.twin import profile_files
 
+from ikou.pipeline.examples.housing import ledger_sheet, make_ledger
+from ikou.pipeline.stages.extract.header import data_shape, read_header
+from ikou.pipeline.twin import profile_files
 from tests.conftest import REALFILES, shared_folder
 
 

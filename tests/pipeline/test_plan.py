@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from ikou.pipeline.examples import example_files
-from ikou.pipeline.plan import load_plan
 
 from ikou.errors import ConfigError
+from ikou.pipeline.examples import example_files
+from ikou.pipeline.plan import load_plan
 from tests.conftest import write_files
 
 

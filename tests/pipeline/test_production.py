@@ -11,10 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from ikou.pipeline.examples.housing import make_ledger, write_xls
 from ikou.pipeline.production import migrate, reconcile_later, shred_workspace
 from ikou.pipeline.run import rehearse
-
 from tests.conftest import chain_events, run_ikou
 from tests.pipeline.conftest import ikou, target_of
 

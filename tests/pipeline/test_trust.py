@@ -16,9 +16,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+
 from ikou.audit.chain import SEAL
 from ikou.pipeline.plan import load_plan
-
 from tests.conftest import chain_events, run_ikou
 from tests.pipeline.conftest import ikou, target_of
 
@@ -188,6 +188,7 @@ def test_an_overflowing_control_total_is_a_finding_and_nothing_is_committed(
     """Rents near 2⁶² sum past what SQLite's SUM holds: the run is unbalanced
     with reconcile.control_overflow, and the target keeps no row."""
     import xlwt
+
     from ikou.pipeline.examples.housing import HEADER
 
     book = xlwt.Workbook(encoding="utf-8")

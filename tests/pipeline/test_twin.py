@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from ikou.pipeline.examples.housing import make_ledger, write_xls, write_xlsx
 from ikou.pipeline.run import rehearse
 from ikou.pipeline.twin import profile_files, synthesize

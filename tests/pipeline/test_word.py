@@ -14,10 +14,10 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 import pytest
-from ikou.pipeline.extract.readers import detect_format, read_docx
-from ikou.pipeline.run import rehearse
 
 from ikou.errors import HeaderNotFoundError, UnreadableFileError
+from ikou.pipeline.run import rehearse
+from ikou.pipeline.stages.extract.readers import detect_format, read_docx
 from tests.conftest import add_members_table, run_ikou
 
 HEADER = ["入居者番号", "続柄番号", "続柄", "氏名"]
@@ -84,7 +84,7 @@ def test_members_from_a_word_table_join_tenants(housing_plan: Path) -> None:
 def libreoffice() -> str:
     """The LibreOffice program: without it the test is skipped with the reason, and
     fails when ``CI=true`` (.ci/run installs it)."""
-    from ikou.pipeline.extract.word97 import soffice
+    from ikou.pipeline.stages.extract.word97 import soffice
 
     found = soffice()
     if found is None:
@@ -101,7 +101,7 @@ needs_libreoffice = pytest.mark.usefixtures("libreoffice")
 def _members_doc(folder: Path, rows: list[list[str]]) -> Path:
     """A Word 97-2003 .doc made by code: python-docx, then LibreOffice to .odt and
     to .doc (LibreOffice's direct .docx → .doc export drops python-docx tables)."""
-    from ikou.pipeline.extract.word97 import soffice
+    from ikou.pipeline.stages.extract.word97 import soffice
 
     work = folder / "make-doc"
     work.mkdir()
@@ -268,9 +268,8 @@ def test_libreoffice_dies_with_a_run_killed_mid_conversion(housing_plan: Path) -
 def test_without_libreoffice_a_doc_is_refused_with_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from ikou.pipeline.extract import word97
-
     from ikou.errors import UnreadableFileError
+    from ikou.pipeline.stages.extract import word97
 
     monkeypatch.setattr(word97, "soffice", lambda: None)
     with pytest.raises(UnreadableFileError, match="libreoffice-writer-nogui"):

@@ -12,7 +12,6 @@ from pathlib import Path
 
 from ikou.pipeline.examples.housing import make_ledger
 from ikou.pipeline.run import rehearse
-
 from tests.conftest import add_members_table, run_ikou
 
 
@@ -206,6 +205,7 @@ def test_regex_expectations_are_matched_by_re2_with_their_counts() -> None:
     import time
 
     import pandas as pd
+
     from ikou.validation.contract import TableContract
     from ikou.validation.expectations import run_expectations
 

@@ -14,6 +14,8 @@ import pytest
 import re2
 from hypothesis import given
 from hypothesis import strategies as st
+
+from ikou.errors import ConfigError
 from ikou.mappings.engine import map_table
 from ikou.mappings.spec import TableMapping
 from ikou.validation.contract import (
@@ -24,8 +26,6 @@ from ikou.validation.contract import (
     pattern_test,
 )
 from ikou.validation.schema import validate_table
-
-from ikou.errors import ConfigError
 
 # ----------------------------------------------------- the nesting check
 

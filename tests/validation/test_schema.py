@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+
 from ikou.mappings.engine import map_table
 from ikou.mappings.spec import TableMapping
 from ikou.validation.contract import TableContract

@@ -28,19 +28,6 @@ from typing import Any
 
 from ikou.audit.hashing import CellError
 from ikou.audit.platform import GuardTripped, guarded
-from ikou.pipeline.extract.decrypt import is_encrypted_document
-from ikou.pipeline.extract.ods import ods_error_cells
-from ikou.pipeline.extract.package import (
-    ZIP_DAMAGE,
-    Limits,
-    PackageScan,
-    package_kind,
-    scan_package,
-    too_many_cells,
-)
-from ikou.pipeline.extract.spreadsheetml import is_spreadsheetml, parse_spreadsheetml
-from ikou.pipeline.extract.xlsb import xlsb_error_cells
-
 from ikou.errors import (
     EncodingError,
     EncryptedFileError,
@@ -48,6 +35,18 @@ from ikou.errors import (
     SourceTooLargeError,
     UnreadableFileError,
 )
+from ikou.pipeline.stages.extract.decrypt import is_encrypted_document
+from ikou.pipeline.stages.extract.ods import ods_error_cells
+from ikou.pipeline.stages.extract.package import (
+    ZIP_DAMAGE,
+    Limits,
+    PackageScan,
+    package_kind,
+    scan_package,
+    too_many_cells,
+)
+from ikou.pipeline.stages.extract.spreadsheetml import is_spreadsheetml, parse_spreadsheetml
+from ikou.pipeline.stages.extract.xlsb import xlsb_error_cells
 
 __all__ = [
     "WORKBOOK_FORMATS",

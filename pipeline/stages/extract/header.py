@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ikou.audit.hashing import CellError
-from ikou.pipeline.extract.grid import column_letter
+from ikou.pipeline.stages.extract.grid import column_letter
 
 __all__ = [
     "BLANK_MARKERS",

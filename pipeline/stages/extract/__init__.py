@@ -16,13 +16,23 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
 from ikou.audit.artifacts import ArtifactStore
 from ikou.audit.faults import checkpoint
 from ikou.audit.hashing import table_digest
+from ikou.errors import (
+    EncryptedFileError,
+    HeaderNotFoundError,
+    SourceChangedError,
+    SourceFileError,
+    UnreadableFileError,
+)
 from ikou.mappings.engine import TEXT
-from ikou.pipeline.extract.decrypt import unlock
-from ikou.pipeline.extract.grid import SheetTable, table_from_grid
-from ikou.pipeline.extract.readers import (
+from ikou.pipeline.plan import LoadedPlan, SourceSpec
+from ikou.pipeline.stages import StageReport
+from ikou.pipeline.stages.extract.decrypt import unlock
+from ikou.pipeline.stages.extract.grid import SheetTable, table_from_grid
+from ikou.pipeline.stages.extract.readers import (
     Limits,
     detect_format,
     read_csv,
@@ -31,17 +41,7 @@ from ikou.pipeline.extract.readers import (
     read_xlsx,
     read_xml,
 )
-from ikou.pipeline.extract.word97 import convert_doc
-from ikou.pipeline.plan import LoadedPlan, SourceSpec
-from ikou.pipeline.stage import StageReport
-
-from ikou.errors import (
-    EncryptedFileError,
-    HeaderNotFoundError,
-    SourceChangedError,
-    SourceFileError,
-    UnreadableFileError,
-)
+from ikou.pipeline.stages.extract.word97 import convert_doc
 
 __all__ = [
     "EXTENSIONS",

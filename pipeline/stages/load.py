@@ -22,14 +22,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
 from ikou.audit.hashing import table_digest
-from ikou.pipeline.stage import StageReport
+from ikou.errors import TargetError
+from ikou.pipeline.stages import StageReport
 from ikou.validation.contract import Contract, TableContract
 from ikou.validation.reconcile import OVERFLOW
 from ikou.validation.schema import ValidatedTable
-from sqlalchemy.engine import Engine
-
-from ikou.errors import TargetError
 
 __all__ = [
     "ExactDecimal",

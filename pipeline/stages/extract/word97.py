@@ -20,7 +20,6 @@ from pathlib import Path
 from ikou.audit.artifacts import ArtifactStore
 from ikou.audit.children import ChildTimedOut, run_child
 from ikou.audit.platform import private_dir
-
 from ikou.errors import UnreadableFileError
 
 __all__ = ["convert_doc", "soffice"]

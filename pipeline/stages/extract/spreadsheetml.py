@@ -20,9 +20,8 @@ import io
 from typing import Any
 
 from ikou.audit.hashing import CellError
-from ikou.pipeline.extract.package import Limits, too_many_cells
-
 from ikou.errors import UnreadableFileError
+from ikou.pipeline.stages.extract.package import Limits, too_many_cells
 
 __all__ = ["NAMESPACE", "is_spreadsheetml", "parse_spreadsheetml"]
 

@@ -1,0 +1,102 @@
+"""The validate stage: pandera row checks and keys per table, references across tables."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from ikou.audit.hashing import row_keys
+from ikou.pipeline.plan import LoadedPlan
+from ikou.pipeline.stages import StageReport
+from ikou.pipeline.stages.map import Mapped, with_all_columns
+from ikou.validation.expectations import orphans
+from ikou.validation.schema import ValidatedTable, validate_table
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The validate stage's output: tables, and each accepted row's key and digest."""
+
+    tables: dict[str, ValidatedTable]
+    expected: dict[str, pd.DataFrame]  # per table: columns key, row; indexed by source row
+    digests: dict[str, str]  # per table: digest of the accepted rows, all contract columns
+
+
+def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageReport]:
+    """The validate stage: pandera checks and keys for every table.
+
+    Also fixes what reconciliation will expect: the digest of every accepted
+    row over all contract columns (unfed ones null), taken from the map
+    stage's encodings rather than computed again.
+    """
+    validated = {
+        name: validate_table(m, plan.contract.tables[name]) for name, m in mapped.tables.items()
+    }
+    validated = _apply_references(plan, validated)
+    digests = []
+    expected: dict[str, pd.DataFrame] = {}
+    table_digests: dict[str, str] = {}
+    for name, table in validated.items():
+        contract = plan.contract.tables[name]
+        kinds = contract.kinds()
+        accepted = mapped.encodings[name].take(
+            mapped.tables[name].frame.index.isin(table.accepted.index)
+        )
+        frame = full_frame(table, kinds)
+        expected[name] = pd.DataFrame(
+            {
+                "key": row_keys(frame, {k: kinds[k] for k in contract.primary_key}),
+                "row": accepted.row_digests(),
+            },
+            index=frame.index,
+            dtype=object,
+        )
+        table_digests[name] = accepted.digest()
+        digests.append(f"{name}:{table_digests[name]}")
+        digests.append(f"{name}.rejects:{len(table.rejects)}")
+    output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
+    counts = {
+        "accepted": sum(len(v.accepted) for v in validated.values()),
+        "rejected": sum(len(v.rejected_rows) for v in validated.values()),
+        "noted": sum(len(v.notes) for v in validated.values()),
+    }
+    return Validated(validated, expected, table_digests), StageReport("validate", counts, output)
+
+
+def _apply_references(
+    plan: LoadedPlan, validated: dict[str, ValidatedTable]
+) -> dict[str, ValidatedTable]:
+    """Reject child rows whose reference (``references: table.column``) is not
+    among the parent's accepted rows: ``<column>.fk_missing``. Tables are taken
+    in the mapping's order, so a parent listed first is settled first."""
+    out = dict(validated)
+    for name in list(out):
+        table = out[name]
+        for column, spec in plan.contract.tables[name].columns.items():
+            if spec.references is None or column not in table.accepted:
+                continue
+            parent, key = spec.references.split(".")
+            if parent not in out or key not in out[parent].accepted:
+                continue
+            bad = orphans(table.accepted[column], out[parent].accepted[key])
+            if not bad.any():
+                continue
+            rows = table.accepted.index[bad.to_numpy()]
+            found = pd.DataFrame({"row": rows, "column": column, "slug": f"{column}.fk_missing"})
+            rejects = pd.concat([table.rejects, found], ignore_index=True)
+            rejects = rejects.sort_values(["row", "slug"], kind="stable").reset_index(drop=True)
+            table = replace(
+                table,
+                accepted=table.accepted.loc[~bad.to_numpy()],
+                rejects=rejects,
+                notes=table.notes[~table.notes["row"].isin(rows)],
+            )
+        out[name] = table
+    return out
+
+
+def full_frame(table: ValidatedTable, kinds: dict[str, str]) -> pd.DataFrame:
+    """Accepted rows with every contract column (unfed ones are null)."""
+    return with_all_columns(table.accepted, kinds)
