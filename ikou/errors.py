@@ -1,15 +1,25 @@
 """The one exception tree of ikou.
 
-Every error a user can cause is an :class:`IkouError`. Each carries structured
-fields (file, sheet, row, column, key path, rule) and a message that names
-where the problem is and what to do next — never a cell's value. The CLI maps
-every ``IkouError`` to exit code 2 and prints its message as one sentence.
+Four kinds of ending besides success, each a branch under :class:`IkouError`:
 
-The tree lives in ``mappings`` because ``mappings`` is the lowest layer that
-``validation`` and ``pipeline`` may both import (DESIGN.md: imports run one
-way). ``audit`` imports nothing of ikou's, so its standard-library chain module
-raises its own :class:`audit.chain.ChainWriteError`, which ``pipeline`` wraps
-into :class:`AuditLogError` at the single place it writes the chain.
+- :class:`BadInput` — a plan, a source, a target or the workspace is wrong
+  (exit 2, "bad input or usage");
+- :class:`CheckFailed` — a check ran and did not pass: an unbalanced run,
+  a refused production run, copies found (exit 1);
+- :class:`TamperedError` — a failed check of its own kind: the audit record
+  does not verify, or names what ikou did not make (exit 1);
+- :class:`InternalError` — a bug, not the user's input (exit 3, with a line
+  asking for the ``--debug`` output).
+
+Every error carries a finding slug (declared in :mod:`ikou.findings`), the
+position it is about (file, sheet, row, column, key path) and a message that
+names the place and what to do next — never a cell's value. The CLI maps
+the branches to exit codes in one place (:data:`EXIT_CODES`).
+
+The tree is in the root package so that every part may import it:
+``pipeline``, ``validation``, ``mappings``; ``audit``'s standard-library
+chain module raises its own :class:`ikou.audit.chain.ChainWriteError`, which
+the session turns into :class:`AuditLogError` or :class:`TamperedError`.
 """
 
 from __future__ import annotations
@@ -17,12 +27,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "EXIT_CODES",
     "AuditLogError",
+    "BadInput",
+    "CheckFailed",
     "ConfigError",
     "EncodingError",
     "EncryptedFileError",
     "HeaderNotFoundError",
     "IkouError",
+    "InternalError",
     "SourceChangedError",
     "SourceError",
     "SourceFileError",
@@ -46,16 +60,14 @@ class Where:
 
 
 class IkouError(Exception):
-    """Base of every error ikou raises on purpose (exit code 2 unless a subclass
-    says otherwise: a record that does not verify is a failed check, exit 1).
+    """Base of every error ikou raises on purpose.
 
     ``message`` is a full sentence that names the place and the fix; the
     structured fields let the report and tests check *where* without parsing
-    the text.
+    the text. ``slug`` names the finding (see :mod:`ikou.findings`).
     """
 
     slug = "ikou.error"
-    exit_code = 2
 
     def __init__(
         self,
@@ -75,13 +87,38 @@ class IkouError(Exception):
         return self.message
 
 
-class ConfigError(IkouError):
+class BadInput(IkouError):
+    """Something given to ikou is wrong: a plan, a source, a target, the workspace."""
+
+    slug = "input.invalid"
+
+
+class CheckFailed(IkouError):
+    """A check ran and did not pass (an unbalanced run, a refusal, copies found).
+
+    ``slug`` is given per raise: ``run.unbalanced``, ``production.refused`` …"""
+
+    slug = "check.failed"
+
+    def __init__(self, message: str, *, slug: str | None = None, **where: str | None) -> None:
+        super().__init__(message, **where)  # type: ignore[arg-type]
+        if slug is not None:
+            self.slug = slug
+
+
+class InternalError(IkouError):
+    """A bug in ikou, not the user's input: the CLI asks for ``--debug`` output."""
+
+    slug = "internal.error"
+
+
+class ConfigError(BadInput):
     """A plan, mapping or contract file is wrong (unknown key, bad reference)."""
 
     slug = "config.invalid"
 
 
-class SourceError(IkouError):
+class SourceError(BadInput):
     """A source cannot be read as the plan describes it."""
 
     slug = "source.invalid"
@@ -135,21 +172,28 @@ class HeaderNotFoundError(SourceError):
     slug = "source.header"
 
 
-class TargetError(IkouError):
+class TargetError(BadInput):
     """The target database cannot be used (unreachable, tables not empty)."""
 
     slug = "target.invalid"
 
 
-class AuditLogError(IkouError):
+class AuditLogError(BadInput):
     """The audit log cannot be written (permissions, disk full)."""
 
     slug = "audit.unwritable"
 
 
-class TamperedError(IkouError):
+class TamperedError(CheckFailed):
     """The audit chain or custody journal does not verify, or names something ikou
     did not make: ikou refuses to act on it (exit 1, a failed check)."""
 
     slug = "audit.tampered"
-    exit_code = 1
+
+
+EXIT_CODES: tuple[tuple[type[IkouError], int], ...] = (
+    (CheckFailed, 1),  # TamperedError among them
+    (BadInput, 2),
+    (InternalError, 3),
+)
+"""Each branch's exit code, in the order the CLI tries them (0 is success)."""

@@ -11,7 +11,6 @@ never stuck between the two.
 
 from __future__ import annotations
 
-import hashlib
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from ikou.audit.fingerprints import workspace_key
 from ikou.audit.manifest import Difference, compare, read_manifest
 from ikou.errors import ConfigError
 from ikou.pipeline.plan import LoadedPlan
-from ikou.pipeline.report import build_failed_report, write_report
+from ikou.pipeline.report import build_failed_report, record_report
 from ikou.pipeline.session import StageRecorder
 from ikou.pipeline.stages.load import open_target, read_back, target_metadata, transaction
 
@@ -146,13 +145,7 @@ def _recovery_report(
             },
         },
     )
-    json_path, html_path = write_report(report, run_dir)
-    recorder.note(
-        "report",
-        "written",
-        report_json_sha256=hashlib.sha256(json_path.read_bytes()).hexdigest(),
-        report_html_sha256=hashlib.sha256(html_path.read_bytes()).hexdigest(),
-    )
+    record_report(report, run_dir, recorder.note)
     return {"recovered": True, "counts": {"loaded": held}}
 
 

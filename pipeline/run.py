@@ -14,11 +14,16 @@ from typing import Any
 
 from ikou import __version__
 from ikou.audit.faults import checkpoint
-from ikou.audit.hashing import file_sha256
 from ikou.errors import IkouError
 from ikou.pipeline.plan import load_plan
-from ikou.pipeline.report import RunReport, build_failed_report, build_report, redact, write_report
-from ikou.pipeline.session import Recovered, Session, StageRecorder, open_session
+from ikou.pipeline.report import (
+    RunReport,
+    build_failed_report,
+    build_report,
+    record_report,
+    redact,
+)
+from ikou.pipeline.session import Recovered, Session, open_session
 from ikou.pipeline.stages import Progress
 from ikou.pipeline.stages.expect import by_table, run_expect
 from ikou.pipeline.stages.extract import PasswordPrompt, RawTable, run_extract
@@ -204,7 +209,7 @@ def execute(
                 run_dir=run_dir,
                 custody=store.summary(),
             )
-            _write(report, run_dir, lang, recorder)
+            record_report(report, run_dir, recorder.note, lang=lang)
         session.end(outcome)
         raise
     status = "reconciled" if balanced else "unbalanced"
@@ -232,7 +237,7 @@ def execute(
         custody=store.summary(),
         extra=extra,
     )
-    json_path, html_path = _write(report, run_dir, lang, recorder)
+    json_path, html_path = record_report(report, run_dir, recorder.note, lang=lang)
     checkpoint("report")  # the report written and chained, the run not sealed
     session.end(status)
     step("done", 6, 6)
@@ -268,24 +273,10 @@ def stop(
         status=status,
         extra=extra,
     )
-    json_path, html_path = _write(report, session.run_dir, lang, recorder)
+    json_path, html_path = record_report(report, session.run_dir, recorder.note, lang=lang)
     session.end(status)
     log = plan.workspace / "audit.log"
     return RunResult(report, session.run_dir, json_path, html_path, log, session.recovered)
-
-
-def _write(
-    report: RunReport, run_dir: Path, lang: str, recorder: StageRecorder
-) -> tuple[Path, Path]:
-    """Write both report files and chain their hashes (the report event)."""
-    json_path, html_path = write_report(report, run_dir, lang=lang)
-    recorder.note(
-        "report",
-        "written",
-        report_json_sha256=file_sha256(json_path),
-        report_html_sha256=file_sha256(html_path),
-    )
-    return json_path, html_path
 
 
 def _identity_of(path: Path | None) -> dict[str, int] | None:

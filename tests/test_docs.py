@@ -68,8 +68,9 @@ def test_every_slug_family_is_documented() -> None:
 
     text = (DOCS / "findings.md").read_text(encoding="utf-8")
     for name in errors.__all__:
-        slug = getattr(errors, name).slug
-        if slug != "ikou.error":
+        kind = getattr(errors, name)
+        slug = getattr(kind, "slug", "ikou.error")
+        if slug not in ("ikou.error", "check.failed", "input.invalid"):
             assert f"`{slug}`" in text, f"error slug {slug} is not in docs/findings.md"
     for slug in (
         "required",

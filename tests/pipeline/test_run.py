@@ -14,11 +14,11 @@ from ikou.errors import TargetError
 from ikou.pipeline.examples.housing import make_ledger
 from ikou.pipeline.plan import load_plan
 from ikou.pipeline.run import rehearse
+from ikou.pipeline.stages.extract import run_extract
+from ikou.pipeline.stages.load import open_target, run_load, transaction
 from ikou.pipeline.stages.map import run_map
 from ikou.pipeline.stages.reconcile import run_reconcile
 from ikou.pipeline.stages.validate import run_validate
-from ikou.pipeline.stages.extract import run_extract
-from ikou.pipeline.stages.load import open_target, run_load, transaction
 
 HEADER_ROW = 4  # title, note, group headers, then the header row
 

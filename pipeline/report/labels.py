@@ -1,43 +1,7 @@
-"""The run report: ``report.json`` for machines, ``report.html`` for people and paper.
-
-Both come from one dictionary built here, so they cannot disagree. It holds
-counts, rule names, finding slugs, positions (file, sheet, row) and hashes —
-never a cell value. The HTML is printable (A4, print CSS) with Japanese labels
-by default and English with ``lang="en"``.
-"""
+"""The report's words in Japanese and English, by key (finding slugs' own words
+come from the finding catalog, :mod:`ikou.findings`)."""
 
 from __future__ import annotations
-
-import json
-from dataclasses import dataclass
-from decimal import Decimal
-from importlib import resources
-from pathlib import Path
-from typing import Any
-
-import jinja2
-import markupsafe
-import pandas as pd
-import sqlalchemy as sa
-
-from ikou import __version__
-from ikou.pipeline.plan import LoadedPlan
-from ikou.pipeline.session import StageEvent, utc_now
-from ikou.pipeline.stages.extract import RawTable
-from ikou.validation.reconcile import TableReconciliation
-from ikou.validation.schema import ValidatedTable
-
-__all__ = [
-    "HTML_REJECT_LIMIT",
-    "LABELS",
-    "RunReport",
-    "build_report",
-    "redact",
-    "render_html",
-    "write_report",
-]
-
-HTML_REJECT_LIMIT = 500  # rows listed on paper per table; report.json lists all
 
 LABELS: dict[str, dict[str, str]] = {
     "ja": {
@@ -147,6 +111,12 @@ LABELS: dict[str, dict[str, str]] = {
         "shred_manifest": "封印された行ハッシュ一覧（鍵付きハッシュ）",
         "shred_key": "指紋・行ハッシュの鍵（暗号学的消去）",
         "shred_method": "乱数で上書き・同期・改名・削除",
+        "shred_reason_not_ours": "ikou が作成したファイルと一致しないため、触れていません",
+        "shred_reason_not_gone": "消去を確認できません",
+        "shred_reason_link": "リンク経由のため、触れていません",
+        "shred_reason_key_id": "作業フォルダの KEY_ID が鍵の名前ではありません",
+        "shred_reason_key_missing": "鍵が鍵保管場所にないため、ここでは消去できません。"
+        "保管先で消去するか、無いことを確認してください",
         "run_id": "実行ID",
         "mode": "区分",
         "status": "結果",
@@ -307,6 +277,12 @@ LABELS: dict[str, dict[str, str]] = {
         "shred_manifest": "sealed manifest (keyed digests)",
         "shred_key": "fingerprint and manifest key (cryptographic erase)",
         "shred_method": "overwritten with random bytes, fsynced, renamed, unlinked",
+        "shred_reason_not_ours": "not the file ikou made there: left untouched",
+        "shred_reason_not_gone": "not verified gone",
+        "shred_reason_link": "reached through a link: left untouched",
+        "shred_reason_key_id": "the workspace's KEY_ID does not name a key",
+        "shred_reason_key_missing": "the key is not in the key store: destroy it where it is "
+        "kept, or confirm it is gone",
         "run_id": "Run ID",
         "mode": "Mode",
         "status": "Status",
@@ -397,241 +373,3 @@ LABELS: dict[str, dict[str, str]] = {
         "error_note": "Nothing was loaded into the target.",
     },
 }
-
-
-@dataclass(frozen=True)
-class RunReport:
-    """The report's data (JSON-ready) and the status that decides the exit code."""
-
-    data: dict[str, Any]
-
-    @property
-    def status(self) -> str:
-        """``reconciled``, ``unbalanced`` or ``failed``."""
-        return str(self.data["status"])
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    return value
-
-
-def short_head(head: str) -> str:
-    """First 16 hex digits in groups of four, for reading aloud (``1a2b-3c4d-…``)."""
-    return "-".join(head[i : i + 4] for i in range(0, 16, 4))
-
-
-def _positions(findings: pd.DataFrame, raw: RawTable) -> list[dict[str, Any]]:
-    """Each row with findings: file, sheet, row and its slugs (never a value)."""
-    if findings.empty:
-        return []
-    grouped = findings.groupby("row", sort=True)["slug"].apply(list)
-    positions = raw.positions.loc[grouped.index]
-    return [
-        {"file": str(f), "sheet": str(s), "row": int(r), "reasons": reasons}
-        for f, s, r, reasons in zip(
-            positions["file"], positions["sheet"], positions["row"], grouped.tolist(), strict=True
-        )
-    ]
-
-
-def redact(url: str) -> str:
-    """A target URL without its password, for reports and the chain."""
-    try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return "(unparseable URL)"
-
-
-def _identity(run_id: str, mode: str, plan: LoadedPlan) -> dict[str, Any]:
-    """The keys every report opens with: which run, which plan."""
-    return {
-        "ikou_version": __version__,
-        "run_id": run_id,
-        "mode": mode,
-        "generated": utc_now(),
-        "plan": {"name": plan.plan.plan, "path": plan.path.name, "files": plan.file_sha256},
-        "plan_sha256": plan.sha256,
-    }
-
-
-def _record(
-    events: list[StageEvent], chain_head: str, run_dir: Path, custody: dict[str, Any]
-) -> dict[str, Any]:
-    """The keys every report closes with: stages, artifacts and the chain head."""
-    return {
-        "stages": [
-            {
-                "stage": e.stage,
-                "outcome": e.outcome,
-                "input_sha256": e.input_sha256,
-                "output_sha256": e.output_sha256,
-                "counts": e.counts,
-                "duration_ms": e.duration_ms,
-                "event_hash": e.event_hash,
-                "error": e.error_slug,
-            }
-            for e in events
-        ],
-        "artifacts": custody["artifacts"],
-        "scratch": custody["scratch"],
-        "chain_head": chain_head,
-        "chain_head_short": short_head(chain_head),
-        "audit_log": str(run_dir.parent.parent / "audit.log"),
-    }
-
-
-def build_report(
-    *,
-    run_id: str,
-    mode: str,
-    plan: LoadedPlan,
-    status: str,
-    raws: dict[str, RawTable],
-    validated: dict[str, ValidatedTable],
-    reconciled: dict[str, TableReconciliation],
-    events: list[StageEvent],
-    chain_head: str,
-    target_url: str,
-    run_dir: Path,
-    custody: dict[str, Any],
-    extra: dict[str, Any] | None = None,
-) -> RunReport:
-    """Assemble the report dictionary (no values: counts, positions, hashes).
-
-    ``extra`` adds keys (a production run's preflight, sign-on and seal).
-    """
-    tables: dict[str, Any] = {}
-    for name, table in validated.items():
-        rec = reconciled[name]
-        reasons = table.rejects["slug"].value_counts().sort_index()
-        notes = table.notes["slug"].value_counts().sort_index()
-        skipped = table.skipped.value_counts().sort_index()
-        tables[name] = {
-            "source": table.source,
-            "source_rows": rec.source_rows,
-            "skipped": rec.skipped,
-            "rejected": rec.rejected,
-            "loaded": rec.loaded,
-            "balanced": rec.balanced,
-            "skipped_by_rule": {str(k): int(v) for k, v in skipped.items()},
-            "rejects_by_reason": {str(k): int(v) for k, v in reasons.items()},
-            "rejects": _positions(table.rejects, raws[table.source]),
-            "notes_by_reason": {str(k): int(v) for k, v in notes.items()},
-            "notes": _positions(table.notes, raws[table.source]),
-            "controls": [
-                {"name": c.name, "source": c.source, "target": c.target, "ok": c.ok}
-                for c in rec.controls
-            ],
-            "findings": dict(rec.finding_counts),
-        }
-    data = {
-        **_identity(run_id, mode, plan),
-        "status": status,
-        "target": redact(target_url),
-        "sources": {
-            name: {
-                "rows": len(raw.frame),
-                "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in raw.files],
-            }
-            for name, raw in raws.items()
-        },
-        "tables": tables,
-        **(extra or {}),
-        **_record(events, chain_head, run_dir, custody),
-    }
-    return RunReport(_jsonable(data))
-
-
-def build_failed_report(
-    *,
-    run_id: str,
-    mode: str,
-    plan: LoadedPlan,
-    error: Any,
-    events: list[StageEvent],
-    chain_head: str,
-    run_dir: Path,
-    custody: dict[str, Any],
-    status: str = "failed",
-    extra: dict[str, Any] | None = None,
-) -> RunReport:
-    """The record of a run stopped by bad input: which stage, which finding, no tables.
-
-    ``error`` is an :class:`~mappings.errors.IkouError`, whose message names
-    files, sheets, rows and keys — never a cell's value.
-    """
-    data = {
-        **_identity(run_id, mode, plan),
-        "status": status,
-        **({"error": {"slug": error.slug, "message": error.message}} if error is not None else {}),
-        "target": "—",
-        "sources": {},
-        "tables": {},
-        **(extra or {}),
-        **_record(events, chain_head, run_dir, custody),
-    }
-    return RunReport(_jsonable(data))
-
-
-def _environment() -> jinja2.Environment:
-    loader = jinja2.FunctionLoader(
-        lambda name: resources.files("ikou.pipeline.templates").joinpath(name).read_text("utf-8")
-    )
-    return jinja2.Environment(loader=loader, autoescape=True, undefined=jinja2.StrictUndefined)
-
-
-def render_html(report: RunReport, lang: str = "ja", template_name: str = "report.html") -> str:
-    """The printable HTML report in ``lang`` (``ja`` or ``en``)."""
-    labels = LABELS[lang]
-    template = _environment().get_template(template_name)
-    return template.render(
-        r=report.data,
-        L=labels,
-        lang=lang,
-        limit=HTML_REJECT_LIMIT,
-        fmt=_fmt,
-        reason=lambda check: _reason(check, labels),
-    )
-
-
-def _reason(check: dict[str, Any], labels: dict[str, str]) -> str:
-    """A preflight check's reason in the report's language (English if none is known)."""
-    text = labels.get(f"reason_{check.get('code')}")
-    if text is None:
-        return str(check.get("reason", ""))
-    return text.format(**check.get("params", {}))
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "✔" if value else "✘"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, dict):
-        return (
-            markupsafe.Markup("<br>").join(f"{k}: {_fmt(v)}" for k, v in sorted(value.items()))
-            or "—"
-        )
-    if value is None:
-        return "—"
-    return str(value)
-
-
-def write_report(
-    report: RunReport, run_dir: Path, *, lang: str = "ja", template: str = "report.html"
-) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.html`` (from ``template``) into ``run_dir``."""
-    json_path = run_dir / "report.json"
-    html_path = run_dir / "report.html"
-    json_path.write_text(
-        json.dumps(report.data, ensure_ascii=False, indent=2, sort_keys=False) + "\n",
-        encoding="utf-8",
-    )
-    html_path.write_text(render_html(report, lang, template), encoding="utf-8")
-    return json_path, html_path

@@ -1,0 +1,98 @@
+"""The ``ikou`` command line: parse, call one library function, render, exit.
+
+One module per group of commands — :mod:`.run` (rehearse, demo),
+:mod:`.production` (migrate, reconcile, shred), :mod:`.audit` (audit verify),
+:mod:`.twin` (profile, synth), :mod:`.sweep` — and :mod:`.common` for what
+they share. Exit codes are decided in :func:`main` alone, from the branch of
+the one exception tree (:data:`ikou.errors.EXIT_CODES`): 0 success, 1 a
+check failed (an unbalanced run, a refusal, a tampered record), 2 bad input
+or usage, 3 an internal error — with one sentence naming the file, sheet,
+row or key, and a traceback only with ``--debug`` (the exit code stays the
+same).
+"""
+
+from __future__ import annotations
+
+import sys
+import traceback
+
+import click
+from rich.markup import escape
+
+from ikou import __version__
+from ikou.errors import EXIT_CODES, IkouError, InternalError
+from ikou.pipeline.cli import audit, production, run, sweep, twin
+from ikou.pipeline.cli.common import err
+
+__all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "cli", "main"]
+
+EXIT_OK, EXIT_CHECK, EXIT_INPUT, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="ikou")
+@click.option("--debug", is_flag=True, help="Show a traceback when something goes wrong.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    """ikou (移行): verified migration of personal data out of legacy Office files."""
+    ctx.obj = {"debug": debug}
+
+
+for command in (
+    run.rehearse,
+    run.demo,
+    production.migrate,
+    production.reconcile,
+    production.shred,
+    audit.audit,
+    twin.profile,
+    twin.synth,
+    sweep.sweep,
+):
+    cli.add_command(command)
+
+
+def exit_code(error: IkouError) -> int:
+    """The exit code of an error's branch of the exception tree."""
+    return next((code for kind, code in EXIT_CODES if isinstance(error, kind)), EXIT_INTERNAL)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI and turn every outcome into one exit code."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        cli.main(args=args, prog_name="ikou", standalone_mode=False)
+    except IkouError as exc:
+        if debug:
+            traceback.print_exc()
+        if isinstance(exc, InternalError):
+            return _internal()
+        err().print(f"[bold red]ikou:[/] {escape(exc.message)}")
+        return exit_code(exc)
+    except click.exceptions.Abort:
+        err().print("ikou: aborted.")
+        return EXIT_INPUT
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        err().print("ikou: interrupted.")
+        return EXIT_INPUT
+    except Exception:
+        if debug:
+            traceback.print_exc()
+        return _internal()
+    return EXIT_OK
+
+
+def _internal() -> int:
+    err().print(
+        "ikou: an internal error occurred (a bug, not your input); run again with "
+        "--debug to see the traceback, and check it for personal data before sharing."
+    )
+    return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

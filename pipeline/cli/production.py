@@ -1,0 +1,127 @@
+"""``ikou migrate``, ``ikou reconcile`` and ``ikou shred``: the production run and
+the end of custody."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from ikou.errors import CheckFailed
+from ikou.pipeline.cli.common import err, lang_option, out, password_prompt, progress_bar, recover
+from ikou.pipeline.cli.run import render_run
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option(
+    "--signoff",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A YAML file naming the witness and approvers (for automation; the report says so).",
+)
+@lang_option
+def migrate(plan: Path, signoff: Path | None, lang: str) -> None:
+    """The supervised production run of PLAN: preflight, sign-on, run once, seal."""
+    from ikou.pipeline.production import migrate as run_migration
+
+    recover(plan)
+    ask = None if signoff is not None else _sign_on_prompt()
+    with progress_bar(True) as progress:
+        result = run_migration(
+            plan,
+            signoff_file=signoff,
+            ask=ask,
+            lang=lang,
+            progress=progress,
+            password=password_prompt(),
+        )
+    console = out()
+    if result.checks:
+        table = Table(title="事前確認" if lang == "ja" else "Preflight")
+        for header in ("item", "", "reason"):
+            table.add_column(header)
+        marks = {"ok": "[green]✔[/]", "warn": "[yellow]![/]", "fail": "[red]✘[/]"}
+        for check in result.checks:
+            table.add_row(escape(check.item), marks[check.status], escape(check.reason))
+        console.print(table)
+    if result.status == "refused":
+        if result.report_html is not None:
+            console.print(f"report: {result.report_html}")
+        raise CheckFailed(
+            f"the production run was refused: {result.refusal}.", slug="production.refused"
+        )
+    assert result.run is not None
+    render_run(result.run, lang, as_json=False)
+    if result.status != "reconciled":
+        raise CheckFailed(
+            f"the production run did not reconcile; see {result.run.report_html}.",
+            slug=f"run.{result.status}",
+        )
+
+
+def _sign_on_prompt() -> Callable[[str, str], tuple[str, str]] | None:
+    """Each person types their name and the code on the screen, at the terminal."""
+    if not sys.stdin.isatty():
+        return None
+
+    def ask(role: str, code: str) -> tuple[str, str]:
+        err().print(f"[bold]{escape(role)}[/]: code [bold]{code}[/]")
+        name = click.prompt(f"{role} — name", err=True)
+        typed = click.prompt(f"{role} — code shown above", err=True)
+        return name, typed
+
+    return ask
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option(
+    "--with-sources",
+    is_flag=True,
+    help="Also read the production sources again and compare end to end.",
+)
+@lang_option
+def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
+    """Compare PLAN's target now with the manifest sealed by its migration."""
+    from ikou.pipeline.production import reconcile_later
+
+    recover(plan)
+    result = reconcile_later(plan, lang=lang, with_sources=with_sources, password=password_prompt())
+    console = out()
+    changes = {"changed": 0, "added": 0, "removed": 0}
+    for difference in result.differences:
+        changes[difference.change] += 1
+    console.print(
+        f"{result.rows:,} row(s) in the target; changed {changes['changed']}, "
+        f"added {changes['added']}, removed {changes['removed']}"
+    )
+    console.print(f"report: {result.report_html}")
+    if result.differences:
+        raise CheckFailed(
+            f"the target differs from what was migrated in {len(result.differences)} row(s).",
+            slug="reconcile.changed",
+        )
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option("--certificate", is_flag=True, required=True, help="Write a destruction certificate.")
+@click.option("--witness", default=None, help="Who witnessed the destruction (printed on it).")
+@lang_option
+def shred(plan: Path, certificate: bool, witness: str | None, lang: str) -> None:
+    """Destroy every copy PLAN's workspace still holds and certify it (project end)."""
+    from ikou.pipeline.production import shred_workspace
+
+    recover(plan)
+    result = shred_workspace(plan, witness=witness, lang=lang)
+    failed = [i for i in result.items if not i["verified"]]
+    out().print(f"shredded {len(result.items)} file(s); certificate: {result.certificate}")
+    if failed:
+        raise CheckFailed(
+            f"{len(failed)} file(s) could not be verified gone.", slug="shred.incomplete"
+        )

@@ -1,0 +1,99 @@
+"""``ikou rehearse`` and ``ikou demo``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.table import Table
+
+from ikou.errors import CheckFailed
+from ikou.pipeline.cli.common import lang_option, out, password_prompt, progress_bar, recover
+
+
+def _summary(report: dict[str, Any], lang: str) -> Table:
+    ja = lang == "ja"
+    table = Table(title="件数の内訳" if ja else "Row counts")
+    for header in (
+        ["テーブル", "移行元", "除外", "不採用", "登録", "一致"]
+        if ja
+        else ["table", "source", "skipped", "rejected", "loaded", "balanced"]
+    ):
+        table.add_column(header, justify="left" if header in ("テーブル", "table") else "right")
+    for name, t in report["tables"].items():
+        table.add_row(
+            name,
+            f"{t['source_rows']:,}",
+            f"{t['skipped']:,}",
+            f"{t['rejected']:,}",
+            f"{t['loaded']:,}",
+            "✔" if t["balanced"] else "✘",
+        )
+    return table
+
+
+def render_run(result: Any, lang: str, as_json: bool) -> None:
+    report = result.report.data
+    console = out()
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    console.print(_summary(report, lang))
+    status = report["status"]
+    console.print(f"status: {status}")
+    console.print(f"report: {result.report_html}")
+    console.print(f"json:   {result.report_json}")
+    console.print(f"audit:  {result.audit_log}  head {report['chain_head_short']}")
+
+
+def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
+    from ikou.pipeline.run import rehearse as run_rehearsal
+
+    recover(plan)
+    with progress_bar(not as_json) as progress:
+        result = run_rehearsal(plan, lang=lang, progress=progress, password=password_prompt())
+    render_run(result, lang, as_json)
+    if result.report.status != "reconciled":
+        raise CheckFailed(
+            f"the rehearsal did not reconcile; see {result.report_html}.",
+            slug=f"run.{result.report.status}",
+        )
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@lang_option
+@click.option("--json", "as_json", is_flag=True, help="Print report.json instead of a summary.")
+def rehearse(plan: Path, lang: str, as_json: bool) -> None:
+    """Dry run of PLAN on its test sources: extract, map, validate, load, reconcile, report."""
+
+    _rehearse_and_render(plan, lang, as_json)
+
+
+@click.command()
+@click.option(
+    "--dir",
+    "folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Keep the demo here instead of a new temporary folder.",
+)
+@click.option(
+    "--rows",
+    type=click.IntRange(10, 1_000_000),
+    default=300,
+    show_default=True,
+    help="Tenants in the synthetic ledger.",
+)
+@click.option("--seed", type=int, default=2026, show_default=True, help="Seed for Faker.")
+@lang_option
+def demo(folder: Path | None, rows: int, seed: int, lang: str) -> None:
+    """The whole story on bundled synthetic data: a twin .xls from a profile and a
+    Word table of household members, rehearsed."""
+    from ikou.pipeline.examples import write_demo
+
+    plan = write_demo(folder, rows=rows, seed=seed, twin=True)
+    out().print(f"synthetic ledger, members and plan: {plan.parent}")
+    _rehearse_and_render(plan, lang, False)

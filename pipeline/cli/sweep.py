@@ -1,0 +1,143 @@
+"""``ikou sweep``: find scattered copies of the migration's data."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.markup import escape
+from rich.progress import Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ikou.errors import CheckFailed, TamperedError
+from ikou.pipeline.cli.common import err, out, recover
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--plan",
+    "plan_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The plan whose workspace knows the sources, artifacts and fingerprints.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the findings as JSON.")
+def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
+    """Find copies of the migration's data under PATHS (folders or files).
+
+    Exact copies (a source file or artifact, by SHA-256) and derived ones (a
+    re-saved workbook, a CSV export, a text paste, by keyed record
+    fingerprints). Prints paths, kinds and record counts — never a value.
+    Exit 1 if anything is found.
+    """
+    from dataclasses import asdict
+
+    from ikou.audit.chain import audit_key, key_folder
+    from ikou.audit.sweep import load_knowledge
+    from ikou.audit.sweep import sweep as run_sweep
+    from ikou.pipeline.plan import load_plan
+    from ikou.pipeline.session import open_chain
+
+    workspace = load_plan(plan_path).workspace
+    if audit_key() is not None:
+        recover(plan_path)
+        events = list(open_chain(workspace)[0].events())
+    else:  # another machine: look for copies, knowing the log is unauthenticated
+        events = _unauthenticated_events(workspace / "audit.log")
+    knowledge = load_knowledge(workspace, events)
+    if knowledge.key_missing:
+        err().print(
+            "ikou: the key of this workspace's record fingerprints is not in "
+            f"{escape(str(key_folder()))}; only exact copies can be found (set IKOU_KEY_DIR "
+            "to the folder that holds it)."
+        )
+    if not knowledge.exact and not knowledge.indexes:
+        raise click.UsageError(
+            f"the workspace {workspace} has no run to look for yet; rehearse the plan first."
+        )
+    with _sweep_progress(not as_json) as progress:
+        result = run_sweep(paths, knowledge, progress=progress)
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "findings": [asdict(f) for f in result.findings],
+                    "files": result.files,
+                    "bytes": result.bytes,
+                    "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+    else:
+        _render_sweep(result, knowledge)
+    if result.findings:
+        raise CheckFailed(
+            f"{len(result.findings)} file(s) hold the migration's data.", slug="sweep.copies_found"
+        )
+
+
+def _unauthenticated_events(log: Path) -> list[dict[str, Any]]:
+    """The events of a log this installation has no key for: links and hashes
+    verified, and the user told that authentication was not."""
+    from ikou.audit.chain import key_folder, verify
+
+    if not log.exists():
+        return []
+    result = verify(log, keep=True)
+    if not result.ok:
+        raise TamperedError(f"{log}: {result.sentence()}")
+    err().print(
+        f"ikou: no audit key in {escape(str(key_folder()))}: the audit log's links and hashes "
+        "verify, but it could not be authenticated on this machine."
+    )
+    return list(result.entries)
+
+
+@contextmanager
+def _sweep_progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None]:
+    console = err()
+    if not (enabled and console.is_terminal):
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description:<40}"),
+        TextColumn("{task.completed:,} files"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("sweep", total=None)
+
+        def update(path: str, size: int) -> None:
+            bar.update(task, description=path[-40:], advance=1)
+
+        yield update
+
+
+def _render_sweep(result: Any, knowledge: Any) -> None:
+    console = out()
+    if result.findings:
+        table = Table(title="copies found")
+        for header in ("path", "kind", "of", "records", "bytes", "modified (UTC)"):
+            table.add_column(header, justify="right" if header in ("records", "bytes") else "left")
+        for f in result.findings:
+            table.add_row(
+                escape(f.path), f.kind, f.what, f"{f.records:,}", f"{f.size:,}", f.modified
+            )
+        console.print(table)
+    console.print(
+        f"looked at {result.files:,} file(s), {result.bytes / 1e6:,.1f} MB, for "
+        f"{len(knowledge.exact)} known file hash(es) and {knowledge.records:,} record(s); "
+        f"found {len(result.findings)}."
+    )
+    for path, reason in result.skipped[:20]:
+        err().print(f"skipped {escape(path)}: {escape(reason)}")
+    if len(result.skipped) > 20:
+        err().print(f"… and {len(result.skipped) - 20} more skipped (see --json).")

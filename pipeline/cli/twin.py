@@ -1,0 +1,70 @@
+"""``ikou profile`` and ``ikou synth``: structure-only profiles and synthetic twins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ikou.pipeline.cli.common import out
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="The profile to write."
+)
+@click.option(
+    "--keep-values",
+    default="",
+    help="Comma-separated columns that are not personal (団地名,税目): their values are copied.",
+)
+@click.option("--header-row", type=int, default=None, help="The header's row, if not the guess.")
+def profile(
+    files: tuple[Path, ...], output: Path, keep_values: str, header_row: int | None
+) -> None:
+    """Write a structure-only profile of legacy FILES (no cell values) for ikou synth."""
+    import yaml
+
+    from ikou.pipeline.twin import profile_files
+
+    keep = tuple(name.strip() for name in keep_values.split(",") if name.strip())
+    data = profile_files(list(files), keep_values=keep, header_row=header_row)
+    head = (
+        "# ikou profile: the structure of legacy files, without their values\n"
+        "# (except the distinct values of keep_values columns). Review it before it leaves\n"
+        "# the office; then: ikou synth THIS_FILE -o twin/\n"
+    )
+    output.write_text(
+        head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
+    )
+    sheets = sum(len(f["sheets"]) for f in data["files"])
+    for file in data["files"]:
+        for sheet in file["sheets"]:
+            if sheet.get("header_note"):
+                where = file["name"] + (f", sheet {sheet['name']!r}" if sheet["name"] else "")
+                out().print(f"{where}: {sheet['header_note']}", markup=False)
+    out().print(f"profiled {len(files)} file(s), {sheets} sheet(s): {output}")
+
+
+@click.command()
+@click.argument("profile_file", metavar="PROFILE", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), required=True, help="Folder for the twin."
+)
+@click.option("--rows", type=int, default=None, help="Data rows per sheet (default: as profiled).")
+@click.option("--seed", type=int, default=2026, show_default=True, help="Faker and layout seed.")
+def synth(profile_file: Path, output: Path, rows: int | None, seed: int) -> None:
+    """Write synthetic twins of the files a PROFILE describes (Faker ja_JP data)."""
+    import yaml
+
+    from ikou.pipeline.twin import synthesize
+
+    try:
+        data = yaml.safe_load(profile_file.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise click.UsageError(f"cannot read the profile {profile_file}: {exc}") from None
+    if not isinstance(data, dict) or data.get("ikou_profile") != 1:
+        raise click.UsageError(f"{profile_file} is not an ikou profile (ikou_profile: 1).")
+    for path in synthesize(data, output, rows=rows, seed=seed):
+        out().print(f"wrote {path}")

@@ -1,0 +1,137 @@
+"""``ikou migrate``: the supervised production run — preflight, sign-on, run once, seal.
+
+None of it prints or prompts: people are asked through the ``ask`` callback
+the CLI passes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ikou.errors import ConfigError
+from ikou.pipeline.plan import LoadedPlan, load_plan
+from ikou.pipeline.production.preflight import Check, find_seal, preflight, source_hashes
+from ikou.pipeline.production.seal import seal_manifest
+from ikou.pipeline.production.signon import Ask, Confirmation, read_signoff, sign_on
+from ikou.pipeline.run import (
+    Progress,
+    RunResult,
+    execute,
+    open_session,
+    stop,
+)
+
+
+@dataclass
+class MigrationResult:
+    """What ``ikou migrate`` did."""
+
+    status: str  # "reconciled", "unbalanced", "refused"
+    checks: list[Check]
+    confirmations: list[Confirmation] = field(default_factory=list)
+    run: RunResult | None = None
+    refusal: str | None = None
+    report_html: Path | None = None
+
+
+def _need(plan: LoadedPlan) -> None:
+    problems = []
+    if plan.plan.people is None:
+        problems.append("people: (owner, operator, witnesses, approvals)")
+    if plan.plan.target.url is None:
+        problems.append("target.url")
+    missing = [name for name, spec in plan.plan.sources.items() if spec.production is None]
+    if missing:
+        problems.append("a production: path for source(s) " + ", ".join(missing))
+    if problems:
+        raise ConfigError(
+            f"{plan.path}: a production run needs " + " and ".join(problems) + ".",
+            file=str(plan.path),
+        )
+
+
+def migrate(
+    plan_path: str | Path,
+    *,
+    signoff_file: Path | None = None,
+    ask: Ask | None = None,
+    lang: str = "ja",
+    progress: Progress | None = None,
+    password: Callable[[str], str | None] | None = None,
+    now: dt.datetime | None = None,
+) -> MigrationResult:
+    """The production run: preflight, sign-on, run once, seal."""
+    plan = load_plan(plan_path)
+    _need(plan)
+    signoff = read_signoff(signoff_file) if signoff_file is not None else None
+    now = now or dt.datetime.now(dt.UTC)
+    session = open_session(plan, "production")  # verifies the chain first
+    recorder = session.recorder
+    events = list(session.writer.events())
+    sealed = find_seal(events, plan.sha256)
+    if sealed is not None:
+        refusal = (
+            f"this plan was migrated and sealed by run {sealed['run_id']} at {sealed['time']}; "
+            "change it, rehearse it and have it approved again"
+        )
+        recorder.note("migrate", "refused", plan_sha256=plan.sha256, reason="already sealed")
+        session.store.shred_all()
+        session.end("refused")
+        return MigrationResult("refused", [], refusal=refusal)
+    checks, hashes = preflight(plan, events, now)
+    confirmations, people_checks = sign_on(plan, signoff, ask)
+    checks += people_checks
+    again, _ = source_hashes(plan)
+    if again != hashes:
+        checks.append(Check("sources unchanged", "fail", "sources_changed"))
+    else:
+        checks.append(Check("sources unchanged", "ok", "sources_same"))
+    failed = [c for c in checks if c.status == "fail"]
+    recorder.note(
+        "preflight",
+        "failed" if failed else "passed",
+        plan_sha256=plan.sha256,
+        checks=[c.as_dict() for c in checks],
+    )
+    recorder.note(
+        "sign-on",
+        "confirmed"
+        if not any(c.item.startswith("sign-on") and c.status == "fail" for c in checks)
+        else "incomplete",
+        people=[
+            {"role": c.role, "name": c.name, "method": c.method, "time": c.time}
+            for c in confirmations
+        ],
+    )
+    extra = {
+        "preflight": [c.as_dict() for c in checks],
+        "signon": [asdict(c) for c in confirmations],
+        "people": plan.plan.people.model_dump() if plan.plan.people else None,
+        "vendor": plan.plan.vendor.model_dump(mode="json") if plan.plan.vendor else None,
+    }
+    if failed:
+        refused = stop(session, "refused", extra, lang)
+        return MigrationResult(
+            "refused",
+            checks,
+            confirmations,
+            refusal=f"{len(failed)} preflight check(s) failed",
+            report_html=refused.report_html,
+        )
+    run = execute(
+        session,
+        target_url=str(plan.target_url("production")),
+        lang=lang,
+        progress=progress,
+        password=password,
+        which="production",
+        expected=hashes,
+        after=seal_manifest,
+        report_extra=extra,
+    )
+    return MigrationResult(
+        run.report.status, checks, confirmations, run, report_html=run.report_html
+    )

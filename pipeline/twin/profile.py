@@ -1,0 +1,305 @@
+""":func:`profile_files`: the **structure-only** profile of legacy files.
+
+Sheets, visibility, header row (only one ikou can believe, see
+:mod:`ikou.pipeline.stages.extract.header`; else columns are named by
+letter), what sits above it (merged ranges, which cells hold text — not the
+text), subtotal and blank rows and where they sit, and per column its kind
+and *format*: the share of each date notation, of full-width digits, of text
+in number columns, of blank markers, null rate, lengths, ranges rounded,
+distinct counts. No cell value goes into it, except the distinct values of
+columns the user names as non-personal (``keep_values``), and the few
+structural words ledgers use for totals (小計, 合計 …).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ikou.errors import SourceFileError, UnreadableFileError
+from ikou.pipeline.stages.extract.header import cell_form, read_header
+
+PROFILE_VERSION = 1
+
+TOTAL_LABELS = ("小計", "合計", "総計", "計", "中計", "累計")
+
+
+def _sheets(path: Path) -> tuple[str, list[dict[str, Any]]]:
+    """Format, and per sheet: name, hidden, grid of cells, merged ranges (1-based)."""
+    from ikou.pipeline.stages.extract import EXTENSIONS
+    from ikou.pipeline.stages.extract.readers import detect_format, read_csv, read_xls, read_xlsx
+
+    data = path.read_bytes()
+    declared = EXTENSIONS.get(path.suffix.lower(), "csv")
+    fmt = detect_format(data, declared, path.name)
+    if fmt not in ("xls", "xlsx", "csv"):
+        raise UnreadableFileError(
+            f"{path.name} is a {fmt} file; ikou profile reads .xls, .xlsx and CSV files — "
+            "profile a copy saved as .xlsx.",
+            file=path.name,
+        )
+    if fmt == "xls":
+        import xlrd
+
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+        visibility = list(getattr(book, "_sheet_visibility", []))
+        grids = dict(read_xls(data, path.name, [n for n in book.sheet_names()]))
+        out = []
+        for index, name in enumerate(book.sheet_names()):
+            sheet = book.sheet_by_index(index)
+            merged = [[r1 + 1, c1 + 1, r2, c2] for r1, r2, c1, c2 in sheet.merged_cells]
+            out.append(
+                {
+                    "name": name,
+                    "hidden": bool(visibility[index]) if index < len(visibility) else False,
+                    "grid": grids.get(name, []),
+                    "merged": merged,
+                }
+            )
+        return "xls", out
+    if fmt == "xlsx":
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=False)
+        grids = dict(read_xlsx(data, path.name, book.sheetnames))
+        out = []
+        for ws in book.worksheets:
+            merged = [[m.min_row, m.min_col, m.max_row, m.max_col] for m in ws.merged_cells.ranges]
+            out.append(
+                {
+                    "name": ws.title,
+                    "hidden": ws.sheet_state != "visible",
+                    "grid": grids.get(ws.title, []),
+                    "merged": merged,
+                }
+            )
+        return "xlsx", out
+    grid = read_csv(data, path.name, "auto", ",")[0][1]
+    return "csv", [{"name": "", "hidden": False, "grid": grid, "merged": []}]
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _shape(text: str) -> str | None:
+    """A value's shape if it is a code of digits, letters and punctuation (``9-999``)."""
+    folded = unicodedata.normalize("NFKC", text)
+    if not folded or len(folded) > 12 or not all(c.isascii() for c in folded):
+        return None
+    return re.sub(r"[A-Za-z]", "A", re.sub(r"\d", "9", folded))
+
+
+def _semantic(name: str, forms: Counter[str]) -> str:
+    total = sum(forms.values()) or 1
+    share = {k: v / total for k, v in forms.items()}
+    dated = sum(v for k, v in share.items() if k.startswith(("era_", "greg_")) or k == "date_cell")
+    if dated >= 0.5:
+        return "date"
+    if share.get("phone_hyphen", 0) + share.get("phone_paren", 0) >= 0.3 or "電話" in name:
+        return "phone"
+    if share.get("katakana", 0) + share.get("halfwidth_kana", 0) + share.get("hiragana", 0) >= 0.5:
+        return "kana"
+    if any(word in name for word in ("氏名", "名前", "世帯主")):
+        return "name"
+    if "住所" in name:
+        return "address"
+    numeric = sum(share.get(k, 0) for k in ("number", "digits", "comma_number", "yen_suffix"))
+    if numeric >= 0.5:
+        if any(word in name for word in ("番号", "ID", "ＩＤ", "コード")):
+            return "id"
+        return "amount" if any(w in name for w in ("家賃", "金額", "料", "額")) else "number"
+    return "text"
+
+
+def _round(value: float) -> float:
+    """Two significant digits: a range's shape, not a value."""
+    if value == 0:
+        return 0
+    digits = 1 - math.floor(math.log10(abs(value)))
+    return float(round(value, digits))
+
+
+def _column_profile(name: str, values: list[Any], keep: bool) -> dict[str, Any]:
+    present = [v for v in values if not _blank(v)]
+    forms: Counter[str] = Counter()
+    full = 0
+    texts = 0
+    lengths: list[int] = []
+    shapes: Counter[str] = Counter()
+    spaces: Counter[str] = Counter()
+    numbers: list[float] = []
+    years: list[int] = []
+    for value in present:
+        form, wide = cell_form(value)
+        forms[form] += 1
+        if isinstance(value, str):
+            texts += 1
+            full += wide
+            lengths.append(len(value.strip()))
+            shape = _shape(value.strip())
+            if shape is not None:
+                shapes[shape] += 1
+            if "\u3000" in value.strip():
+                spaces["ideographic"] += 1
+            elif " " in value.strip():
+                spaces["ascii"] += 1
+        number = as_number(value)
+        if number is not None:
+            numbers.append(number)
+        year = _as_year(value)
+        if year is not None:
+            years.append(year)
+    semantic = "choice" if keep else _semantic(name, forms)
+    out: dict[str, Any] = {
+        "name": name,
+        "semantic": semantic,
+        "null_share": round(1 - len(present) / len(values), 3) if values else 0.0,
+        "distinct": len({(type(v), v) for v in present}),
+        "forms": {k: round(v / len(present), 3) for k, v in sorted(forms.items())}
+        if present
+        else {},
+        "fullwidth_share": round(full / texts, 3) if texts else 0.0,
+    }
+    if lengths:
+        out["length"] = {"min": min(lengths), "max": max(lengths)}
+    if spaces:
+        out["space_share"] = {k: round(v / len(present), 3) for k, v in sorted(spaces.items())}
+    if semantic in ("id", "amount", "number") and numbers:
+        whole = [int(n) for n in numbers if float(n).is_integer()]
+        step = next(
+            (s for s in (1000, 500, 100, 50, 10) if whole and all(n % s == 0 for n in whole)), 1
+        )
+        out["range"] = {"min": _round(min(numbers)), "max": _round(max(numbers)), "step": step}
+    if semantic == "date" and years:
+        out["years"] = {"min": min(years) // 5 * 5, "max": -(-max(years) // 5) * 5}
+    if shapes and semantic == "text" and sum(shapes.values()) >= 0.8 * len(present):
+        total = sum(shapes.values())
+        out["semantic"] = "code"
+        out["shapes"] = {k: round(v / total, 3) for k, v in shapes.most_common(5)}
+    if keep:
+        counts = Counter(v for v in present if isinstance(v, str | int | float))
+        out["values"] = {str(k): v for k, v in counts.most_common()}
+    return out
+
+
+def as_number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKC", value).replace(",", "").removesuffix("円").strip()
+        if re.fullmatch(r"-?\d+(\.\d+)?", text):
+            return float(text)
+    return None
+
+
+def _as_year(value: Any) -> int | None:
+    from ikou.mappings.dates import parse_date
+    from ikou.mappings.registry import Reject
+
+    try:
+        parsed = parse_date(value, lenient_era=True)
+    except Reject:
+        return None
+    day = parsed.value if hasattr(parsed, "value") else parsed
+    return day.year if isinstance(day, dt.date) else None
+
+
+def squeezed(text: str) -> str:
+    return text.strip().replace(" ", "").replace("\u3000", "")
+
+
+def _sheet_profile(sheet: dict[str, Any], keep: set[str], header: int | None) -> dict[str, Any]:
+    grid = sheet["grid"]
+    found = read_header(grid, header)
+    head = -1 if found.row is None else found.row
+    names = list(found.names)
+    width = len(names)
+    below = [list(r) for r in grid[head + 1 :]]
+    while below and all(_blank(v) for v in below[-1]):
+        below.pop()
+    specials, data = [], []
+    for offset, row in enumerate(below, start=1):
+        cells = list(row) + [None] * (width - len(row))
+        if all(_blank(v) for v in cells):
+            specials.append({"at": offset, "kind": "blank"})
+            continue
+        label = next(
+            (
+                (c, str(v).strip())
+                for c, v in enumerate(cells)
+                if isinstance(v, str) and squeezed(v) in TOTAL_LABELS
+            ),
+            None,
+        )
+        if label is not None:
+            filled = {
+                str(c + 1): ("number" if as_number(v) is not None else "text")
+                for c, v in enumerate(cells)
+                if not _blank(v) and c != label[0]
+            }
+            specials.append(
+                {
+                    "at": offset,
+                    "kind": "total",
+                    "column": label[0] + 1,
+                    "label": squeezed(label[1]),
+                    "filled": filled,
+                }
+            )
+            continue
+        data.append(cells)
+    above = []
+    for index, row in enumerate(grid[: max(head, 0)]):
+        filled_cells = [c + 1 for c, v in enumerate(row) if not _blank(v)]
+        if filled_cells:
+            above.append({"row": index + 1, "cells": filled_cells})
+    columns = [
+        _column_profile(name, [r[c] for r in data], name in keep) for c, name in enumerate(names)
+    ]
+    out = {
+        "name": sheet["name"],
+        "hidden": sheet["hidden"],
+        "header_row": None if found.row is None else head + 1,
+        "above": above,
+        "merged": sorted(m for m in sheet["merged"] if m[0] <= head + 1),
+        "rows": len(below),
+        "data_rows": len(data),
+        "specials": specials,
+        "columns": columns,
+    }
+    if found.note:
+        out["header_note"] = found.note
+    if found.withheld:
+        out["named_by_letter"] = [names[c] for c in found.withheld]
+    return out
+
+
+def profile_files(
+    paths: list[Path], *, keep_values: tuple[str, ...] = (), header_row: int | None = None
+) -> dict[str, Any]:
+    """The structure-only profile of ``paths`` (see the module's docstring)."""
+    files = []
+    for path in paths:
+        if not path.is_file():
+            raise SourceFileError(f"{path} does not exist.", file=str(path))
+        fmt, sheets = _sheets(path)
+        files.append(
+            {
+                "name": path.name,
+                "format": fmt,
+                "sheets": [
+                    _sheet_profile(s, set(keep_values), header_row) for s in sheets if s["grid"]
+                ],
+            }
+        )
+    return {"ikou_profile": PROFILE_VERSION, "keep_values": list(keep_values), "files": files}

@@ -1,0 +1,313 @@
+""":func:`synthesize`: test data shaped like the live files, from their profile.
+
+Files with the same layout and the same mix of notations and faults as the
+profile describes, filled with Faker ``ja_JP`` people and numbers, in the
+original's format (``.xls``, ``.xlsx`` or CP932 CSV); deterministic for a seed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+from ikou.mappings.dates import ERAS
+from ikou.pipeline.stages.extract.header import BLANK_MARKERS
+from ikou.pipeline.twin.profile import TOTAL_LABELS, as_number, squeezed
+
+_FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
+
+
+def _pick(rng: random.Random, shares: dict[str, float], default: str) -> str:
+    if not shares:
+        return default
+    roll, total = rng.random() * sum(shares.values()), 0.0
+    for key, share in shares.items():
+        total += share
+        if roll <= total:
+            return key
+    return next(iter(shares))
+
+
+def _era_parts(day: dt.date) -> tuple[Any, int]:
+    era = [e for e in ERAS if e.start <= day][-1]
+    return era, day.year - era.offset
+
+
+def _render_date(day: dt.date, form: str) -> Any:
+    era, year = _era_parts(day)
+    y, m, d = year, day.month, day.day
+    if form == "date_cell":
+        return day
+    if form == "era_kanji":
+        return f"{era.kanji}{'元' if y == 1 else y}年{m}月{d}日"
+    if form == "era_one_kanji":
+        return f"{era.kanji[0]}{y}.{m}.{d}"
+    if form == "era_letter_slash":
+        return f"{era.letter}{y}/{m}/{d}"
+    if form == "era_letter_dash":
+        return f"{era.letter}{y:02d}-{m:02d}-{d:02d}"
+    if form == "era_letter_lower":
+        return f"{era.letter.lower()}{y}.{m}.{d}"
+    if form == "era_letter_period":
+        return f"{era.letter}.{y}.{m}.{d}"
+    if form == "greg_slash":
+        return f"{day.year}/{m}/{d}"
+    if form == "greg_dash":
+        return day.isoformat()
+    if form == "greg_dot":
+        return f"{day.year}.{m}.{d}"
+    if form == "greg_kanji":
+        return f"{day.year}年{m}月{d}日"
+    return f"{era.letter}{y}.{m}.{d}"
+
+
+def _render_number(number: int, form: str) -> Any:
+    if form == "number":
+        return float(number)
+    if form == "comma_number":
+        return f"{number:,}"
+    if form == "yen_suffix":
+        return f"{number}円"
+    return str(number)
+
+
+def _halfwidth(text: str) -> str:
+    from ikou.pipeline.examples.housing import _half_width_kana
+
+    return _half_width_kana(text)
+
+
+def _faker(seed: int) -> Any:
+    from faker import Faker
+
+    fake = Faker("ja_JP")
+    fake.seed_instance(seed)
+    return fake
+
+
+def _value(column: dict[str, Any], rng: random.Random, fake: Any, row: int) -> Any:
+    forms = {k: v for k, v in column.get("forms", {}).items()}
+    form = _pick(rng, forms, "text")
+    if form.startswith("marker:"):
+        return form.removeprefix("marker:")
+    semantic = column["semantic"]
+    wide = rng.random() < column.get("fullwidth_share", 0)
+    sep = "\u3000" if _pick(rng, column.get("space_share", {}), "ascii") == "ideographic" else " "
+    value: Any
+    if semantic == "choice":
+        values = column.get("values") or {"": 1}
+        value = _pick(rng, {k: float(v) for k, v in values.items()}, "")
+    elif semantic == "date":
+        years = column.get("years", {"min": 1950, "max": 2020})
+        first = dt.date(max(1873, years["min"]), 1, 1)
+        last = dt.date(min(2100, years["max"]), 12, 31)
+        day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
+        if form in ("number", "digits", "text", "comma_number", "yen_suffix"):
+            return "要確認" if form == "text" else _render_date(day, "era_letter_dot")
+        value = _render_date(day, form)
+    elif semantic == "phone":
+        if form == "text":
+            return "要確認"
+        from ikou.pipeline.examples.housing import phone_parts
+
+        parts = phone_parts(rng)
+        if form == "phone_paren":
+            value = f"{parts[0]}({parts[1]}){parts[2]}"
+        elif form in ("digits", "number"):
+            value = "".join(parts)
+        else:
+            value = "-".join(parts)
+    elif semantic == "kana":
+        value = fake.last_kana_name() + sep + fake.first_kana_name()
+        if form == "halfwidth_kana":
+            value = _halfwidth(value)
+        elif form == "hiragana":
+            value = "".join(chr(ord(c) - 0x60) if "ァ" <= c <= "ヶ" else c for c in value)
+    elif semantic == "name":
+        value = fake.last_name() + sep + fake.first_name()
+    elif semantic == "address":
+        value = fake.address().replace("\n", " ")
+    elif semantic in ("id", "amount", "number"):
+        if form == "text":
+            return "要確認"  # text where a number belongs, as the original had
+        span = column.get("range", {"min": 0, "max": 100, "step": 1})
+        step = int(span.get("step", 1)) or 1
+        if semantic == "id":
+            number = row
+        else:
+            low = int(span["min"]) // step
+            high = max(int(span["max"]) // step, low)
+            number = rng.randint(low, high) * step
+        value = _render_number(number, form)
+        if semantic == "id" and isinstance(value, str):
+            width = column.get("length", {}).get("max", len(value))
+            value = value.zfill(width)
+    elif semantic == "code":
+        shape = _pick(rng, column.get("shapes", {}), "9-999")
+        value = "".join(
+            str(rng.randrange(1, 10)) if c == "9" else rng.choice("ABCDEFGH") if c == "A" else c
+            for c in shape
+        )
+    else:
+        lengths = column.get("length", {"min": 2, "max": 10})
+        target = rng.randint(lengths["min"], max(lengths["min"], min(lengths["max"], 30)))
+        value = ""
+        while len(value) < target:
+            word = fake.word()
+            if not re.fullmatch(r"[ァ-ヶー]+|[ぁ-ゖー]+|\d+", word):  # stay plain text
+                value += word
+        value = value[:target]
+        if squeezed(value) in TOTAL_LABELS or value in BLANK_MARKERS:
+            value = "備考"  # never a word the profile reads as structure
+    if wide and isinstance(value, str):
+        value = value.translate(_FULL)
+    return value
+
+
+def _sheet_rows(
+    sheet: dict[str, Any], rng: random.Random, fake: Any, rows: int | None
+) -> list[list[Any]]:
+    columns = sheet["columns"]
+    data_rows = sheet["data_rows"] if rows is None else rows
+    total_rows = sheet["rows"] if rows is None else rows + len(sheet["specials"])
+    scale = total_rows / sheet["rows"] if sheet["rows"] else 1
+    specials = {max(1, round(s["at"] * scale)): s for s in sheet["specials"]}
+    out: list[list[Any]] = []
+    made = 0
+    group: list[list[Any]] = []
+    everything: list[list[Any]] = []
+    position = 0
+    while made < data_rows or any(at > position for at in specials):
+        position += 1
+        special = specials.get(position)
+        if special is not None:
+            if special["kind"] == "blank":
+                out.append([None] * len(columns))
+                continue
+            row: list[Any] = [None] * len(columns)
+            row[special["column"] - 1] = special["label"]
+            source = everything if special["label"] in ("合計", "総計", "累計") else group
+            for key, kind in special.get("filled", {}).items():
+                c = int(key) - 1
+                if kind == "number":
+                    row[c] = float(sum(n for r in source if (n := as_number(r[c])) is not None))
+                elif source:
+                    row[c] = source[-1][c]
+            out.append(row)
+            group = []
+            continue
+        if made >= data_rows:
+            continue
+        made += 1
+        values = [
+            None if rng.random() < c.get("null_share", 0) else _value(c, rng, fake, made)
+            for c in columns
+        ]
+        out.append(values)
+        group.append(values)
+        everything.append(values)
+    return out
+
+
+def synthesize(
+    profile: dict[str, Any], folder: Path, *, rows: int | None = None, seed: int = 2026
+) -> list[Path]:
+    """Write a twin of every profiled file into ``folder``; return their paths."""
+    rng = random.Random(seed)
+    fake = _faker(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for file in profile["files"]:
+        sheets = [(s, _sheet_rows(s, rng, fake, rows)) for s in file["sheets"]]
+        path = folder / file["name"]
+        if file["format"] == "xls":
+            _write_xls(path, sheets)
+        elif file["format"] == "xlsx":
+            _write_xlsx(path, sheets)
+        else:
+            _write_csv(path, sheets[0])
+        written.append(path)
+    return written
+
+
+def _layout(sheet: dict[str, Any]) -> list[tuple[int, int, Any]]:
+    """Cells above the header (0-based row, column, placeholder text) and the header."""
+    cells = []
+    for entry in sheet["above"]:
+        for column in entry["cells"]:
+            cells.append((entry["row"] - 1, column - 1, f"（見出し{entry['row']}-{column}）"))
+    if sheet["header_row"] is None:
+        return cells
+    by_letter = set(sheet.get("named_by_letter", ()))
+    for column, spec in enumerate(sheet["columns"]):
+        if spec["name"] and spec["name"] not in by_letter:
+            cells.append((sheet["header_row"] - 1, column, spec["name"]))
+    return cells
+
+
+def _write_xls(path: Path, sheets: list[tuple[dict[str, Any], list[list[Any]]]]) -> None:
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    date_style = xlwt.easyxf(num_format_str="yyyy/mm/dd")
+    for sheet, rows in sheets:
+        ws = book.add_sheet(sheet["name"] or "Sheet1")
+        if sheet["hidden"]:
+            ws.visibility = 1
+        merged = {(m[0] - 1, m[1] - 1): m for m in sheet["merged"]}
+        for r, c, text in _layout(sheet):
+            m = merged.get((r, c))
+            if m is not None:
+                ws.write_merge(m[0] - 1, m[2] - 1, m[1] - 1, m[3] - 1, text)
+            else:
+                ws.write(r, c, text)
+        start = sheet["header_row"] or 0
+        for r, row in enumerate(rows, start=start):
+            for c, value in enumerate(row):
+                if value is not None:
+                    style = date_style if isinstance(value, dt.date) else xlwt.Style.default_style
+                    ws.write(r, c, value, style)
+    book.save(str(path))
+
+
+def _write_xlsx(path: Path, sheets: list[tuple[dict[str, Any], list[list[Any]]]]) -> None:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for sheet, rows in sheets:
+        ws = book.create_sheet(sheet["name"] or "Sheet1")
+        if sheet["hidden"]:
+            ws.sheet_state = "hidden"
+        for r, c, text in _layout(sheet):
+            ws.cell(row=r + 1, column=c + 1, value=text)
+        for m in sheet["merged"]:
+            ws.merge_cells(start_row=m[0], start_column=m[1], end_row=m[2], end_column=m[3])
+        start = (sheet["header_row"] or 0) + 1
+        for r, row in enumerate(rows, start=start):
+            for c, value in enumerate(row, start=1):
+                if value is not None:
+                    cell = ws.cell(row=r, column=c, value=value)
+                    if isinstance(value, dt.date):
+                        cell.number_format = "yyyy/mm/dd"
+    book.save(path)
+
+
+def _write_csv(path: Path, sheet: tuple[dict[str, Any], list[list[Any]]]) -> None:
+    import csv
+
+    spec, rows = sheet
+    with path.open("w", encoding="cp932", newline="", errors="replace") as handle:
+        writer = csv.writer(handle)
+        if spec["header_row"] is not None:
+            for _ in range(spec["header_row"] - 1):
+                writer.writerow([])
+            by_letter = set(spec.get("named_by_letter", ()))
+            writer.writerow(["" if c["name"] in by_letter else c["name"] for c in spec["columns"]])
+        for row in rows:
+            writer.writerow(
+                ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else v) for v in row]
+            )
