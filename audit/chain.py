@@ -34,6 +34,10 @@ remembers the last event ikou wrote to each log, so a log rolled back to an
 earlier, valid state is refused on the same installation.
 
 The same format, without seals, holds the custody journal.
+
+Longer than 500 lines on purpose: an auditor reads and runs this one file
+alone, without the rest of ikou, so the verifier, the writer and the
+auditor's command stay together.
 """
 
 from __future__ import annotations

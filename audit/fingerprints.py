@@ -9,9 +9,11 @@ anyone who tries the 40,000 candidates, hence the key, which is kept apart
 from the digests: in the user's key folder (``~/.ikou/keys`` or
 ``$IKOU_KEY_DIR``), mode 0600, while the digests stay in the workspace.
 
-Both sides normalise a cell the same way (:func:`normalise`): width folded,
-spaces removed, numbers without a trailing ``.0``, dates in ISO form whatever
-their notation, phone-like digit strings as bare digits. A row of a swept
+Both sides normalise a cell the same way, by a :data:`Normaliser` the caller
+passes (ikou's is :func:`ikou.mappings.normalise.fingerprint_text`: width
+folded, spaces removed, numbers without a trailing ``.0``, dates in ISO form
+whatever their notation, phone-like digit strings as bare digits); this
+package imports nothing of the mappings. A row of a swept
 file matches a record when at least :data:`MIN_FIELDS` of that record's
 distinctive values appear in it and one of them is word-like (a name, an
 address): numbers, codes and dates alone recur by chance between two
@@ -21,14 +23,12 @@ next to them do not.
 
 from __future__ import annotations
 
-import datetime as dt
 import hmac
 import os
 import re
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -40,27 +40,21 @@ from ikou.audit.chain import key_folder, private_key_folder
 __all__ = [
     "MIN_FIELDS",
     "FingerprintIndex",
+    "Normaliser",
     "digest_of",
     "fingerprint_counts",
     "is_wordlike",
     "key_folder",
     "load_indexes",
-    "normalise",
     "workspace_key",
     "write_fingerprints",
 ]
 
 MIN_FIELDS = 2
-MIN_LENGTH = 4
-MAX_LENGTH = 80  # longer text is a sentence or a whole line, not a field value
+Normaliser = Callable[[Any], "str | None"]
+"""A cell as both sides compare it, or ``None`` if it is not distinctive."""
 _FOLDER = "fingerprints"
 _KEY_ID = re.compile(r"^[0-9a-f]{16}$")
-_DATEISH = re.compile(
-    r"^[0-9０-９元]{1,4}[年./\-／．][0-9０-９]{1,2}|^[MTSHRmtshr明大昭平令㍻]|^\d{8}$"
-)
-_PHONEISH = re.compile(r"^\+?[0-9()\-./]+$")
-_SPACE = re.compile(r"\s+")
-_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 def workspace_key(workspace: Path, *, create: bool) -> tuple[str, bytes] | None:
@@ -89,59 +83,6 @@ def workspace_key(workspace: Path, *, create: bool) -> tuple[str, bytes] | None:
     return key_id, key
 
 
-def _normalise_text(value: str) -> str | None:
-    from ikou.mappings.dates import parse_date
-    from ikou.mappings.registry import Reject
-    from ikou.mappings.text import fold_width
-
-    if len(value) > 2 * MAX_LENGTH:
-        return None
-    text = value if value.isascii() else fold_width(value)
-    text = _SPACE.sub("", text)
-    if text.isdigit() and len(text) != 8:  # a plain number (eight digits may be a date)
-        return text
-    if _DATEISH.search(text):
-        try:
-            parsed = parse_date(text, precision="day")
-        except Reject:
-            pass
-        else:
-            if isinstance(parsed, dt.date):
-                return parsed.isoformat()
-    if _PHONEISH.fullmatch(text):
-        digits = _NOT_DIGIT.sub("", text)
-        if len(digits) >= 7:
-            return digits
-    return text
-
-
-def normalise(value: Any) -> str | None:
-    """A cell as both sides compare it, or ``None`` if it is not distinctive in
-    itself (empty, a boolean, shorter than four characters)."""
-    if value.__class__ is str:
-        text = _normalise_text(value)
-        return text if text is not None and MIN_LENGTH <= len(text) <= MAX_LENGTH else None
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, dt.datetime):
-        text = value.date().isoformat()
-    elif isinstance(value, dt.date):
-        text = value.isoformat()
-    elif isinstance(value, float):
-        if value != value:
-            return None
-        text = str(int(value)) if value.is_integer() else repr(value)
-    elif isinstance(value, int | Decimal):
-        text = str(value)
-    elif isinstance(value, str):
-        text = _normalise_text(str(value))
-        if text is None:
-            return None
-    else:
-        return None
-    return text if MIN_LENGTH <= len(text) <= MAX_LENGTH else None
-
-
 def _digest64(key: bytes, text: str) -> int:
     mac = hmac.digest(key, text.encode("utf-8", "surrogatepass"), "sha256")
     return int.from_bytes(mac[:8], "big", signed=True)
@@ -164,7 +105,12 @@ class FingerprintIndex:
 
 
 def write_fingerprints(
-    workspace: Path, run_id: str, columns: Iterable[Sequence[Any]], *, share: float = 0.001
+    workspace: Path,
+    run_id: str,
+    columns: Iterable[Sequence[Any]],
+    *,
+    normalise: Normaliser,
+    share: float = 0.001,
 ) -> tuple[Path, int, int]:
     """Keep keyed fingerprints of records given column by column (equal lengths;
     record *i* is every column's *i*-th cell).
@@ -254,7 +200,7 @@ def is_wordlike(text: str) -> bool:
     return False
 
 
-def digest_of(key: bytes, value: Any) -> tuple[int, str] | None:
+def digest_of(key: bytes, value: Any, normalise: Normaliser) -> tuple[int, str] | None:
     """The fingerprint a swept cell would have, and its normalised text (kept in
     memory only, to tell word-like values) — ``None`` if not distinctive."""
     text = normalise(value)

@@ -38,6 +38,7 @@ import numpy as np
 from ikou.audit.fingerprints import (
     MIN_FIELDS,
     FingerprintIndex,
+    Normaliser,
     digest_of,
     is_wordlike,
     load_indexes,
@@ -65,6 +66,7 @@ class Knowledge:
     indexes: list[FingerprintIndex]
     key_missing: bool = False  # fingerprints exist, their key is not on this machine
     digests: frozenset[int] = frozenset()  # every index's digests, for a fast first test
+    normalise: Normaliser | None = None  # how cells compare (the fingerprints' own)
 
     @property
     def records(self) -> int:
@@ -93,9 +95,11 @@ class SweepResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # path, reason
 
 
-def load_knowledge(workspace: Path, events: Iterable[dict[str, Any]]) -> Knowledge:
+def load_knowledge(
+    workspace: Path, events: Iterable[dict[str, Any]], normalise: Normaliser
+) -> Knowledge:
     """Hashes from the workspace's audit chain (``events``, as verified), its
-    fingerprints and their key."""
+    fingerprints and their key, compared through ``normalise``."""
     exact: dict[str, str] = {}
     for event in events:
         for entry in event.get("files", []) if isinstance(event.get("files"), list) else []:
@@ -106,7 +110,7 @@ def load_knowledge(workspace: Path, events: Iterable[dict[str, Any]]) -> Knowled
     key, indexes = load_indexes(workspace)
     missing = key is None and any((workspace / "fingerprints").glob("*.npz"))
     known = frozenset(d for index in indexes for d in index.digests.tolist())
-    return Knowledge(exact, key, indexes, missing, known)
+    return Knowledge(exact, key, indexes, missing, known, normalise)
 
 
 def _walk(paths: Iterable[Path], skipped: list[tuple[str, str]]) -> Iterator[Path]:
@@ -209,7 +213,9 @@ def _matched_records(rows: Iterable[list[Any]], knowledge: Knowledge) -> int:
     distinctive values, one of them word-like."""
     if knowledge.key is None or not knowledge.indexes:
         return 0
-    key, known = knowledge.key, knowledge.digests
+    key, known, normalise = knowledge.key, knowledge.digests, knowledge.normalise
+    if normalise is None:
+        return 0
     cache: dict[Any, tuple[int, bool] | None] = {}
     matched: set[tuple[int, int]] = set()
     for row in rows:
@@ -220,7 +226,7 @@ def _matched_records(rows: Iterable[list[Any]], knowledge: Knowledge) -> int:
             try:
                 marker = (cell.__class__, cell)
                 if marker not in cache:
-                    hit = digest_of(key, cell)
+                    hit = digest_of(key, cell, normalise)
                     cache[marker] = (
                         None
                         if hit is None or hit[0] not in known

@@ -27,9 +27,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ikou.audit.sweep import load_knowledge, sweep  # noqa: E402
+from ikou.mappings.normalise import fingerprint_text  # noqa: E402
 from ikou.pipeline.examples import write_demo  # noqa: E402
 from ikou.pipeline.examples.housing import HEADER, make_ledger, write_xlsx  # noqa: E402
 from ikou.pipeline.run import rehearse  # noqa: E402
+from ikou.pipeline.session import open_chain  # noqa: E402
 
 WORDS = "会議 議事録 予算 委員会 報告 資料 確認 連絡 住宅 管理 修繕 点検 年度 計画 集計".split()
 
@@ -90,7 +92,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         plan = write_demo(Path(folder) / "demo", rows=300, seed=2026)
         rehearse(plan)
-        knowledge = load_knowledge(plan.parent / "ikou-work")
+        workspace = plan.parent / "ikou-work"
+        events = open_chain(workspace)[0].events()
+        knowledge = load_knowledge(workspace, events, fingerprint_text)
         started = time.perf_counter()
         result = sweep([tree], knowledge)
         wall = time.perf_counter() - started

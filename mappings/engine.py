@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ikou.mappings.patterns import pattern_test
 from ikou.mappings.spec import ColumnMapping, SkipRule, TableMapping
 from ikou.mappings.transforms import (
     Noted,
@@ -36,7 +37,6 @@ from ikou.mappings.transforms import (
     slug_part,
     typed_factorize,
 )
-from ikou.validation.contract import pattern_test
 
 __all__ = ["TEXT", "MappedTable", "coerce", "map_table", "typed_series"]
 

@@ -23,10 +23,10 @@ from pydantic import (
     model_validator,
 )
 
+from ikou.mappings.patterns import check_pattern
 from ikou.mappings.registry import Bound
 from ikou.mappings.transforms import bind_args, check_args
 from ikou.mappings.yamlfile import Names, load_model
-from ikou.validation.contract import RowCount, check_pattern
 
 __all__ = [
     "ColumnMapping",
@@ -49,6 +49,13 @@ def _lower_slug(value: str, what: str) -> str:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RowCount(_Strict):
+    """Bounds on a table's number of loaded rows (a dataset-level expectation)."""
+
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
 
 
 class TransformStep(_Strict):

@@ -26,7 +26,8 @@ from typing import Any
 import pandas as pd
 
 from ikou.errors import ConfigError
-from ikou.validation.contract import RowCount, TableContract, pattern_test
+from ikou.mappings.patterns import pattern_test
+from ikou.validation.contract import RowCount, TableContract
 
 __all__ = ["ExpectationResult", "orphans", "run_expectations"]
 

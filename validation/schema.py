@@ -26,7 +26,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from ikou.mappings.engine import TEXT, MappedTable
-from ikou.validation.contract import ColumnContract, TableContract, pattern_test
+from ikou.mappings.patterns import pattern_test
+from ikou.validation.contract import ColumnContract, TableContract
 
 __all__ = ["ValidatedTable", "build_schema", "validate_table"]
 

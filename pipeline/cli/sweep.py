@@ -40,6 +40,7 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
     from ikou.audit.chain import audit_key, key_folder
     from ikou.audit.sweep import load_knowledge
     from ikou.audit.sweep import sweep as run_sweep
+    from ikou.mappings.normalise import fingerprint_text
     from ikou.pipeline.plan import load_plan
     from ikou.pipeline.session import open_chain
 
@@ -49,7 +50,7 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
         events = list(open_chain(workspace)[0].events())
     else:  # another machine: look for copies, knowing the log is unauthenticated
         events = _unauthenticated_events(workspace / "audit.log")
-    knowledge = load_knowledge(workspace, events)
+    knowledge = load_knowledge(workspace, events, fingerprint_text)
     if knowledge.key_missing:
         err().print(
             "ikou: the key of this workspace's record fingerprints is not in "

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ikou.audit.fingerprints import fingerprint_counts, workspace_key, write_fingerprints
 from ikou.audit.hashing import file_sha256
 from ikou.audit.platform import in_background
+from ikou.mappings.normalise import fingerprint_text
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.session import StageRecorder
 from ikou.pipeline.stages.extract import RawTable
@@ -32,7 +33,9 @@ def start_fingerprints(
 
     def work() -> None:
         for name, _, columns in jobs:
-            write_fingerprints(plan.workspace, f"{run_id}.{name}", columns)
+            write_fingerprints(
+                plan.workspace, f"{run_id}.{name}", columns, normalise=fingerprint_text
+            )
 
     wait = in_background(work)
 

@@ -17,14 +17,9 @@ from hypothesis import strategies as st
 
 from ikou.errors import ConfigError
 from ikou.mappings.engine import map_table
+from ikou.mappings.patterns import _nested_repetition, check_pattern, pattern_test
 from ikou.mappings.spec import TableMapping
-from ikou.validation.contract import (
-    TableContract,
-    _nested_repetition,
-    check_pattern,
-    load_contract,
-    pattern_test,
-)
+from ikou.validation.contract import TableContract, load_contract
 from ikou.validation.schema import validate_table
 
 # ----------------------------------------------------- the nesting check

@@ -15,6 +15,9 @@
 
 Files are read into memory once and parsed from memory, so a later decryption
 step can hand a reader plaintext that never touched the disk.
+
+Longer than 500 lines: the format detection and the three readers share
+their limits and error wording, and are read side by side.
 """
 
 from __future__ import annotations
