@@ -36,6 +36,16 @@ def _keys_apart(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.setenv("IKOU_KEY_DIR", str(tmp_path_factory.mktemp("keys")))
 
 
+@pytest.fixture(autouse=True)
+def _every_slug_is_catalogued() -> Any:
+    """A slug met while a test runs that the finding catalog lacks fails the test."""
+    from ikou import findings
+
+    findings.UNKNOWN.clear()
+    yield
+    assert not findings.UNKNOWN, f"slugs not in ikou/findings.py: {sorted(findings.UNKNOWN)}"
+
+
 @pytest.fixture
 def housing_plan(tmp_path: Path) -> Path:
     """The bundled housing example with a 120-tenant synthetic ledger."""

@@ -10,6 +10,7 @@ from typing import Any
 import jinja2
 import markupsafe
 
+from ikou.findings import describe
 from ikou.pipeline.report.labels import LABELS
 from ikou.pipeline.report.model import RunReport
 
@@ -34,6 +35,7 @@ def render_html(report: RunReport, lang: str = "ja", template_name: str = "repor
         limit=HTML_REJECT_LIMIT,
         fmt=_fmt,
         reason=lambda check: _reason(check, labels),
+        finding=lambda slug, note=False, **fields: describe(slug, lang, note=note, **fields),
     )
 
 

@@ -1,0 +1,596 @@
+"""The finding catalog: every slug ikou can emit, declared once.
+
+A *finding* is anything ikou reports about data or a run: a row rejected or
+noted, a reconciliation difference, an expectation not met, an error that
+stops a run, a check that failed. Each has a stable slug, used verbatim in
+``report.json``, ``report.html`` and the audit log, and declared here with
+its kind, severity, exit code (for errors and checks), an English and a
+Japanese sentence, and a paragraph of help. The sentences are templates
+over positions and counts only — ``{column}``, ``{table}``, ``{expectation}``
+— never a value. ``docs/findings.md`` and the report's words for slugs are
+generated from this catalog (``python -m ikou.findings`` prints the page).
+
+Row findings are named ``<column>.<family>`` (``move_in_date.date.invalid``)
+and dataset expectations ``<table>.expect.<expectation>``; the catalog holds
+the family (``date.invalid``, ``expect``). :func:`describe` turns a slug into
+its sentence, and remembers any slug the catalog lacks (:data:`UNKNOWN`) —
+the test suite fails if one is ever met.
+
+Longer than 500 lines: one entry per slug, the catalog is data.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, replace
+from typing import Literal
+
+__all__ = ["CATALOG", "UNKNOWN", "Finding", "describe", "lookup", "markdown"]
+
+Kind = Literal["reject", "note", "reconcile", "expectation", "error", "check"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One slug (or slug family) with its words."""
+
+    slug: str
+    kind: Kind
+    en: str
+    ja: str
+    help: str
+    severity: Literal["error", "warning"] = "error"
+    exit_code: int | None = None
+
+
+UNKNOWN: set[str] = set()
+"""Slugs met that the catalog lacks (a test asserts this stays empty)."""
+
+
+def _rows(
+    kind: Kind, entries: tuple[tuple[str, str, str, str], ...], severity: str = "error"
+) -> list[Finding]:
+    return [Finding(s, kind, en, ja, h, severity) for s, en, ja, h in entries]  # type: ignore[arg-type]
+
+
+_TEXT_TRANSFORMS = (
+    "boolean", "code_map", "digits_only", "hiragana", "hyphen", "katakana",
+    "katakana_fullwidth", "lookup", "name", "nfkc", "phone", "postal_code", "spaces",
+    "text", "upper", "width", "zero_pad",
+)  # fmt: skip
+_ALL_TRANSFORMS = (
+    *_TEXT_TRANSFORMS, "blank", "date", "decimal", "integer", "strip", "yen",
+)  # fmt: skip
+
+_REJECTS = (
+    (
+        "date.unparseable",
+        "{column}: not a date in any notation ikou reads",
+        "{column}：どの表記の日付としても読めません",
+        "The cell is text that no date notation matches (era dates such as H22.10.7 or "
+        "平成22年10月7日, Gregorian dates, date cells). Correct the ledger or add a code "
+        "lookup for the notation; see transforms.md, `date`.",
+    ),
+    (
+        "date.invalid",
+        "{column}: a date that does not exist",
+        "{column}：存在しない日付です",
+        "The notation was read, but the date does not exist (H31.13.1, 2月30日).",
+    ),
+    (
+        "date.partial",
+        "{column}: a date without its day or month",
+        "{column}：日または月のない日付です",
+        "The date lacks the precision the mapping asks for (`precision:`).",
+    ),
+    (
+        "wareki.out_of_era",
+        "{column}: an era date outside its era",
+        "{column}：元号の期間外の日付です",
+        "A Japanese era date outside the years of its era (S64.1.8, H31.5.1, 平成32年). "
+        "With `lenient_era: true` it is converted and noted instead.",
+    ),
+    (
+        "wareki.pre_gregorian",
+        "{column}: a Meiji date before 1873",
+        "{column}：1873年（改暦）より前の明治の日付です",
+        "A Meiji date before 1873-01-01, when Japan adopted the Gregorian calendar.",
+    ),
+    (
+        "integer.not_a_number",
+        "{column}: not a number",
+        "{column}：数値ではありません",
+        "The cell is text that is not a whole number.",
+    ),
+    (
+        "integer.not_integral",
+        "{column}: not a whole number",
+        "{column}：整数ではありません",
+        "A number with a fraction where the column holds whole numbers.",
+    ),
+    (
+        "yen.not_a_number",
+        "{column}: not an amount of yen",
+        "{column}：金額として読めません",
+        "Neither a number nor an amount written as offices write them (45,000 / ４５，０００ / "
+        "△1,200円).",
+    ),
+    (
+        "yen.not_integral",
+        "{column}: an amount with a fraction of a yen",
+        "{column}：1円未満の端数がある金額です",
+        "Yen amounts are whole numbers.",
+    ),
+    (
+        "decimal.not_a_number",
+        "{column}: not a number",
+        "{column}：数値ではありません",
+        "The cell is text that is not a decimal number.",
+    ),
+    (
+        "decimal.too_precise",
+        "{column}: more decimals than the column holds",
+        "{column}：桁数（小数点以下）が列の定義を超えています",
+        "The value has more digits after the point than the contract's `scale`.",
+    ),
+    (
+        "digits_only.no_digits",
+        "{column}: no digits in the cell",
+        "{column}：数字が含まれていません",
+        "`digits_only` found nothing to keep.",
+    ),
+    (
+        "zero_pad.not_digits",
+        "{column}: not digits only, cannot be zero-padded",
+        "{column}：数字以外を含むため桁をそろえられません",
+        "`zero_pad` pads digit strings; the cell holds something else.",
+    ),
+    (
+        "zero_pad.too_long",
+        "{column}: longer than the padded width",
+        "{column}：指定の桁数より長い値です",
+        "The digits are more than `zero_pad`'s `width`: padding would hide the difference.",
+    ),
+    (
+        "katakana.not_kana",
+        "{column}: not written in kana",
+        "{column}：かなで書かれていません",
+        "`katakana` accepts katakana, half-width kana and hiragana only.",
+    ),
+    (
+        "hiragana.not_kana",
+        "{column}: not written in kana",
+        "{column}：かなで書かれていません",
+        "`hiragana` accepts katakana, half-width kana and hiragana only.",
+    ),
+    (
+        "phone.invalid",
+        "{column}: not a telephone number",
+        "{column}：電話番号として読めません",
+        "Not a Japanese telephone number in any notation ikou reads (042-393-5111, "
+        "042(393)5111, full-width digits).",
+    ),
+    (
+        "postal_code.invalid",
+        "{column}: not a postal code",
+        "{column}：郵便番号として読めません",
+        "Not seven digits in a postal-code notation (〒123-4567).",
+    ),
+    (
+        "lookup.unknown",
+        "{column}: not in the lookup table",
+        "{column}：対応表にない値です",
+        "The value has no row in the mapping's lookup table (`lookup: {table: …}`).",
+    ),
+    (
+        "code_map.unmapped",
+        "{column}: not in the code map",
+        "{column}：コード対応にない値です",
+        "The value is not a key of the mapping's `code_map`.",
+    ),
+    (
+        "boolean.not_boolean",
+        "{column}: not a yes or no",
+        "{column}：真偽値として読めません",
+        "Not one of the words `boolean` reads as true or false.",
+    ),
+    (
+        "name.unsplit",
+        "{column}: a full name with no space to split at",
+        "{column}：姓と名を区切る空白がありません",
+        "With `on_unsplit: reject` a name without a space between family and given name is "
+        "rejected; by default it is loaded whole and noted.",
+    ),
+    (
+        "cell.error",
+        "{column}: the cell is a spreadsheet error (#REF!, #N/A …)",
+        "{column}：セルが表計算のエラー値です（#REF!、#N/A など）",
+        "The source cell holds an error in the workbook; it is never read as text or as empty.",
+    ),
+    (
+        "type.mismatch",
+        "{column}: not of the contract's type after its transforms",
+        "{column}：変換後の値が契約の型と合いません",
+        "Text in an integer column without `integer`/`yen`, a date-time in a date column …: "
+        "nothing is coerced silently. Add the transform the column needs.",
+    ),
+    (
+        "type.out_of_range",
+        "{column}: an integer beyond 64 bits",
+        "{column}：64ビットを超える整数です",
+        "No target column holds it.",
+    ),
+    (
+        "required",
+        "{column}: empty, but required",
+        "{column}：必須の値が空です",
+        "`required: true` or part of the primary key; reported only when no transform "
+        "already failed on the cell.",
+    ),
+    (
+        "pattern",
+        "{column}: does not match the contract's pattern",
+        "{column}：契約の書式（パターン）に合いません",
+        "The whole value does not match the column's regular expression (RE2 syntax, see "
+        "plan.md, Regular expressions).",
+    ),
+    (
+        "max_length",
+        "{column}: too many characters",
+        "{column}：文字数が多すぎます",
+        "Longer than the contract's `max_length`.",
+    ),
+    (
+        "min",
+        "{column}: below the lower bound",
+        "{column}：下限を下回っています",
+        "Less than the contract's `min`.",
+    ),
+    (
+        "max",
+        "{column}: above the upper bound",
+        "{column}：上限を超えています",
+        "More than the contract's `max`.",
+    ),
+    (
+        "allowed",
+        "{column}: not an allowed value",
+        "{column}：許可された値ではありません",
+        "Not one of the contract's `allowed` values.",
+    ),
+    (
+        "duplicate",
+        "{column}: the same value in several rows",
+        "{column}：複数の行で値が重複しています",
+        "`unique: true` or the primary key (columns joined by `+`): every row sharing the value "
+        "is rejected, so no copy is chosen silently.",
+    ),
+    (
+        "fk_missing",
+        "{column}: refers to a row that was not loaded",
+        "{column}：参照先の行が登録されていません",
+        "`references: table.column`: the parent row is absent, or was rejected itself.",
+    ),
+)
+_NOTES = (
+    (
+        "wareki.out_of_era",
+        "{column}: an era date outside its era, converted",
+        "{column}：元号の期間外の日付を換算して登録しました",
+        "`lenient_era: true`: converted by the era's offset, and listed for review.",
+    ),
+    (
+        "name.unsplit",
+        "{column}: a full name with no space, loaded whole",
+        "{column}：空白のない氏名を分割せずに登録しました",
+        "The family name holds the whole; the given name is empty.",
+    ),
+    (
+        "blank.marker",
+        "{column}: a blank marker (なし, －) made empty",
+        "{column}：「なし」「－」などを空欄として登録しました",
+        "The cell held one of the column's blank markers.",
+    ),
+)
+_RECONCILE = (
+    (
+        "reconcile.unbalanced",
+        "{table}: source rows ≠ skipped + rejected + loaded",
+        "{table}：移行元の行数が、除外・不採用・登録の合計と一致しません",
+        "A row was lost or counted twice between the stages.",
+    ),
+    (
+        "reconcile.key_repeated",
+        "{table}: a key appears more than once in the target",
+        "{table}：移行先で同じキーが複数あります",
+        "The target holds the same key twice.",
+    ),
+    (
+        "reconcile.row_missing",
+        "{table}: a validated row is not in the target",
+        "{table}：検証済みの行が移行先にありません",
+        "Named by its source position.",
+    ),
+    (
+        "reconcile.row_unexpected",
+        "{table}: the target holds a row nobody loaded",
+        "{table}：登録していない行が移行先にあります",
+        "Something else wrote to the target.",
+    ),
+    (
+        "reconcile.row_changed",
+        "{table}: a row differs from what was validated",
+        "{table}：移行先の行が検証時と異なります",
+        "Same key, different row SHA-256: the value changed on its way in.",
+    ),
+    (
+        "reconcile.control_differs",
+        "{table}: a control total differs between the sides",
+        "{table}：管理合計が移行元と移行先で一致しません",
+        "A count, sum or count by category from the mapping's `controls` differs.",
+    ),
+    (
+        "reconcile.control_overflow",
+        "{table}: the target could not compute a control total",
+        "{table}：移行先で管理合計を計算できません（整数のあふれ）",
+        "The target database's integer SUM overflowed: the sides cannot be compared.",
+    ),
+)
+_ERRORS = (
+    (
+        "config.invalid",
+        "a plan, mapping or contract key is wrong",
+        "計画・対応表・契約の設定に誤りがあります",
+        "Named by file and key path, before any source is read.",
+    ),
+    (
+        "source.invalid",
+        "a source cannot be read as the plan describes it",
+        "移行元を計画どおりに読めません",
+        "The family the next source slugs belong to.",
+    ),
+    (
+        "source.missing",
+        "a source file does not exist, or a pattern matches nothing",
+        "移行元のファイルがありません",
+        "Check the plan's `rehearsal:`/`production:` paths.",
+    ),
+    (
+        "source.unreadable",
+        "a file is damaged, truncated, empty or not its format",
+        "ファイルが壊れているか、形式が名前と異なります",
+        "Or it stopped its reader (a crash, the time or memory limit of the guarded process).",
+    ),
+    (
+        "source.too_large",
+        "a sheet or a zip-based file is larger than the limits allow",
+        "シートまたはファイルが上限を超えています",
+        "More cells, or more unpacked bytes, than the source's `limits:`.",
+    ),
+    (
+        "source.encrypted",
+        "a file is password-protected and no password was given",
+        "パスワード付きのファイルで、パスワードが与えられていません",
+        "No `password_env:`, no terminal to ask at, or the variable is not set.",
+    ),
+    (
+        "source.password",
+        "the password given does not open the file",
+        "パスワードが違います",
+        "Give the right password, by `password_env:` or at the prompt.",
+    ),
+    (
+        "source.changed",
+        "a production source changed after the preflight hashed it",
+        "事前確認の後で本番の移行元が変わりました",
+        "The run stops; nothing is loaded.",
+    ),
+    (
+        "source.encoding",
+        "a CSV's text encoding cannot be determined or does not decode",
+        "CSV の文字コードを判定できないか、読めません",
+        "Set `encoding:` (cp932, utf-8 …).",
+    ),
+    (
+        "source.header",
+        "a sheet, the header row or a source column is not where the plan says",
+        "シート・見出し行・列が計画の指定と異なります",
+        "Check `sheets:`, `header_row:` and `from:`.",
+    ),
+    (
+        "target.invalid",
+        "the target cannot be used (unreachable, not empty, or it refused the load)",
+        "移行先を使えません（接続できない、空でない、登録を拒否した）",
+        "Nothing is loaded: the load is one transaction, rolled back.",
+    ),
+    (
+        "audit.unwritable",
+        "the audit log cannot be written",
+        "監査ログに書き込めません",
+        "Permissions or a full disk; nothing is done without the record.",
+    ),
+    (
+        "input.invalid",
+        "the input is wrong",
+        "入力に誤りがあります",
+        "The family every bad-input error belongs to (exit 2).",
+    ),
+    (
+        "internal.error",
+        "a bug in ikou, not the input",
+        "ikou の不具合です（入力の誤りではありません）",
+        "Run again with `--debug` and send the traceback, after checking it for personal data "
+        "(exit 3).",
+    ),
+)
+_CHECKS = (
+    (
+        "audit.tampered",
+        "the audit record does not verify, or names what ikou did not make",
+        "監査記録が検証できないか、ikou が作成していないものを指しています",
+        "Edited, inserted, deleted, reordered, re-encoded or torn lines; a log from another "
+        "installation; a log rolled back; the key not in the key store; a journal naming a file "
+        "outside its run's scratch. ikou acts on nothing; see audit.md.",
+    ),
+    (
+        "check.failed",
+        "a check did not pass",
+        "確認が通りませんでした",
+        "The family every failed check belongs to (exit 1).",
+    ),
+    (
+        "run.unbalanced",
+        "the run did not reconcile",
+        "照合が一致しませんでした",
+        "See the report's differences; nothing was committed.",
+    ),
+    (
+        "run.expectations_failed",
+        "a dataset expectation was not met",
+        "データセットの期待値を満たしません",
+        "The run stopped at the gate before the load; nothing was loaded.",
+    ),
+    (
+        "production.refused",
+        "the production run was refused",
+        "本番移行を実行しませんでした",
+        "A preflight check or a sign-on failed, or the plan was already migrated.",
+    ),
+    (
+        "reconcile.changed",
+        "the target differs from what was migrated",
+        "移行先が移行時と異なります",
+        "`ikou reconcile` names changed, added and removed rows by keyed digest.",
+    ),
+    (
+        "shred.incomplete",
+        "a copy could not be verified destroyed",
+        "消去を確認できない複製があります",
+        "The certificate lists it with the reason.",
+    ),
+    (
+        "sweep.copies_found",
+        "files hold the migration's data",
+        "移行データの複製が見つかりました",
+        "`ikou sweep` lists them by path, never by value.",
+    ),
+)
+
+CATALOG: dict[str, Finding] = {
+    f.slug: f
+    for f in [
+        *_rows("reject", _REJECTS),
+        *[
+            Finding(f"{t}.not_text", "reject", "{column}: not text where text was expected",
+                    "{column}：文字列であるべき値が文字列ではありません",
+                    f"`{t}` works on text; the cell is a number, a date or a boolean.")
+            for t in _TEXT_TRANSFORMS
+        ],
+        *[
+            Finding(f"{t}.unexpected", "reject", "{column}: a value the transform was not "
+                    "written for (a bug in ikou)", "{column}：変換が想定していない値です（ikou の不具合）",
+                    "Please report the slug and the position.")
+            for t in _ALL_TRANSFORMS
+        ],
+        *[Finding(f"note:{s}", "note", en, ja, h, "warning") for s, en, ja, h in _NOTES],
+        *_rows("reconcile", _RECONCILE),
+        Finding("expect", "expectation", "{table}: the expectation {expectation} is not met",
+                "{table}：期待値 {expectation} を満たしません",
+                "A great-expectations expectation built from the contract failed for the "
+                "table as a whole; the run stops before the load."),
+        *[Finding(s, "error", en, ja, h, "error", 2) for s, en, ja, h in _ERRORS],
+        *[Finding(s, "check", en, ja, h, "error", 1) for s, en, ja, h in _CHECKS],
+    ]
+}  # fmt: skip
+CATALOG["internal.error"] = replace(CATALOG["internal.error"], exit_code=3)
+
+
+def lookup(slug: str, *, note: bool = False) -> tuple[Finding, dict[str, str]] | None:
+    """The catalog entry of a slug, and the fields it names (column, table,
+    expectation); ``note`` for a row's note rather than a rejection."""
+    if note:
+        column, _, family = slug.partition(".")
+        found = CATALOG.get(f"note:{family}")
+        return None if found is None else (found, {"column": column})
+    if slug in CATALOG:
+        return CATALOG[slug], {}
+    first, _, rest = slug.partition(".")
+    if rest.startswith("expect."):
+        return CATALOG["expect"], {"table": first, "expectation": rest.removeprefix("expect.")}
+    found = CATALOG.get(rest)
+    if found is not None and found.kind == "reject":
+        return found, {"column": first}
+    return None
+
+
+def describe(slug: str, lang: str = "ja", *, note: bool = False, **fields: str) -> str:
+    """The sentence for ``slug`` in ``lang`` (the slug itself if the catalog lacks
+    it, which is remembered in :data:`UNKNOWN`)."""
+    found = lookup(slug, note=note)
+    if found is None:
+        UNKNOWN.add(slug)
+        return slug
+    finding, named = found
+    template = finding.ja if lang == "ja" else finding.en
+    return template.format_map({"column": "", "table": "", "expectation": "", **named, **fields})
+
+
+_PAGE = """# Finding slugs
+
+*Generated from the finding catalog (`ikou/findings.py`) by `python -m ikou.findings`;
+edit the catalog, not this page.*
+
+Every reason a row is rejected or noted, every difference reconciliation
+finds, every expectation not met and every error or failed check has a stable
+slug. The same slug appears in `report.json`, in `report.html` (with the
+sentence below, in the report's language) and in the audit log. A slug names
+a column, a table and a rule — never a value. Skipped rows are counted under
+the `name` of the mapping's skip rule that matched first (`skipped_by_rule`).
+"""
+
+_SECTIONS: tuple[tuple[Kind, str, str], ...] = (
+    ("reject", "Rows rejected",
+     "`<column>.<family>`, e.g. `move_in_date.date.invalid`, `rent.yen.not_a_number`, "
+     "`tenant_id.duplicate`: the row is not loaded, its position is listed. A row may have "
+     "several findings; it is counted once in `rejected` and under each reason in "
+     "`rejects_by_reason`. The transforms and their reasons are in transforms.md; "
+     "`<transform>.not_text` (a number, date or boolean where a text transform expected "
+     "text) and `<transform>.unexpected` (a value a transform was not written for: a bug, "
+     "please report it) exist for every transform that can meet them."),
+    ("note", "Rows loaded with a note",
+     "`<column>.<family>`: the row is loaded, and counted by slug (`notes_by_reason`) with "
+     "its position (`notes`), so a reviewer can look at exactly those rows."),
+    ("expectation", "Dataset expectations not met (exit 1, nothing loaded)",
+     "`<table>.expect.<expectation>`, e.g. "
+     "`tenants.expect.expect_table_row_count_to_be_between`; the run's status is "
+     "`expectations_failed`."),
+    ("reconcile", "Reconciliation differences (exit 1)",
+     "Any of these makes the run `unbalanced`; nothing is committed. So does a control "
+     "total across tables (`cross_controls`) whose four numbers do not agree."),
+    ("error", "Errors that stop a run (exit 2; `internal.error` exit 3)",
+     "The failing stage is recorded in the audit chain with the slug (`outcome: failed`)."),
+    ("check", "Checks that failed (exit 1)", "A check ran and did not pass."),
+)  # fmt: skip
+
+
+def markdown() -> str:
+    """docs/findings.md, from the catalog."""
+    out = [_PAGE]
+    for kind, title, intro in _SECTIONS:
+        out += [f"\n## {title}\n\n{intro}\n\n", "| slug | meaning | 日本語 | help |\n"]
+        out.append("|---|---|---|---|\n")
+        for finding in CATALOG.values():
+            if finding.kind != kind:
+                continue
+            slug = finding.slug.removeprefix("note:")
+            shown = {"reject": f"<column>.{slug}", "note": f"<column>.{slug}"}.get(kind, slug)
+            if kind == "expectation":
+                shown = "<table>.expect.<expectation>"
+            en = finding.en.format(column="…", table="…", expectation="…").removeprefix("…: ")
+            ja = finding.ja.format(column="…", table="…", expectation="…").removeprefix("…：")
+            out.append(f"| `{shown}` | {en} | {ja} | {finding.help} |\n")
+    return "".join(out)
+
+
+if __name__ == "__main__":  # pragma: no cover - the page is checked by a test
+    sys.stdout.write(markdown())
