@@ -45,7 +45,23 @@ __all__ = [
     "TargetError",
     "UnreadableFileError",
     "WrongPasswordError",
+    "position",
 ]
+
+
+def position(
+    file: str, sheet: str | None = None, row: int | None = None, column: str | None = None
+) -> str:
+    """A position as every message writes it — ``ledger.xls, sheet '台帳', row 12,
+    column 家賃`` — the one place positions are formatted; never a value."""
+    parts = [file]
+    if sheet:
+        parts.append(f"sheet {sheet!r}")
+    if row is not None:
+        parts.append(f"row {row}")
+    if column:
+        parts.append(f"column {column}")
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -57,6 +73,9 @@ class Where:
     row: int | None = None
     column: str | None = None
     key: str | None = None
+
+    def __str__(self) -> str:
+        return position(self.file or "", self.sheet, self.row, self.column)
 
 
 class IkouError(Exception):

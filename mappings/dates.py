@@ -18,7 +18,7 @@ from typing import Any
 
 from ikou.mappings.registry import Noted, Reject, register
 
-__all__ = ["ERAS", "Era", "parse_date"]
+__all__ = ["ERAS", "ERA_INITIALS", "ERA_KANJI", "ERA_LETTERS", "Era", "era_of", "parse_date"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,16 @@ ERAS: tuple[Era, ...] = (
     Era("reiwa", "令和", "R", dt.date(2019, 5, 1), 2018),
 )
 GREGORIAN_ADOPTED = dt.date(1873, 1, 1)  # Meiji 6: Japan's first Gregorian day
+# The era table above is the only one in ikou; these spell it for patterns.
+ERA_KANJI = "|".join(era.kanji for era in ERAS)  # 明治|大正|昭和|平成|令和
+ERA_INITIALS = "".join(era.kanji[0] for era in ERAS)  # 明大昭平令
+ERA_LETTERS = "".join(era.letter for era in ERAS)  # MTSHR
+
+
+def era_of(day: dt.date) -> Era:
+    """The era ``day`` falls in (Meiji for anything before Taisho)."""
+    return next((era for era in reversed(ERAS) if era.start <= day), ERAS[0])
+
 
 _ERA_BY_TOKEN: dict[str, Era] = {}
 for _era in ERAS:
@@ -49,7 +59,7 @@ for _era in ERAS:
     _ERA_BY_TOKEN[_era.letter.lower()] = _era
 
 _ERA_RE = re.compile(
-    r"^(?P<era>明治|大正|昭和|平成|令和|[明大昭平令]|[MTSHRmtshr])\.?"
+    rf"^(?P<era>{ERA_KANJI}|[{ERA_INITIALS}]|[{ERA_LETTERS}{ERA_LETTERS.lower()}])\.?"
     r"(?P<y>\d{1,2}|元)(?:年|[./\-]|(?=$))"
     r"(?:(?P<m>\d{1,2})(?:(?:月|[./\-])(?:(?P<d>\d{1,2})日?)?)?)?$"
 )

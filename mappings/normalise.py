@@ -21,7 +21,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from ikou.mappings.dates import parse_date
+from ikou.mappings.dates import ERA_INITIALS, ERA_LETTERS, parse_date
 from ikou.mappings.registry import Reject
 from ikou.mappings.text import fold_width
 
@@ -30,7 +30,8 @@ MIN_LENGTH = 4
 MAX_LENGTH = 80  # longer text is a sentence or a whole line, not a field value
 
 _DATEISH = re.compile(
-    r"^[0-9０-９元]{1,4}[年./\-／．][0-9０-９]{1,2}|^[MTSHRmtshr明大昭平令㍻]|^\d{8}$"
+    rf"^[0-9０-９元]{{1,4}}[年./\-／．][0-9０-９]{{1,2}}"
+    rf"|^[{ERA_LETTERS}{ERA_LETTERS.lower()}{ERA_INITIALS}㍻]|^\d{{8}}$"
 )
 
 _PHONEISH = re.compile(r"^\+?[0-9()\-./]+$")

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from ikou.errors import position
 from ikou.pipeline.cli.common import out
 
 
@@ -42,7 +43,7 @@ def profile(
     for file in data["files"]:
         for sheet in file["sheets"]:
             if sheet.get("header_note"):
-                where = file["name"] + (f", sheet {sheet['name']!r}" if sheet["name"] else "")
+                where = position(file["name"], sheet["name"] or None)
                 out().print(f"{where}: {sheet['header_note']}", markup=False)
     out().print(f"profiled {len(files)} file(s), {sheets} sheet(s): {output}")
 

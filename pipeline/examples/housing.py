@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ikou.mappings.dates import era_of
 from ikou.pipeline.examples.formats import Sheet
 
 __all__ = [
@@ -46,11 +47,6 @@ GROUPS = (("入居者", 0, 4), ("住宅", 5, 7), ("家賃・世帯", 8, 9))
 ESTATES = ("青葉台団地", "桜ヶ丘団地", "緑町住宅", "港南ハイツ", "東山団地")
 TITLE = "市営住宅 入居者台帳（令和6年度）"
 _FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
-_ERAS = (
-    ("令和", "R", 2018, dt.date(2019, 5, 1)),
-    ("平成", "H", 1988, dt.date(1989, 1, 8)),
-    ("昭和", "S", 1925, dt.date(1926, 12, 25)),
-)
 
 
 @dataclass(frozen=True)
@@ -65,10 +61,8 @@ class Ledger:
 
 
 def _era(day: dt.date) -> tuple[str, str, int]:
-    for kanji, letter, offset, start in _ERAS:
-        if day >= start:
-            return kanji, letter, day.year - offset
-    raise ValueError("before Showa")
+    era = era_of(day)
+    return era.kanji, era.letter, day.year - era.offset
 
 
 def _date_notation(day: dt.date, rng: random.Random) -> Any:

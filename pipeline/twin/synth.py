@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ikou.mappings.dates import ERAS
+from ikou.mappings.dates import era_of
 from ikou.pipeline.stages.extract.header import BLANK_MARKERS
 from ikou.pipeline.twin.profile import TOTAL_LABELS, as_number, squeezed
 
@@ -32,7 +32,7 @@ def _pick(rng: random.Random, shares: dict[str, float], default: str) -> str:
 
 
 def _era_parts(day: dt.date) -> tuple[Any, int]:
-    era = [e for e in ERAS if e.start <= day][-1]
+    era = era_of(day)
     return era, day.year - era.offset
 
 

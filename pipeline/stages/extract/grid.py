@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ikou.errors import HeaderNotFoundError
+from ikou.errors import HeaderNotFoundError, position
 
 __all__ = ["AUTO_HEADER_ROWS", "SheetTable", "column_letter", "header_key", "table_from_grid"]
 
@@ -68,7 +68,7 @@ def _blank(row: Sequence[Any]) -> bool:
 
 
 def _where(file: str, sheet: str | None) -> str:
-    return f"{file}, sheet {sheet!r}" if sheet else file
+    return position(file, sheet)
 
 
 def _find_header(

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ikou.audit.hashing import CellError
+from ikou.mappings.dates import ERA_INITIALS, ERA_KANJI, ERA_LETTERS
 from ikou.pipeline.stages.extract.grid import column_letter
 
 __all__ = [
@@ -47,15 +48,16 @@ BLOCK_ROWS = 50  # rows below a candidate compared with it
 EVIDENCE_SHARE = 1 / 3  # of a header's cells that must show it is one
 
 BLANK_MARKERS = ("なし", "特になし", "－", "-", "ー", "不明", "＊", "*", "該当なし")
-_ERA_WORDS = "明治|大正|昭和|平成|令和"
+_ERA_WORDS = ERA_KANJI
+_L = ERA_LETTERS
 NOTATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("era_kanji", re.compile(rf"^({_ERA_WORDS})(\d{{1,2}}|元)年\d{{1,2}}月\d{{1,2}}日$")),
-    ("era_one_kanji", re.compile(r"^[明大昭平令]\d{1,2}\.\d{1,2}\.\d{1,2}$")),
-    ("era_letter_dot", re.compile(r"^[MTSHR]\d{1,2}\.\d{1,2}\.\d{1,2}$")),
-    ("era_letter_slash", re.compile(r"^[MTSHR]\d{1,2}/\d{1,2}/\d{1,2}$")),
-    ("era_letter_dash", re.compile(r"^[MTSHR]\d{2}-\d{2}-\d{2}$")),
-    ("era_letter_lower", re.compile(r"^[mtshr]\.?\d{1,2}\.\d{1,2}\.\d{1,2}$")),
-    ("era_letter_period", re.compile(r"^[MTSHR]\.\d{1,2}\.\d{1,2}\.\d{1,2}$")),
+    ("era_one_kanji", re.compile(rf"^[{ERA_INITIALS}]\d{{1,2}}\.\d{{1,2}}\.\d{{1,2}}$")),
+    ("era_letter_dot", re.compile(rf"^[{_L}]\d{{1,2}}\.\d{{1,2}}\.\d{{1,2}}$")),
+    ("era_letter_slash", re.compile(rf"^[{_L}]\d{{1,2}}/\d{{1,2}}/\d{{1,2}}$")),
+    ("era_letter_dash", re.compile(rf"^[{_L}]\d{{2}}-\d{{2}}-\d{{2}}$")),
+    ("era_letter_lower", re.compile(rf"^[{_L.lower()}]\.?\d{{1,2}}\.\d{{1,2}}\.\d{{1,2}}$")),
+    ("era_letter_period", re.compile(rf"^[{_L}]\.\d{{1,2}}\.\d{{1,2}}\.\d{{1,2}}$")),
     ("greg_slash", re.compile(r"^\d{4}/\d{1,2}/\d{1,2}$")),
     ("greg_dash", re.compile(r"^\d{4}-\d{2}-\d{2}$")),
     ("greg_dot", re.compile(r"^\d{4}\.\d{1,2}\.\d{1,2}$")),
@@ -99,7 +101,7 @@ _VALUE: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"^[-+△▲]?\s*[\d,]*\.?\d+\s*(円|%)?$")),
     (
         "year",
-        re.compile(rf"^(({_ERA_WORDS}|[MTSHR])\s*(\d{{1,2}}|元)|\d{{4}})\s*年?度?(\d{{1,2}}月)?$"),
+        re.compile(rf"^(({_ERA_WORDS}|[{_L}])\s*(\d{{1,2}}|元)|\d{{4}})\s*年?度?(\d{{1,2}}月)?$"),
     ),
     ("code", re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ./-]{0,11}$")),
 )

@@ -30,7 +30,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
-from ikou.errors import SourceTooLargeError, UnreadableFileError
+from ikou.errors import SourceTooLargeError, UnreadableFileError, position
 
 __all__ = ["ZIP_DAMAGE", "Limits", "PackageScan", "package_kind", "scan_package", "too_many_cells"]
 
@@ -180,7 +180,7 @@ def too_many_cells(
     if rows * columns <= limits.cells:
         return None
     return SourceTooLargeError(
-        f"{file}, sheet {sheet!r}, spans {rows:,} rows × {columns:,} columns "
+        f"{position(file, sheet)}, spans {rows:,} rows × {columns:,} columns "
         f"({rows * columns:,} cells), more than ikou reads from one sheet ({limits.cells:,}); "
         "press Ctrl+End in the sheet to find its last cell, delete the rows and columns beyond "
         "the table and save a copy — or raise limits: cells: in the plan's source.",

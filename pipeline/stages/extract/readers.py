@@ -37,6 +37,7 @@ from ikou.errors import (
     HeaderNotFoundError,
     SourceTooLargeError,
     UnreadableFileError,
+    position,
 )
 from ikou.pipeline.stages.extract.decrypt import is_encrypted_document
 from ikou.pipeline.stages.extract.ods import ods_error_cells
@@ -176,11 +177,13 @@ def select_sheets(
     return chosen
 
 
-def _unreadable(file: str, kind: str) -> UnreadableFileError:
+def _unreadable(file: str, kind: str, sheet: str | None = None) -> UnreadableFileError:
+    where = position(file, sheet) + ("," if sheet else "")
     return UnreadableFileError(
-        f"{file} cannot be read as {kind} (corrupt or truncated); open it in Excel, "
+        f"{where} cannot be read as {kind} (corrupt or truncated); open it in Excel, "
         "save a fresh copy and point the plan at that.",
         file=file,
+        sheet=sheet,
     )
 
 
@@ -216,7 +219,7 @@ def read_xls(
             except SourceTooLargeError:
                 raise
             except Exception:
-                raise _unreadable(f"{file}, sheet {name!r},", "an .xls sheet") from None
+                raise _unreadable(file, "an .xls sheet", name) from None
         return out
     finally:
         book.release_resources()
@@ -350,7 +353,7 @@ def _calamine_read(
             except BaseException as exc:
                 if isinstance(exc, KeyboardInterrupt | SystemExit | GeneratorExit):
                     raise
-                raise _unreadable(f"{file}, sheet {name!r},", what[scan.kind]) from None
+                raise _unreadable(file, what[scan.kind], name) from None
             if scan.kind == "xlsx" and scan.error_parts:
                 _put_errors(rows, _xlsx_error_cells(data, file, name))
             elif name in marks:

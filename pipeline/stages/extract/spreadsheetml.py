@@ -20,7 +20,7 @@ import io
 from typing import Any
 
 from ikou.audit.hashing import CellError
-from ikou.errors import UnreadableFileError
+from ikou.errors import UnreadableFileError, position
 from ikou.pipeline.stages.extract.package import Limits, too_many_cells
 
 __all__ = ["NAMESPACE", "is_spreadsheetml", "parse_spreadsheetml"]
@@ -45,7 +45,7 @@ def _attr(element: Any, name: str) -> str | None:
 
 def _damaged(file: str, sheet: str, row: int, what: str) -> UnreadableFileError:
     return UnreadableFileError(
-        f"{file}, sheet {sheet!r}, row {row}, {what}; open the file in Excel, check it and "
+        f"{position(file, sheet, row)}, {what}; open the file in Excel, check it and "
         "save it again as .xlsx.",
         file=file,
         sheet=sheet,
