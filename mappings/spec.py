@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     SkipValidation,
     ValidationInfo,
@@ -26,7 +24,7 @@ from pydantic import (
 from ikou.mappings.patterns import check_pattern
 from ikou.mappings.registry import Bound
 from ikou.mappings.transforms import bind_args, check_args
-from ikou.mappings.yamlfile import Names, load_model
+from ikou.mappings.yamlfile import Names, Strict, load_model
 
 __all__ = [
     "ColumnMapping",
@@ -47,18 +45,14 @@ def _lower_slug(value: str, what: str) -> str:
     return value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class RowCount(_Strict):
+class RowCount(Strict):
     """Bounds on a table's number of loaded rows (a dataset-level expectation)."""
 
     min: int | None = Field(default=None, ge=0)
     max: int | None = Field(default=None, ge=0)
 
 
-class TransformStep(_Strict):
+class TransformStep(Strict):
     """One named transform with its checked arguments, bound and ready to run."""
 
     name: str
@@ -66,7 +60,7 @@ class TransformStep(_Strict):
     bound: SkipValidation[Bound] = Field(exclude=True, repr=False)
 
 
-class ColumnMapping(_Strict):
+class ColumnMapping(Strict):
     """Where one target column comes from and how it is transformed."""
 
     source: Names = Field(alias="from")
@@ -111,7 +105,7 @@ class ColumnMapping(_Strict):
         return steps
 
 
-class SkipRule(_Strict):
+class SkipRule(Strict):
     """A named rule that skips source rows: blank rows, or rows whose
     ``column`` matches the regular expression ``matches`` (subtotals, totals),
     in RE2 syntax and checked with :func:`validation.contract.check_pattern`."""
@@ -140,7 +134,7 @@ class SkipRule(_Strict):
         return self
 
 
-class Control(_Strict):
+class Control(Strict):
     """A control total: exactly one of ``count``, ``sum`` or ``count_by``."""
 
     kind: str
@@ -163,7 +157,7 @@ class Control(_Strict):
         return self.kind if self.column is None else f"{self.kind}({self.column})"
 
 
-class TableMapping(_Strict):
+class TableMapping(Strict):
     """How one target table is filled."""
 
     source: str
@@ -200,7 +194,7 @@ class TableMapping(_Strict):
 _QUANTITY = re.compile(r"^([A-Za-z_]\w*)\.(count|sum\(([A-Za-z_]\w*)\))$")
 
 
-class CrossControl(_Strict):
+class CrossControl(Strict):
     """A control total across tables: ``left`` must equal ``right``, in the
     source (the accepted rows) and in the target (computed by the database).
     Each side is ``<table>.count`` or ``<table>.sum(<column>)``."""
@@ -229,7 +223,7 @@ class CrossControl(_Strict):
         return match[1], match[3]
 
 
-class Mapping(_Strict):
+class Mapping(Strict):
     """The whole mapping file."""
 
     mapping: str

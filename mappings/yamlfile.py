@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
 
 from ikou.errors import ConfigError
 
-__all__ = ["Names", "key_path", "load_model", "read_yaml"]
+__all__ = ["Names", "Strict", "key_path", "load_model", "read_yaml"]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -25,6 +25,12 @@ Names = Annotated[
     tuple[str, ...], BeforeValidator(lambda value: (value,) if isinstance(value, str) else value)
 ]
 """One name or a list of names (``key: tenant_id`` or ``key: [ward, number]``)."""
+
+
+class Strict(BaseModel):
+    """A model of a plan, mapping or contract: unknown keys are errors, values frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class _StrictLoader(yaml.SafeLoader):

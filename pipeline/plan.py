@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from ikou.errors import ConfigError
 from ikou.mappings.spec import Mapping, load_mapping
-from ikou.mappings.yamlfile import Names, load_model
+from ikou.mappings.yamlfile import Names, Strict, load_model
 from ikou.validation.contract import Contract, load_contract
 
 __all__ = [
@@ -47,11 +47,7 @@ _REFUSED_ENCODINGS = {
 _ENCODINGS = ("auto", "utf-8", "utf-8-sig", "cp932", "utf-16")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceLimits(_Strict):
+class SourceLimits(Strict):
     """How much of one source file ikou reads before refusing it (defaults fit a city ledger)."""
 
     cells: int = Field(default=25_000_000, gt=0)
@@ -60,7 +56,7 @@ class SourceLimits(_Strict):
     memory_mb: int = Field(default=4096, gt=0)
 
 
-class SourceSpec(_Strict):
+class SourceSpec(Strict):
     """One legacy source: the files a rehearsal reads and how to read them."""
 
     rehearsal: str
@@ -118,14 +114,14 @@ class SourceSpec(_Strict):
         return value
 
 
-class TargetSpec(_Strict):
+class TargetSpec(Strict):
     """The new system's database (SQLAlchemy URLs)."""
 
     url: str | None = None
     rehearsal_url: str | None = None
 
 
-class People(_Strict):
+class People(Strict):
     """Who owns, operates, witnesses and approves the production run.
 
     Every approval role lists the people who may sign for it — a substitute
@@ -153,7 +149,7 @@ class People(_Strict):
         return value
 
 
-class Certification(_Strict):
+class Certification(Strict):
     """A certification of the operator's company (ISMS, Privacy Mark …)."""
 
     name: str
@@ -161,14 +157,14 @@ class Certification(_Strict):
     expires: dt.date
 
 
-class Vendor(_Strict):
+class Vendor(Strict):
     """The operator's company."""
 
     company: str
     certifications: tuple[Certification, ...] = ()
 
 
-class RehearsalRule(_Strict):
+class RehearsalRule(Strict):
     """How recent the passing rehearsal of the exact plan must be."""
 
     max_age_days: int = 30
@@ -181,7 +177,7 @@ class RehearsalRule(_Strict):
         return value
 
 
-class Plan(_Strict):
+class Plan(Strict):
     """The plan file."""
 
     plan: str

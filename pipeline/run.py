@@ -195,22 +195,10 @@ def execute(
             engine.dispose()
             fingerprints(recorder)
     except BaseException as exc:
-        outcome = "failed" if isinstance(exc, Exception) else "interrupted"
-        store.shred_all()
-        head = recorder.note("result", outcome, error=getattr(exc, "slug", type(exc).__name__))
         if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
-            report = build_failed_report(
-                run_id=run_id,
-                mode=mode,
-                plan=plan,
-                error=exc,
-                events=recorder.events,
-                chain_head=head,
-                run_dir=run_dir,
-                custody=store.summary(),
-            )
-            record_report(report, run_dir, recorder.note, lang=lang)
-        session.end(outcome)
+            stop(session, "failed", {}, lang, error=exc)
+        else:
+            session.fail(exc)
         raise
     status = "reconciled" if balanced else "unbalanced"
     store.shred_all()
@@ -255,17 +243,26 @@ def _stopped_at_gate(
 
 
 def stop(
-    session: Session, status: str, extra: dict[str, Any], lang: str, **facts: Any
+    session: Session,
+    status: str,
+    extra: dict[str, Any],
+    lang: str,
+    *,
+    error: IkouError | None = None,
+    **facts: Any,
 ) -> RunResult:
-    """End a run that stopped before the load (a gate, a refusal) with its report."""
+    """End a run that stopped before its report — at a gate, refused, or on bad
+    input (``error``) — with a report of the attempt, and seal it."""
     plan, recorder = session.plan, session.recorder
     session.store.shred_all()
+    if error is not None:
+        facts["error"] = error.slug
     head = recorder.note("result", status, plan_sha256=plan.sha256, **facts)
     report = build_failed_report(
         run_id=session.run_id,
         mode=session.mode,
         plan=plan,
-        error=None,
+        error=error,
         events=recorder.events,
         chain_head=head,
         run_dir=session.run_dir,

@@ -19,11 +19,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ikou.mappings.patterns import check_pattern, regex_arguments
 from ikou.mappings.spec import RowCount
-from ikou.mappings.yamlfile import Names, load_model
+from ikou.mappings.yamlfile import Names, Strict, load_model
 
 __all__ = [
     "ColumnContract",
@@ -50,11 +50,7 @@ def _sql_names(value: dict[str, T], what: str, empty: str) -> dict[str, T]:
     return value
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ColumnContract(_Strict):
+class ColumnContract(Strict):
     """One column of a target table."""
 
     type: ColumnType
@@ -104,7 +100,7 @@ class ColumnContract(_Strict):
         return self
 
 
-class TableContract(_Strict):
+class TableContract(Strict):
     """One target table: its columns (in order) and primary key."""
 
     description: str | None = None
@@ -152,7 +148,7 @@ class TableContract(_Strict):
         return {name: column.type for name, column in self.columns.items()}
 
 
-class Contract(_Strict):
+class Contract(Strict):
     """The whole contract file."""
 
     contract: str
