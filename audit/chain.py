@@ -255,8 +255,6 @@ def _parse(body: bytes) -> dict[str, Any]:
         raise _Bad(f"nested deeper than {MAX_DEPTH}") from None
     except ValueError as exc:
         raise _Bad(f"is not valid JSON ({exc.args[0].split(':')[0]})") from None
-    if not isinstance(obj, dict):
-        raise _Bad("is not a JSON object")
     if body.count(b"{") + body.count(b"[") > MAX_DEPTH and _depth(obj) > MAX_DEPTH:
         raise _Bad(f"nested deeper than {MAX_DEPTH}")
     if "hash" in obj or "tag" in obj:

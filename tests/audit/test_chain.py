@@ -278,10 +278,12 @@ def test_a_run_whose_events_were_removed_no_longer_matches_its_seal(
         (b'{"a":NaN}', "non-finite number NaN"),
         (b'{"a":1.5}', "non-integer number"),
         (b'{"a":1,"a":2}', "appears twice"),
-        (b"[" * 10_000 + b"]" * 10_000, "nested deeper"),
+        # past the parser's recursion limit, inside an object so that it reaches the parser
+        (b'{"a":' + b"[" * 10_000 + b"]" * 10_000 + b"}", "nested deeper"),
         (b'{"a":' + b"[" * 40 + b"]" * 40 + b"}", "nested deeper"),
         (b'{"a":"\xff"}', "not UTF-8"),
-        (b"[1,2]", "not a JSON object"),
+        # a line that does not open an object is refused before any parser sees it
+        (b"[1,2]", "not an ikou chain line"),
     ],
     ids=["nan", "float", "duplicate", "deep", "deep-object", "utf8", "array"],
 )
@@ -291,10 +293,8 @@ def test_hostile_lines_are_one_sentence_and_exit_1(
     """Lines with a correct SHA-256 (anyone can compute one) that a JSON parser
     would choke on or read two ways: named, never a traceback."""
     digest = hashlib.sha256(payload).hexdigest()
-    body = payload[:-1] if payload.endswith(b"}") else payload
+    body = payload[:-1] if payload.endswith(b"}") else payload  # an array: the suffix anyway
     line = body + f',"hash":"{digest}","tag":"{"0" * 64}"}}\n'.encode()
-    if not payload.endswith(b"}"):  # an array: give it the suffix anyway
-        line = payload + f',"hash":"{digest}","tag":"{"0" * 64}"}}\n'.encode()
     path = tmp_path / "audit.log"
     path.write_bytes(line)
     for argv in (
@@ -305,11 +305,10 @@ def test_hostile_lines_are_one_sentence_and_exit_1(
         assert done.returncode == 1, done.stderr
         said = done.stdout + done.stderr
         assert "Traceback" not in said and "line 1:" in said
-        assert words in said or "edited" in said or "not an ikou chain line" in said
+        assert words in said, said
     direct = verify(path)
     assert not direct.ok and direct.bad_line == 1
-    if payload.endswith(b"}"):
-        assert words in direct.sentence()
+    assert words in direct.sentence()
 
 
 def test_an_overlong_line_is_refused_before_it_is_parsed(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ def test_rehearsal_balances_and_names_positions(housing_plan: Path) -> None:
         "row": HEADER_ROW + 1 + bad_row,
         "reasons": ["move_in_date.date.invalid"],
     } in table["rejects"]
-    assert all(c["ok"] for c in table["controls"])
+    assert table["controls"] and all(c["ok"] for c in table["controls"])
     markers = [i for i, r in enumerate(ledger.rows) if r[10] in ("なし", "－")]
     rejected_rows = {x["row"] for x in table["rejects"]}
     loaded_markers = [i for i in markers if HEADER_ROW + 1 + i not in rejected_rows]
