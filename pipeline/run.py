@@ -113,19 +113,8 @@ def execute(
     or does not reconcile leaves the target as it was. The run ends in a
     seal whatever happens (:meth:`Session.end`).
     """
-    plan, recorder, store, run_dir = session.plan, session.recorder, session.store, session.run_dir
-    run_id, mode = session.run_id, session.mode
-    target_file = sqlite_file(target_url)
-    recorder.note(
-        "run",
-        "started",
-        plan_sha256=plan.sha256,
-        files=plan.file_sha256,
-        ikou_version=__version__,
-        scratch_ram_backed=store.ram_backed,
-        target=redact(target_url),
-        target_file=None if target_file is None else str(target_file),
-    )
+    plan, recorder = session.plan, session.recorder
+    _record_start(session, target_url)
     step = progress or (lambda label, done, total: None)
     extra = dict(report_extra or {})
     try:
@@ -138,7 +127,7 @@ def execute(
             password=password,
             which=which,
             expected=expected,
-            store=store,
+            store=session.store,
         )
         step("map", 1, 6)
         mapped = recorder.run("map", run_map, plan, raws)
@@ -146,53 +135,14 @@ def execute(
         validated = recorder.run("validate", run_validate, plan, mapped)
         expectations = recorder.run("expect", run_expect, plan, validated)
         extra["expectations"] = by_table(expectations)
-        failed = [r for r in expectations if not r.success]
-        if failed:  # the gate: nothing is loaded
+        if failed := [r for r in expectations if not r.success]:  # the gate: nothing loaded
             return _stopped_at_gate(session, failed, lang, extra)
-        fingerprints = start_fingerprints(plan, raws, mapped, run_id)
-        engine = open_target(target_url)
+        fingerprints = start_fingerprints(plan, raws, mapped, session.run_id)
         try:
-            with transaction(engine) as connection:
-                step("load", 3, 6)
-                recorder.run(
-                    "load",
-                    run_load,
-                    validated.tables,
-                    plan.contract,
-                    connection,
-                    digests=validated.digests,
-                )
-                checkpoint("load")  # every row inserted, nothing committed
-                step("reconcile", 4, 6)
-                reconciled = recorder.run("reconcile", run_reconcile, plan, validated, connection)
-                crossed = run_cross_controls(plan, validated, connection)
-                if crossed:
-                    extra["cross_controls"] = crossed
-                    recorder.note(
-                        "cross-controls",
-                        "ok" if all(c["ok"] for c in crossed) else "differs",
-                        counts={
-                            "controls": len(crossed),
-                            "differ": sum(not c["ok"] for c in crossed),
-                        },
-                    )
-                balanced = all(r.balanced for r in reconciled.values()) and all(
-                    c["ok"] for c in crossed
-                )
-                if balanced and after is not None:
-                    extra.update(after(session, raws, validated, connection, reconciled))
-                    checkpoint("manifest")  # the manifest sealed, the load not committed
-                if not balanced:
-                    connection.rollback()
-            checkpoint("committed")  # committed, not yet chained
-            recorder.note(
-                "commit",
-                "ok" if balanced else "rolled back",
-                counts={"loaded": sum(r.loaded for r in reconciled.values()) if balanced else 0},
-                target_identity=_identity_of(target_file),
+            reconciled, balanced = _load_and_reconcile(
+                session, raws, validated, target_url, after, extra, step
             )
         finally:
-            engine.dispose()
             fingerprints(recorder)
     except BaseException as exc:
         if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
@@ -200,6 +150,89 @@ def execute(
         else:
             session.fail(exc)
         raise
+    step("report", 5, 6)
+    result = _reported(session, raws, validated, reconciled, balanced, target_url, extra, lang)
+    step("done", 6, 6)
+    return result
+
+
+def _record_start(session: Session, target_url: str) -> None:
+    """The run's first event: which plan, which files, which ikou, which target."""
+    target_file = sqlite_file(target_url)
+    session.recorder.note(
+        "run",
+        "started",
+        plan_sha256=session.plan.sha256,
+        files=session.plan.file_sha256,
+        ikou_version=__version__,
+        scratch_ram_backed=session.store.ram_backed,
+        target=redact(target_url),
+        target_file=None if target_file is None else str(target_file),
+    )
+
+
+def _load_and_reconcile(
+    session: Session,
+    raws: dict[str, RawTable],
+    validated: Validated,
+    target_url: str,
+    after: AfterLoad | None,
+    extra: dict[str, Any],
+    step: Progress,
+) -> tuple[dict[str, TableReconciliation], bool]:
+    """Load, read back and reconcile — and ``after`` (the production manifest) —
+    in one transaction, committed only when everything balances."""
+    plan, recorder = session.plan, session.recorder
+    engine = open_target(target_url)
+    try:
+        with transaction(engine) as connection:
+            step("load", 3, 6)
+            recorder.run(
+                "load", run_load, validated.tables, plan.contract, connection,
+                digests=validated.digests,
+            )  # fmt: skip
+            checkpoint("load")  # every row inserted, nothing committed
+            step("reconcile", 4, 6)
+            reconciled = recorder.run("reconcile", run_reconcile, plan, validated, connection)
+            crossed = run_cross_controls(plan, validated, connection)
+            if crossed:
+                extra["cross_controls"] = crossed
+                differ = sum(not c["ok"] for c in crossed)
+                counts = {"controls": len(crossed), "differ": differ}
+                recorder.note("cross-controls", "differs" if differ else "ok", counts=counts)
+            balanced = all(r.balanced for r in reconciled.values()) and all(
+                c["ok"] for c in crossed
+            )
+            if balanced and after is not None:
+                extra.update(after(session, raws, validated, connection, reconciled))
+                checkpoint("manifest")  # the manifest sealed, the load not committed
+            if not balanced:
+                connection.rollback()
+        checkpoint("committed")  # committed, not yet chained
+        loaded = sum(r.loaded for r in reconciled.values()) if balanced else 0
+        recorder.note(
+            "commit",
+            "ok" if balanced else "rolled back",
+            counts={"loaded": loaded},
+            target_identity=_identity_of(sqlite_file(target_url)),
+        )
+    finally:
+        engine.dispose()
+    return reconciled, balanced
+
+
+def _reported(
+    session: Session,
+    raws: dict[str, RawTable],
+    validated: Validated,
+    reconciled: dict[str, TableReconciliation],
+    balanced: bool,
+    target_url: str,
+    extra: dict[str, Any],
+    lang: str,
+) -> RunResult:
+    """The run's result chained, its report written and chained, the run sealed."""
+    plan, recorder, store, run_dir = session.plan, session.recorder, session.store, session.run_dir
     status = "reconciled" if balanced else "unbalanced"
     store.shred_all()
     head = recorder.note(
@@ -209,10 +242,9 @@ def execute(
         counts={"loaded": sum(r.loaded for r in reconciled.values()) if balanced else 0},
     )
     checkpoint("result")  # the outcome chained, no report yet
-    step("report", 5, 6)
     report = build_report(
-        run_id=run_id,
-        mode=mode,
+        run_id=session.run_id,
+        mode=session.mode,
         plan=plan,
         status=status,
         raws=raws,
@@ -228,7 +260,6 @@ def execute(
     json_path, html_path = record_report(report, run_dir, recorder.note, lang=lang)
     checkpoint("report")  # the report written and chained, the run not sealed
     session.end(status)
-    step("done", 6, 6)
     return RunResult(
         report, run_dir, json_path, html_path, plan.workspace / "audit.log", session.recovered
     )
