@@ -10,6 +10,8 @@ import phonenumbers
 from ikou.mappings.registry import Reject, register
 from ikou.mappings.text import as_text, fold_width
 
+__all__ = ["phone", "postal_code"]
+
 __all__: list[str] = []
 
 # What may stand between a phone number's digits: spaces, dashes, dots,

@@ -9,6 +9,8 @@ import click
 from ikou.errors import TamperedError
 from ikou.pipeline.cli.common import out
 
+__all__ = ["audit", "audit_verify"]
+
 
 @click.group()
 def audit() -> None:

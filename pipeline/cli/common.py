@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+__all__ = ["err", "lang_option", "out", "password_prompt", "progress_bar", "recover"]
+
 
 def err() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=True)

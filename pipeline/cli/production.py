@@ -15,6 +15,8 @@ from ikou.errors import CheckFailed
 from ikou.pipeline.cli.common import err, lang_option, out, password_prompt, progress_bar, recover
 from ikou.pipeline.cli.run import render_run
 
+__all__ = ["migrate", "reconcile", "shred"]
+
 
 @click.command()
 @click.argument("plan", type=click.Path(path_type=Path))

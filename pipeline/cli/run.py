@@ -12,6 +12,8 @@ from rich.table import Table
 from ikou.errors import CheckFailed
 from ikou.pipeline.cli.common import lang_option, out, password_prompt, progress_bar, recover
 
+__all__ = ["demo", "rehearse", "render_run"]
+
 
 def _summary(report: dict[str, Any], lang: str) -> Table:
     ja = lang == "ja"

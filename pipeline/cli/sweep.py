@@ -16,6 +16,8 @@ from rich.table import Table
 from ikou.errors import CheckFailed, TamperedError
 from ikou.pipeline.cli.common import err, out, recover
 
+__all__ = ["sweep"]
+
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))

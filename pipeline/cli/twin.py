@@ -9,6 +9,8 @@ import click
 from ikou.errors import position
 from ikou.pipeline.cli.common import out
 
+__all__ = ["profile", "synth"]
+
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))

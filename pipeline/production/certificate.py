@@ -22,6 +22,8 @@ from ikou.pipeline.run import (
 )
 from ikou.pipeline.session import utc_now
 
+__all__ = ["ShredResult", "shred_workspace"]
+
 
 @dataclass
 class ShredResult:

@@ -24,6 +24,8 @@ from ikou.pipeline.run import (
     stop,
 )
 
+__all__ = ["MigrationResult", "migrate"]
+
 
 @dataclass
 class MigrationResult:

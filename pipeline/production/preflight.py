@@ -23,6 +23,8 @@ from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages.extract import resolve_files, source_pattern
 from ikou.pipeline.stages.load import open_target, sqlite_file, target_metadata
 
+__all__ = ["REASONS", "Check", "find_seal", "passing_rehearsal", "preflight", "source_hashes"]
+
 REASONS = {
     "no_rehearsal": "no reconciled rehearsal of this exact plan, mapping and contract",
     "rehearsal_version": "the rehearsal {run} ran ikou {version}, not {current}",

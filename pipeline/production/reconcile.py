@@ -20,6 +20,8 @@ from ikou.pipeline.run import (
 from ikou.pipeline.session import utc_now
 from ikou.pipeline.stages.load import open_target, read_back
 
+__all__ = ["ReconcileResult", "reconcile_later"]
+
 
 @dataclass
 class ReconcileResult:

@@ -19,6 +19,8 @@ from ikou.pipeline.stages.extract import RawTable
 from ikou.pipeline.stages.load import read_back
 from ikou.validation.reconcile import TableReconciliation
 
+__all__ = ["seal_manifest"]
+
 
 def seal_manifest(
     session: Session,

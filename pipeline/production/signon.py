@@ -14,6 +14,8 @@ from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.production.preflight import Check
 from ikou.pipeline.session import utc_now
 
+__all__ = ["Ask", "Confirmation", "read_signoff", "sign_on"]
+
 Ask = Callable[[str, str], tuple[str, str]]
 """``ask(role, code)`` → (the name the person typed, the code they typed)."""
 

@@ -14,6 +14,8 @@ from ikou.findings import describe
 from ikou.pipeline.report.labels import LABELS
 from ikou.pipeline.report.model import RunReport
 
+__all__ = ["HTML_REJECT_LIMIT", "render_html", "write_report"]
+
 HTML_REJECT_LIMIT = 500  # rows listed on paper per table; report.json lists all
 
 

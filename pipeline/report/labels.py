@@ -3,6 +3,8 @@ come from the finding catalog, :mod:`ikou.findings`)."""
 
 from __future__ import annotations
 
+__all__ = ["LABELS"]
+
 LABELS: dict[str, dict[str, str]] = {
     "ja": {
         "title": "移行リハーサル報告書",

@@ -18,6 +18,8 @@ from ikou.pipeline.stages.extract import RawTable
 from ikou.validation.reconcile import TableReconciliation
 from ikou.validation.schema import ValidatedTable
 
+__all__ = ["RunReport", "build_failed_report", "build_report", "redact", "short_head"]
+
 
 @dataclass(frozen=True)
 class RunReport:

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = ["Progress", "StageReport"]
+
 
 @dataclass(frozen=True)
 class StageReport:

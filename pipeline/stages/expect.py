@@ -11,6 +11,8 @@ from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.validate import Validated, full_frame
 from ikou.validation.expectations import ExpectationResult, run_expectations
 
+__all__ = ["by_table", "run_expect"]
+
 
 def run_expect(
     plan: LoadedPlan, validated: Validated

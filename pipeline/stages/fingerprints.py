@@ -13,6 +13,8 @@ from ikou.pipeline.session import StageRecorder
 from ikou.pipeline.stages.extract import RawTable
 from ikou.pipeline.stages.map import Mapped
 
+__all__ = ["start_fingerprints"]
+
 
 def start_fingerprints(
     plan: LoadedPlan, raws: dict[str, RawTable], mapped: Mapped, run_id: str

@@ -13,6 +13,8 @@ from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import Progress, StageReport
 from ikou.pipeline.stages.extract import RawTable
 
+__all__ = ["Mapped", "run_map", "with_all_columns"]
+
 
 @dataclass(frozen=True)
 class Mapped:

@@ -18,6 +18,8 @@ from ikou.pipeline.stages.load import (
 from ikou.pipeline.stages.validate import Validated, full_frame
 from ikou.validation.reconcile import ControlResult, TableReconciliation, reconcile_table
 
+__all__ = ["run_cross_controls", "run_reconcile"]
+
 
 def _source_controls(plan: LoadedPlan, name: str, frame: pd.DataFrame) -> dict[str, Any]:
     """The mapping's controls over the accepted rows, in exact arithmetic

@@ -14,6 +14,8 @@ from ikou.pipeline.stages.map import Mapped, with_all_columns
 from ikou.validation.expectations import orphans
 from ikou.validation.schema import ValidatedTable, validate_table
 
+__all__ = ["Validated", "full_frame", "run_validate"]
+
 
 @dataclass(frozen=True)
 class Validated:

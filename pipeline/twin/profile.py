@@ -24,6 +24,8 @@ from typing import Any
 from ikou.errors import SourceFileError, UnreadableFileError
 from ikou.pipeline.stages.extract.header import cell_form, read_header
 
+__all__ = ["PROFILE_VERSION", "TOTAL_LABELS", "as_number", "profile_files", "squeezed"]
+
 PROFILE_VERSION = 1
 
 TOTAL_LABELS = ("小計", "合計", "総計", "計", "中計", "累計")

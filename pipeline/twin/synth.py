@@ -17,6 +17,8 @@ from ikou.mappings.dates import era_of
 from ikou.pipeline.stages.extract.header import BLANK_MARKERS
 from ikou.pipeline.twin.profile import TOTAL_LABELS, as_number, squeezed
 
+__all__ = ["synthesize"]
+
 _FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
 
 
