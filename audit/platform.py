@@ -8,7 +8,8 @@
   the holding process dies, so a lock that can be taken means its owner is
   gone (``flock`` on POSIX, ``msvcrt.locking`` on Windows).
 * :func:`in_background` — run a function on the other core while this one
-  works on (a forked child on Linux; inline, before returning, elsewhere).
+  works on, and collect its result later (a forked child on Linux; inline,
+  before returning, elsewhere).
 * :func:`guarded` — run a function that may take the process down (a native
   reader that aborts on a hostile file) in a forked child with a time and
   memory limit on Linux; inline, unguarded, elsewhere (``GUARD_AVAILABLE``).
@@ -132,37 +133,40 @@ class ProcessLock:
             self._fd = None
 
 
-def in_background(work: Callable[[], None]) -> Callable[[], bool]:
-    """Start ``work``; return a function that waits for it and says whether it
-    succeeded.
+def in_background(work: Callable[[], T]) -> Callable[[], T]:
+    """Start ``work``; return a function that waits for it and returns its result
+    (or raises what it raised).
 
     On Linux ``work`` runs in a forked child, which sees this process's memory
     as it is now (copy-on-write) and must only compute and write files: it
     never prints, logs or touches the audit chain, and leaves with
-    ``os._exit``. Where ``fork`` is unsafe or missing (Windows, macOS), it runs
-    here and now.
+    ``os._exit``; its result comes back pickled through a pipe. Where
+    ``fork`` is unsafe or missing (Windows, macOS), it runs here and now.
     """
     if not sys.platform.startswith("linux"):
-        try:
-            work()
-        except Exception:
-            return lambda: False
-        return lambda: True
+        payload = _outcome(work)
+        return lambda: _result(payload)
+    read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's own lines are not traced
-        code = 1
+        os.close(read_end)
         try:
-            work()
-            code = 0
+            _write_all(write_end, _outcome(work))
         finally:
-            os._exit(code)
-    done: list[bool] = []
+            os._exit(0)
+    os.close(write_end)
+    done: list[bytes] = []
 
-    def wait() -> bool:
+    def wait() -> T:
         if not done:
-            _, status = os.waitpid(pid, 0)
-            done.append(os.waitstatus_to_exitcode(status) == 0)
-        return done[0]
+            try:
+                done.append(_read_until(read_end, math.inf) or b"")
+            finally:
+                os.close(read_end)
+                os.waitpid(pid, 0)
+        if not done[0]:
+            raise GuardTripped("crash")
+        return _result(done[0])
 
     return wait
 

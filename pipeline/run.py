@@ -24,8 +24,8 @@ from ikou.pipeline.report import (
     redact,
 )
 from ikou.pipeline.session import Recovered, Session, open_session
-from ikou.pipeline.stages import Progress
-from ikou.pipeline.stages.expect import by_table, run_expect
+from ikou.pipeline.stages import Progress, StageReport
+from ikou.pipeline.stages.expect import by_table, start_expect
 from ikou.pipeline.stages.extract import PasswordPrompt, RawTable, run_extract
 from ikou.pipeline.stages.fingerprints import start_fingerprints
 from ikou.pipeline.stages.load import (
@@ -133,17 +133,16 @@ def execute(
         mapped = recorder.run("map", run_map, plan, raws)
         step("validate", 2, 6)
         validated = recorder.run("validate", run_validate, plan, mapped)
-        expectations = recorder.run("expect", run_expect, plan, validated)
-        extra["expectations"] = by_table(expectations)
-        if failed := [r for r in expectations if not r.success]:  # the gate: nothing loaded
-            return _stopped_at_gate(session, failed, lang, extra)
+        expectations = start_expect(plan, validated)  # on the other core, a gate before commit
         fingerprints = start_fingerprints(plan, raws, mapped, session.run_id)
         try:
-            reconciled, balanced = _load_and_reconcile(
-                session, raws, validated, target_url, after, extra, step
+            reconciled, balanced, failed = _load_and_reconcile(
+                session, raws, validated, target_url, expectations, after, extra, step
             )
         finally:
             fingerprints(recorder)
+        if failed:  # the gate: nothing was committed
+            return _stopped_at_gate(session, failed, lang, extra)
     except BaseException as exc:
         if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
             stop(session, "failed", {}, lang, error=exc)
@@ -176,12 +175,15 @@ def _load_and_reconcile(
     raws: dict[str, RawTable],
     validated: Validated,
     target_url: str,
+    expectations: Callable[[], tuple[list[ExpectationResult], StageReport]],
     after: AfterLoad | None,
     extra: dict[str, Any],
     step: Progress,
-) -> tuple[dict[str, TableReconciliation], bool]:
-    """Load, read back and reconcile — and ``after`` (the production manifest) —
-    in one transaction, committed only when everything balances."""
+) -> tuple[dict[str, TableReconciliation], bool, list[ExpectationResult]]:
+    """Load, read back and reconcile — then the dataset expectations, running
+    meanwhile on the other core, and ``after`` (the production manifest) — in
+    one transaction, committed only when every expectation holds and
+    everything balances; the expectations that failed, if any."""
     plan, recorder = session.plan, session.recorder
     engine = open_target(target_url)
     try:
@@ -203,6 +205,12 @@ def _load_and_reconcile(
             balanced = all(r.balanced for r in reconciled.values()) and all(
                 c["ok"] for c in crossed
             )
+            results = recorder.run("expect", expectations)
+            extra["expectations"] = by_table(results)
+            failed = [r for r in results if not r.success]
+            if failed:
+                connection.rollback()
+                return reconciled, False, failed
             if balanced and after is not None:
                 extra.update(after(session, raws, validated, connection, reconciled))
                 checkpoint("manifest")  # the manifest sealed, the load not committed
@@ -218,7 +226,7 @@ def _load_and_reconcile(
         )
     finally:
         engine.dispose()
-    return reconciled, balanced
+    return reconciled, balanced, []
 
 
 def _reported(

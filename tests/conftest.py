@@ -142,6 +142,15 @@ def write_files(folder: Path, files: dict[str, str]) -> None:
         (folder / name).write_text(text, encoding="utf-8")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _expectations_imported_once() -> None:
+    """A run imports great-expectations in the forked child that checks the
+    expectations; imported here once, every test's child inherits it instead of
+    paying the import again (a CLI run pays it once, in its own child)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations  # noqa: F401
+
+
 try:  # CI machines are shared and slow at times: judge properties, not speed
     from hypothesis import settings
 
