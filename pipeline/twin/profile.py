@@ -21,7 +21,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ikou.errors import SourceFileError, UnreadableFileError
+from ikou.errors import EncryptedFileError, SourceFileError, UnreadableFileError
+from ikou.pipeline.stages.extract.decrypt import unlock
 from ikou.pipeline.stages.extract.header import cell_form, read_header
 
 __all__ = ["PROFILE_VERSION", "TOTAL_LABELS", "as_number", "profile_files", "squeezed"]
@@ -38,7 +39,11 @@ def _sheets(path: Path) -> tuple[str, list[dict[str, Any]]]:
 
     data = path.read_bytes()
     declared = EXTENSIONS.get(path.suffix.lower(), "csv")
-    fmt = detect_format(data, declared, path.name)
+    try:
+        fmt = detect_format(data, declared, path.name)
+    except EncryptedFileError:  # write-protected: opens with Excel's built-in password
+        data, _ = unlock(data, path.name, lambda: None)  # in memory; a real password: exit 2
+        fmt = detect_format(data, declared, path.name)
     if fmt not in ("xls", "xlsx", "csv"):
         raise UnreadableFileError(
             f"{path.name} is a {fmt} file; ikou profile reads .xls, .xlsx and CSV files — "
@@ -48,7 +53,17 @@ def _sheets(path: Path) -> tuple[str, list[dict[str, Any]]]:
     if fmt == "xls":
         import xlrd
 
-        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+        try:
+            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+        except xlrd.XLRDError as exc:
+            if "encrypted" not in str(exc).lower():
+                raise UnreadableFileError(
+                    f"{path.name} cannot be read as an .xls (corrupt or truncated); open it in "
+                    "Excel and save a fresh copy.",
+                    file=path.name,
+                ) from None
+            data, _ = unlock(data, path.name, lambda: None)  # write-protected: Excel's default
+            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
         visibility = list(getattr(book, "_sheet_visibility", []))
         grids = dict(read_xls(data, path.name, [n for n in book.sheet_names()]))
         out = []

@@ -125,3 +125,18 @@ def test_real_files_whose_first_rows_look_like_data(
     found = next(s for s in profile["files"][0]["sheets"] if s["name"] == sheet)
     names = {c["name"] for c in found["columns"]}
     assert names and names.isdisjoint(values)
+
+
+def test_every_real_file_profiles_and_names_no_column_with_data() -> None:
+    """All 19 public offices' files profile (the write-protected one too, opened
+    with Excel's built-in password in memory), and no name written looks like data."""
+    folder = shared_folder(REALFILES)
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".xls", ".xlsx", ".csv"))
+    assert len(files) == 19
+    for path in files:
+        profile = profile_files([path])
+        for sheet in profile["files"][0]["sheets"]:
+            letters = set(sheet.get("named_by_letter", ()))
+            for column in sheet["columns"]:
+                if column["name"] and column["name"] not in letters:
+                    assert data_shape(column["name"]) is None, (path.name, sheet["name"])
