@@ -26,7 +26,8 @@ import datetime as dt
 import getpass
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -59,6 +60,7 @@ __all__ = [
     "Session",
     "StageEvent",
     "StageRecorder",
+    "announcing",
     "open_chain",
     "open_session",
     "recover",
@@ -196,12 +198,25 @@ def open_session(plan: LoadedPlan, mode: str) -> Session:
     return Session(plan, mode, run_id, run_dir, writer, recorder, store, journal, recovered)
 
 
-def recover_workspace(plan: LoadedPlan) -> list[Recovered]:
-    """Verify the workspace's chain and journal, and end the runs that died there."""
-    if not (plan.workspace / "audit.log").exists() and not (plan.workspace / JOURNAL).exists():
-        return []
+def recover_workspace(plan: LoadedPlan) -> tuple[ChainWriter, list[Recovered]]:
+    """Verify the workspace's chain and journal, and end the runs that died there;
+    the verified chain, for a command that reads it without a run of its own."""
     writer, journal = open_chain(plan.workspace)
-    return recover(plan, writer, journal)
+    return writer, recover(plan, writer, journal)
+
+
+_listeners: list[Callable[[Recovered], None]] = []
+
+
+@contextmanager
+def announcing(listener: Callable[[Recovered], None]) -> Iterator[None]:
+    """Within the block, ``listener`` hears of each dead run as it is ended (the CLI
+    says so on stderr), wherever in a command its session is opened."""
+    _listeners.append(listener)
+    try:
+        yield
+    finally:
+        _listeners.remove(listener)
 
 
 def run_events(writer: ChainWriter, run_id: str) -> list[dict[str, Any]]:
@@ -255,12 +270,14 @@ def recover(
                 ending = finish_dead_run(plan, recorder, events)
                 if ending is None:  # a production load only its own plan can finish
                     found.append(Recovered(run_id, shredded, "pending"))
+                    _announce(found[-1])
                     continue
                 outcome, rolled_back, facts = ending
                 recorder.seal(outcome, plan_sha256=_plan_of(events), **facts)
             if run_id in in_journal:
                 journal.append({"event": "run.end", "run_id": run_id, "outcome": outcome})
             found.append(Recovered(run_id, shredded, outcome, rolled_back))
+            _announce(found[-1])
         finally:
             lock.release()
             try:
@@ -268,6 +285,11 @@ def recover(
             except OSError:
                 pass
     return found
+
+
+def _announce(recovered: Recovered) -> None:
+    for listener in _listeners:
+        listener(recovered)
 
 
 def _chain_runs(writer: ChainWriter) -> list[str]:

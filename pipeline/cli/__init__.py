@@ -22,7 +22,7 @@ from rich.markup import escape
 from ikou import __version__
 from ikou.errors import EXIT_CODES, IkouError, InternalError
 from ikou.pipeline.cli import audit, production, run, sweep, twin
-from ikou.pipeline.cli.common import err
+from ikou.pipeline.cli.common import err, recovery_said
 
 __all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "cli", "main"]
 
@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        cli.main(args=args, prog_name="ikou", standalone_mode=False)
+        with recovery_said():  # a run that died in the workspace is said as it is ended
+            cli.main(args=args, prog_name="ikou", standalone_mode=False)
     except IkouError as exc:
         if debug:
             traceback.print_exc()

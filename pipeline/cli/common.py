@@ -6,14 +6,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import click
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-__all__ = ["err", "lang_option", "out", "password_prompt", "progress_bar", "recover"]
+__all__ = ["err", "lang_option", "out", "password_prompt", "progress_bar", "recovery_said"]
 
 
 def err() -> Console:
@@ -91,11 +90,11 @@ def password_prompt() -> Callable[[str], str | None] | None:
     return ask
 
 
-def recover(plan: Path) -> None:
-    """Before anything else on a workspace: verify its record and bring runs that
-    died there to an end (each said on stderr)."""
-    from ikou.pipeline.plan import load_plan
-    from ikou.pipeline.session import recover_workspace
+@contextmanager
+def recovery_said() -> Iterator[None]:
+    """Within the block, each run that died in the workspace and is brought to an
+    end when the command opens its session is said on stderr."""
+    from ikou.pipeline.session import announcing
 
-    for recovered in recover_workspace(load_plan(plan)):
-        err().print(f"ikou: {escape(recovered.sentence())}")
+    with announcing(lambda recovered: err().print(f"ikou: {escape(recovered.sentence())}")):
+        yield

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from ikou.errors import CheckFailed
-from ikou.pipeline.cli.common import err, lang_option, out, password_prompt, progress_bar, recover
+from ikou.pipeline.cli.common import err, lang_option, out, password_prompt, progress_bar
 from ikou.pipeline.cli.run import render_run
 
 __all__ = ["migrate", "reconcile", "shred"]
@@ -31,7 +31,6 @@ def migrate(plan: Path, signoff: Path | None, lang: str) -> None:
     """The supervised production run of PLAN: preflight, sign-on, run once, seal."""
     from ikou.pipeline.production import migrate as run_migration
 
-    recover(plan)
     ask = None if signoff is not None else _sign_on_prompt()
     with progress_bar(True) as progress:
         result = run_migration(
@@ -92,7 +91,6 @@ def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
     """Compare PLAN's target now with the manifest sealed by its migration."""
     from ikou.pipeline.production import reconcile_later
 
-    recover(plan)
     result = reconcile_later(plan, lang=lang, with_sources=with_sources, password=password_prompt())
     console = out()
     changes = {"changed": 0, "added": 0, "removed": 0}
@@ -119,7 +117,6 @@ def shred(plan: Path, certificate: bool, witness: str | None, lang: str) -> None
     """Destroy every copy PLAN's workspace still holds and certify it (project end)."""
     from ikou.pipeline.production import shred_workspace
 
-    recover(plan)
     result = shred_workspace(plan, witness=witness, lang=lang)
     failed = [i for i in result.items if not i["verified"]]
     out().print(f"shredded {len(result.items)} file(s); certificate: {result.certificate}")

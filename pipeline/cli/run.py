@@ -10,7 +10,7 @@ import click
 from rich.table import Table
 
 from ikou.errors import CheckFailed
-from ikou.pipeline.cli.common import lang_option, out, password_prompt, progress_bar, recover
+from ikou.pipeline.cli.common import lang_option, out, password_prompt, progress_bar
 
 __all__ = ["demo", "rehearse", "render_run"]
 
@@ -53,7 +53,6 @@ def render_run(result: Any, lang: str, as_json: bool) -> None:
 def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
     from ikou.pipeline.run import rehearse as run_rehearsal
 
-    recover(plan)
     with progress_bar(not as_json) as progress:
         result = run_rehearsal(plan, lang=lang, progress=progress, password=password_prompt())
     render_run(result, lang, as_json)

@@ -14,7 +14,7 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from ikou.errors import CheckFailed, TamperedError
-from ikou.pipeline.cli.common import err, out, recover
+from ikou.pipeline.cli.common import err, out
 
 __all__ = ["sweep"]
 
@@ -44,12 +44,12 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
     from ikou.audit.sweep import sweep as run_sweep
     from ikou.mappings.normalise import fingerprint_text
     from ikou.pipeline.plan import load_plan
-    from ikou.pipeline.session import open_chain
+    from ikou.pipeline.session import recover_workspace
 
-    workspace = load_plan(plan_path).workspace
-    if audit_key() is not None:
-        recover(plan_path)
-        events = list(open_chain(workspace)[0].events())
+    plan = load_plan(plan_path)
+    workspace = plan.workspace
+    if audit_key() is not None:  # verified, and runs that died here ended, first
+        events = list(recover_workspace(plan)[0].events())
     else:  # another machine: look for copies, knowing the log is unauthenticated
         events = _unauthenticated_events(workspace / "audit.log")
     knowledge = load_knowledge(workspace, events, fingerprint_text)
