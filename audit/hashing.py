@@ -55,11 +55,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 __all__ = [
     "KINDS",
     "CellError",
     "EncodedTable",
+    "encode_arrow",
     "encode_table",
     "encode_value",
     "row_digests",
@@ -143,56 +146,127 @@ def encode_value(value: Any) -> str:
     return "n" if tag == "n" else f"{tag}{len(payload)}:{payload}"
 
 
-def _factorize_safe(types: set[type]) -> bool:
-    """``pd.factorize`` merges ``True``/``1``/``1.0``/``Decimal(1)`` and a ``str``
-    subclass with its text: safe only with at most one numeric and one text type."""
-    numeric = sum(1 for t in types if issubclass(t, bool | int | float | Decimal))
-    text = sum(1 for t in types if issubclass(t, str))
-    return numeric <= 1 and text <= 1
-
-
 @dataclass(frozen=True)
 class _Cells:
-    """One column canonicalised: a tag byte, a payload length and a payload per cell."""
+    """One column canonicalised: a tag byte, a payload length and a payload per cell.
+
+    The payloads are one Arrow ``large_binary`` array of UTF-8 bytes (no nulls:
+    a null's payload is empty), so a column's concatenated payloads are a slice
+    of one buffer and a row's are joined in C, never through Python strings.
+    """
 
     tags: np.ndarray  # uint8
-    lengths: np.ndarray  # int64
-    payloads: list[str]
+    lengths: np.ndarray  # int64, in characters
+    payloads: pa.Array  # large_binary, UTF-8
+
+
+_BINARY = pa.large_binary()
+_NOTHING = pa.scalar(b"", _BINARY)
+
+
+def _texts(payloads: Any) -> tuple[pa.Array, np.ndarray]:
+    """Payloads (a sequence of ``str``) as UTF-8 bytes in Arrow, with their lengths in
+    characters."""
+    try:
+        text = pa.array(payloads, type=pa.large_string())
+    except UnicodeEncodeError:  # lone surrogates: written as 'surrogatepass' writes them
+        raw = [_utf8(p) for p in payloads]
+        lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(raw))
+        return pa.array(raw, type=_BINARY), lengths
+    lengths = pc.utf8_length(text).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    return text.cast(_BINARY), lengths
+
+
+def _integer_texts(values: np.ndarray, null: np.ndarray) -> pa.Array | None:
+    """``str(int)`` of each integer cell (empty for nulls) in C; ``None`` past 64 bits."""
+    numbers = np.zeros(len(values), dtype=np.int64)
+    try:
+        numbers[~null] = values[~null]
+    except OverflowError:
+        return None
+    texts = pc.cast(pa.array(numbers), pa.large_string())
+    return pc.if_else(pa.array(null), "", texts) if null.any() else texts
+
+
+_NULLS = {type(None), type(pd.NA)}
 
 
 def _cells(series: pd.Series, kind: str) -> _Cells:
     if kind not in KINDS:
         raise ValueError(f"unknown column kind {kind!r}")
     values = series.to_numpy(dtype=object)
-    null = pd.isna(values)
-    some_null = bool(null.any())
-    present = values[~null] if some_null else values
-    types = set(map(type, present))
-    if kind == "string" or types <= {str}:
-        tags = np.where(null, _NULL, _STRING).astype(np.uint8)
-        payloads = np.where(null, "", values).tolist() if some_null else values.tolist()
-    elif kind == "integer" and types <= {int}:
+    types = set(map(type, values))
+    if types <= {str, *_NULLS} or kind == "string":  # text: straight into Arrow
+        try:
+            text = pa.array(values, type=pa.large_string(), from_pandas=True)
+        except (UnicodeEncodeError, pa.ArrowTypeError, pa.ArrowInvalid):
+            pass  # lone surrogates, or not text after all: the general path keeps them
+        else:
+            null = text.is_null().to_numpy(zero_copy_only=False)
+            text = pc.fill_null(text, "")
+            lengths = pc.utf8_length(text).to_numpy(zero_copy_only=False).astype(np.int64)
+            return _Cells(
+                np.where(null, _NULL, _STRING).astype(np.uint8), lengths, text.cast(_BINARY)
+            )
+    if kind == "integer" and types - _NULLS <= {int}:
+        null = pd.isna(values)
         tags = np.where(null, _NULL, ord("i")).astype(np.uint8)
-        texts = np.full(len(values), "", dtype=object)
-        texts[~null] = list(map(str, present))
-        payloads = texts.tolist()
-    elif _factorize_safe(types):  # each distinct value once, spread back with numpy
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        distinct = [tag_payload(u) for u in uniques] + [("n", "")]
-        tags = np.fromiter((ord(t) for t, _ in distinct), dtype=np.uint8)[codes]
-        texts = np.array([p for _, p in distinct], dtype=object)
-        lengths = np.fromiter((len(p) for _, p in distinct), dtype=np.int64)[codes]
-        return _Cells(tags, lengths, texts[codes].tolist())
-    else:  # bool next to numbers, or error cells next to text: type by type
-        pairs = [tag_payload(v) for v in values]
-        tags = np.fromiter((ord(t) for t, _ in pairs), dtype=np.uint8, count=len(pairs))
-        payloads = [p for _, p in pairs]
-    lengths = np.fromiter(map(len, payloads), dtype=np.int64, count=len(payloads))
-    return _Cells(tags, lengths, payloads)
+        texts = _integer_texts(values, null)
+        if texts is not None:
+            lengths = pc.utf8_length(texts).to_numpy(zero_copy_only=False).astype(np.int64)
+            return _Cells(tags, lengths, texts.cast(_BINARY))
+    return _by_type(values, types)
+
+
+def _by_type(values: np.ndarray, types: set[type]) -> _Cells:
+    """Cells of any types, one type at a time: each group is tagged and written
+    exactly as :func:`tag_payload` does it, text and numbers without a call per cell."""
+    tags = np.empty(len(values), dtype=np.uint8)
+    payloads = np.empty(len(values), dtype=object)
+    which = (
+        np.fromiter(map(type, values), dtype=object, count=len(values)) if len(types) > 1 else None
+    )
+    for kind in types:
+        rows = slice(None) if which is None else which == kind
+        group = values[rows]
+        if kind is str:
+            tags[rows], payloads[rows] = _STRING, group
+        elif kind in _NULLS:
+            tags[rows], payloads[rows] = _NULL, ""
+        elif kind is float:
+            nan = group != group
+            tags[rows] = np.where(nan, _NULL, ord("f"))
+            payloads[rows] = [
+                "" if n else str(v) for v, n in zip(group.tolist(), nan.tolist(), strict=True)
+            ]
+        elif kind is int:
+            tags[rows], payloads[rows] = ord("i"), list(map(str, group))
+        else:  # dates, booleans, error cells, decimals, numpy scalars…
+            pairs = [tag_payload(v) for v in group]
+            tags[rows] = np.fromiter((ord(t) for t, _ in pairs), dtype=np.uint8, count=len(pairs))
+            payloads[rows] = [p for _, p in pairs]
+    texts, lengths = _texts(payloads)
+    return _Cells(tags, lengths, texts)
 
 
 def _utf8(text: str) -> bytes:
     return text.encode("utf-8", "surrogatepass")
+
+
+def _spans(array: pa.Array) -> tuple[memoryview, np.ndarray]:
+    """A ``large_binary`` array's data buffer and its ``len + 1`` offsets into it."""
+    validity, offsets, data = array.buffers()
+    del validity
+    starts = np.frombuffer(offsets, dtype=np.int64, count=len(array) + 1, offset=8 * array.offset)
+    return memoryview(data if data is not None else b""), starts
+
+
+def _joined(array: pa.Array) -> memoryview:
+    """Every payload of a column, concatenated: a slice of its data buffer."""
+    if len(array) == 0:
+        return memoryview(b"")
+    data, offsets = _spans(array)
+    return data[int(offsets[0]) : int(offsets[-1])]
 
 
 @dataclass(frozen=True)
@@ -204,7 +278,11 @@ class EncodedTable:
     index: pd.Index
 
     def row_digests(self, *, key: bytes | None = None) -> pd.Series:
-        """SHA-256 (or HMAC-SHA256 under ``key``) of each row, indexed like the frame."""
+        """SHA-256 (or HMAC-SHA256 under ``key``) of each row, indexed like the frame.
+
+        Each row's message — its tags and lengths, then its payloads — is
+        assembled for all rows at once in Arrow; Python only hashes the slices.
+        """
         rows = len(self.index)
         if rows == 0:
             return pd.Series([], index=self.index, dtype=object)
@@ -213,19 +291,61 @@ class EncodedTable:
         for position, cells in enumerate(self.columns):
             shape["tag"][:, position] = cells.tags
             shape["length"][:, position] = cells.lengths
-        heads = np.ascontiguousarray(shape).view(f"V{9 * width}").ravel()
-        texts = ["".join(parts) for parts in zip(*(c.payloads for c in self.columns), strict=True)]
+        heads = pa.FixedSizeBinaryArray.from_buffers(
+            pa.binary(9 * width), rows, [None, pa.py_buffer(np.ascontiguousarray(shape))]
+        ).cast(_BINARY)
+        messages = pc.binary_join_element_wise(heads, *(c.payloads for c in self.columns), _NOTHING)
+        data, offsets = _spans(messages)
+        bounds = zip(offsets[:-1].tolist(), offsets[1:].tolist(), strict=True)
         if key is None:
-            digests = [
-                hashlib.sha256(head.tobytes() + _utf8(text)).hexdigest()
-                for head, text in zip(heads, texts, strict=True)
-            ]
+            sha256 = hashlib.sha256
+            digests = [sha256(data[a:b]).hexdigest() for a, b in bounds]
         else:
-            digests = [
-                hmac.new(key, head.tobytes() + _utf8(text), hashlib.sha256).hexdigest()
-                for head, text in zip(heads, texts, strict=True)
-            ]
+            keyed = hmac.new(key, digestmod=hashlib.sha256)
+            digests = []
+            for a, b in bounds:
+                one = keyed.copy()
+                one.update(data[a:b])
+                digests.append(one.hexdigest())
         return pd.Series(digests, index=self.index, dtype=object)
+
+    def keys(self, names: list[str]) -> list[str]:
+        """Each row's ``names`` columns in reference form (as :func:`row_keys`), unhashed,
+        assembled in Arrow.
+
+        For matching rows by key in memory only (never stored: it *is* the value).
+        """
+        parts = []
+        for name in names:
+            cells = self.columns[list(self.kinds).index(name)]
+            tags = pa.array(cells.tags.view("S1")).cast(_BINARY)
+            lengths = pc.cast(pa.array(cells.lengths), pa.large_string()).cast(_BINARY)
+            colon = pa.scalar(b":", _BINARY)
+            written = pc.binary_join_element_wise(tags, lengths, colon, cells.payloads, _NOTHING)
+            parts.append(
+                pc.if_else(pa.array(cells.tags == _NULL), pa.scalar(b"n", _BINARY), written)
+            )
+        joined = pc.binary_join_element_wise(*parts, _NOTHING) if parts else pa.array([], _BINARY)
+        try:
+            return joined.cast(pa.large_string()).to_pylist()  # type: ignore[no-any-return]
+        except pa.ArrowInvalid:  # lone surrogates (kept by 'surrogatepass'): byte by byte
+            return [bytes(k).decode("utf-8", "surrogatepass") for k in joined.to_pylist()]
+
+    def differ(self, rows: np.ndarray, other: EncodedTable, others: np.ndarray) -> np.ndarray:
+        """Whether row ``rows[i]`` here and row ``others[i]`` of ``other`` differ in any
+        cell (tag, length or payload bytes), compared a whole column at a time."""
+        if list(self.kinds.items()) != list(other.kinds.items()):
+            raise ValueError("the two tables have different columns")
+        differs = np.zeros(len(rows), dtype=bool)
+        if not len(rows):
+            return differs
+        mine, theirs = pa.array(rows), pa.array(others)
+        for left, right in zip(self.columns, other.columns, strict=True):
+            differs |= left.tags[rows] != right.tags[others]
+            differs |= left.lengths[rows] != right.lengths[others]
+            payloads = pc.not_equal(left.payloads.take(mine), right.payloads.take(theirs))
+            differs |= payloads.to_numpy(zero_copy_only=False)
+        return differs
 
     def digest(self) -> str:
         """The table digest (see :func:`table_digest`) from these encodings."""
@@ -234,15 +354,42 @@ class EncodedTable:
     def take(self, rows: np.ndarray) -> EncodedTable:
         """The same encodings for a subset of rows (a boolean mask), in order."""
         positions = np.flatnonzero(rows)
+        chosen = pa.array(positions)
         columns = [
-            _Cells(
-                c.tags[positions],
-                c.lengths[positions],
-                np.array(c.payloads, dtype=object)[positions].tolist(),
-            )
+            _Cells(c.tags[positions], c.lengths[positions], c.payloads.take(chosen))
             for c in self.columns
         ]
         return EncodedTable(self.kinds, columns, self.index[positions])
+
+
+def _arrow_cells(values: pa.Array, kind: str) -> _Cells:
+    """One canonical Arrow column (text for strings, ISO dates and decimals; int64;
+    bool) encoded in C: the read-back never becomes Python objects."""
+    if kind not in KINDS or kind == "raw":
+        raise ValueError(f"unknown column kind {kind!r}")
+    null = values.is_null().to_numpy(zero_copy_only=False)
+    tag = {"string": "s", "integer": "i", "decimal": "d", "date": "t", "boolean": "b"}[kind]
+    tags = np.where(null, _NULL, ord(tag)).astype(np.uint8)
+    if kind == "decimal":  # the stored text, normalised: once per distinct value
+        texts = values.to_pylist()
+        distinct = {t: _decimal_text(Decimal(t)) for t in set(texts) if t is not None}
+        payloads, lengths = _texts(["" if t is None else distinct[t] for t in texts])
+        return _Cells(tags, lengths, payloads)
+    if kind == "boolean":
+        values = pc.if_else(values, "1", "0")
+    text = pc.fill_null(values.cast(pa.large_string()), "")
+    lengths = pc.utf8_length(text).to_numpy(zero_copy_only=False).astype(np.int64)
+    return _Cells(tags, lengths, text.cast(_BINARY))
+
+
+def encode_arrow(table: pa.Table, kinds: Mapping[str, str]) -> EncodedTable:
+    """Canonicalise a table read back in Arrow (see :func:`~ikou.pipeline.stages.
+    arrowdb.canonical_column`); digests equal :func:`encode_table`'s of the same
+    values as Python objects."""
+    columns = [
+        _arrow_cells(table.column(name).combine_chunks(), kind) for name, kind in kinds.items()
+    ]
+    return EncodedTable(dict(kinds), columns, pd.RangeIndex(table.num_rows))
 
 
 def encode_table(frame: pd.DataFrame, kinds: Mapping[str, str]) -> EncodedTable:
@@ -286,7 +433,7 @@ def _digest(kinds: Mapping[str, str], rows: int, columns: list[_Cells]) -> str:
     for cells in columns:
         column_hash = hashlib.sha256(cells.tags.tobytes())
         column_hash.update(cells.lengths.astype("<i8").tobytes())
-        column_hash.update(_utf8("".join(cells.payloads)))
+        column_hash.update(_joined(cells.payloads))
         hasher.update(column_hash.digest())
     return hasher.hexdigest()
 

@@ -86,8 +86,8 @@ def test_unbalanced_run_is_exit_1(
 ) -> None:
     import ikou.pipeline.stages.reconcile as reconcile
 
-    real = reconcile.read_back
-    monkeypatch.setattr(reconcile, "read_back", lambda *a, **k: real(*a, **k).iloc[1:])
+    real = reconcile.read_back_arrow
+    monkeypatch.setattr(reconcile, "read_back_arrow", lambda *a, **k: real(*a, **k).slice(1))
     assert main(["rehearse", str(housing_plan)]) == 1
     captured = capsys.readouterr()
     assert "status: unbalanced" in captured.out and "did not reconcile" in captured.err

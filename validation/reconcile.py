@@ -1,8 +1,11 @@
 """Reconciliation: does the target hold exactly what was validated?
 
 Pure comparison, no database access: the pipeline reads the target back and
-hands this module row digests keyed by primary-key digests, the counts, and
-the control totals from both sides. Every difference is a finding with a
+hands this module both sides' rows — each row's primary key and its cells in
+canonical encoding (:class:`Cells`) — the counts,
+and the control totals from both sides. Rows are paired by key and compared
+column by column over whole arrays (tags, lengths, payload bytes), never row
+by row in Python. Every difference is a finding with a
 stable slug; positions are source positions, never values.
 
 Findings:
@@ -11,7 +14,7 @@ Findings:
 * ``reconcile.key_repeated`` — a key appears more than once in the target;
 * ``reconcile.row_missing`` — a validated row is not in the target;
 * ``reconcile.row_unexpected`` — the target holds a row nobody loaded;
-* ``reconcile.row_changed`` — same key, different row digest;
+* ``reconcile.row_changed`` — same key, a cell differs;
 * ``reconcile.control_differs`` — a control total differs between the sides;
 * ``reconcile.control_overflow`` — the target database could not compute a
   control total (its integer arithmetic overflowed): the sides cannot be
@@ -22,11 +25,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["OVERFLOW", "ControlResult", "TableReconciliation", "reconcile_table"]
+__all__ = ["OVERFLOW", "Cells", "ControlResult", "Rows", "TableReconciliation", "reconcile_table"]
 
 OVERFLOW = "overflow"
 """A control total the target database could not compute (its SUM overflowed)."""
@@ -44,6 +48,24 @@ class ControlResult:
     def ok(self) -> bool:
         """True when both sides agree exactly."""
         return bool(self.source == self.target)
+
+
+class Cells(Protocol):
+    """Rows of cells in canonical encoding (:class:`ikou.audit.hashing.EncodedTable`)."""
+
+    def differ(self, rows: np.ndarray, other: Any, others: np.ndarray) -> np.ndarray:
+        """Whether row ``rows[i]`` here and row ``others[i]`` of ``other`` differ."""
+        ...
+
+
+@dataclass(frozen=True)
+class Rows:
+    """One side's rows: each row's primary key in reference form (in memory only: it
+    is the value) and the same rows' cells, canonically encoded, in the same order.
+    The expected side's keys are indexed by source row, so findings name positions."""
+
+    keys: pd.Series
+    cells: Cells
 
 
 @dataclass(frozen=True)
@@ -71,37 +93,36 @@ def reconcile_table(
     source_rows: int,
     skipped: int,
     rejected: int,
-    expected: pd.DataFrame,
-    actual: pd.DataFrame,
+    expected: Rows,
+    actual: Rows,
     controls: list[ControlResult],
 ) -> TableReconciliation:
-    """Compare ``expected`` (validated rows) with ``actual`` (read back).
-
-    Both frames have columns ``key`` (digest of the primary key) and ``row``
-    (digest of the whole row); ``expected`` is indexed by source row index so
-    findings can name positions.
-    """
+    """Compare ``expected`` (validated rows) with ``actual`` (read back)."""
     findings: dict[str, list[int]] = {}
     counts: Counter[str] = Counter()
-    loaded = len(actual)
+    loaded = len(actual.keys)
     if source_rows != skipped + rejected + loaded:
         counts["reconcile.unbalanced"] += 1
         findings["reconcile.unbalanced"] = []
-    repeated = actual["key"][actual["key"].duplicated(keep=False)]
+    repeated = actual.keys[actual.keys.duplicated(keep=False)]
     if not repeated.empty:
         counts["reconcile.key_repeated"] += int(repeated.nunique())
         findings["reconcile.key_repeated"] = []
-    target_by_key = dict(zip(actual["key"], actual["row"], strict=True))
-    expected_keys = set(expected["key"])
-    for index, key, digest in zip(expected.index, expected["key"], expected["row"], strict=True):
-        found = target_by_key.get(key)
-        if found is None:
-            findings.setdefault("reconcile.row_missing", []).append(int(index))
-        elif found != digest:
-            findings.setdefault("reconcile.row_changed", []).append(int(index))
-    unexpected = [k for k in target_by_key if k not in expected_keys]
+    position = {key: at for at, key in enumerate(actual.keys)}
+    paired = np.fromiter(
+        (position.get(key, -1) for key in expected.keys), dtype=np.int64, count=len(expected.keys)
+    )
+    rows = expected.keys.index.to_numpy()
+    missing = paired < 0
+    if missing.any():
+        findings["reconcile.row_missing"] = [int(r) for r in rows[missing]]
+    found = np.flatnonzero(~missing)
+    changed = expected.cells.differ(found, actual.cells, paired[found])
+    if changed.any():
+        findings["reconcile.row_changed"] = [int(r) for r in rows[found[changed]]]
+    unexpected = len(set(position) - set(expected.keys))
     if unexpected:
-        counts["reconcile.row_unexpected"] += len(unexpected)
+        counts["reconcile.row_unexpected"] += unexpected
         findings["reconcile.row_unexpected"] = []
     for slug in ("reconcile.row_missing", "reconcile.row_changed"):
         if slug in findings:

@@ -41,11 +41,11 @@ def seal_manifest(
         contract = plan.contract.tables[name]
         frame = read_back(connection, contract, name)
         expected = validated.expected[name]
-        positions = raws[table.source].positions.loc[expected.index]  # one lookup, not per row
+        positions = raws[table.source].positions.loc[expected.keys.index]  # one lookup, not per row
         where = {
             row_key: (str(file), str(sheet), int(row))
             for row_key, file, sheet, row in zip(
-                expected["key"],
+                expected.keys,
                 positions["file"],
                 positions["sheet"],
                 positions["row"],

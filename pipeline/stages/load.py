@@ -21,12 +21,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ikou.audit.hashing import table_digest
 from ikou.errors import TargetError
 from ikou.pipeline.stages import StageReport
+from ikou.pipeline.stages.arrowdb import (
+    adbc_errors,
+    canonical_column,
+    fetch_arrow,
+    ingest,
+    python_values,
+    sqlite_column,
+)
 from ikou.validation.contract import Contract, TableContract
 from ikou.validation.reconcile import OVERFLOW
 from ikou.validation.schema import ValidatedTable
@@ -35,6 +44,7 @@ __all__ = [
     "ExactDecimal",
     "open_target",
     "read_back",
+    "read_back_arrow",
     "run_load",
     "sqlite_file",
     "target_aggregates",
@@ -101,16 +111,20 @@ def target_metadata(contract: Contract, tables: list[str]) -> sa.MetaData:
 
 
 def open_target(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets transactional DDL."""
+    """An engine for ``url``. SQLite goes through ADBC (:mod:`.arrowdb`: Arrow for the
+    load and the read-back, the same SQL and one transaction, DDL included)."""
     try:
-        engine = sa.create_engine(url)
+        parsed = sa.engine.make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
+            parsed = parsed.set(drivername="sqlite+adbc")
+        engine = sa.create_engine(parsed)
     except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
         kind = type(exc).__name__
         raise TargetError(
             f"the target URL is not usable ({kind}); write it as a SQLAlchemy URL such as "
             "sqlite:///path/to/file.db or postgresql://user@host/db.",
         ) from None
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "sqlite" and engine.dialect.driver == "pysqlite":
 
         @sa.event.listens_for(engine, "connect")
         def _no_implicit(dbapi_connection: Any, _record: Any) -> None:
@@ -185,7 +199,21 @@ def _per_distinct(process: Any, values: list[Any]) -> list[Any]:
     return processed[codes].tolist()
 
 
-def _insert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+def _insert(
+    connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, kinds: dict[str, str]
+) -> int:
+    """Every row of ``frame`` into ``table``: one Arrow ingest through ADBC, or
+    :func:`_insert_rows` where the driver is not ADBC."""
+    names = [column.name for column in table.columns if column.name in frame.columns]
+    if frame.empty:
+        return 0
+    data = pa.table({name: sqlite_column(frame[name], kinds[name]) for name in names})
+    if not ingest(connection, table.name, data):
+        return _insert_rows(connection, table, frame)
+    return len(frame)
+
+
+def _insert_rows(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> int:
     """``executemany`` of every row, with SQLAlchemy's own type processing done per column.
 
     Core's ``execute(insert, [dicts])`` builds parameters row by row, which is
@@ -195,8 +223,6 @@ def _insert(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame) -> 
     """
     dialect = connection.dialect
     names = [column.name for column in table.columns if column.name in frame.columns]
-    if frame.empty:
-        return 0
     columns = []
     for name in names:
         values = frame[name].to_numpy(dtype=object, na_value=None).tolist()
@@ -249,7 +275,8 @@ def run_load(
         _assert_empty(connection, metadata)
         metadata.create_all(connection, checkfirst=True)
         for name, table in validated.items():
-            loaded[name] = _insert(connection, metadata.tables[name], table.accepted)
+            kinds = contract.tables[name].kinds()
+            loaded[name] = _insert(connection, metadata.tables[name], table.accepted, kinds)
             if digests is not None and name in digests:
                 loaded_digests.append(f"{name}:{digests[name]}")
             else:
@@ -259,7 +286,7 @@ def run_load(
                     if k in table.accepted.columns
                 }
                 loaded_digests.append(f"{name}:{table_digest(table.accepted, kinds)}")
-    except sa.exc.SQLAlchemyError as exc:
+    except (sa.exc.SQLAlchemyError, *adbc_errors()) as exc:
         raise TargetError(
             f"the load into the target failed and was rolled back ({type(exc).__name__}); "
             "the target is as it was.",
@@ -269,31 +296,65 @@ def run_load(
 
 
 def read_back(target: Target, contract: TableContract, name: str) -> pd.DataFrame:
-    """Every row of target table ``name`` in key order, as plain Python values
-    (no rows at all when the table does not exist).
+    """Every row of target table ``name`` in key order, as plain Python values —
+    ``str``, ``int``, ``Decimal``, ``date``, ``bool`` or ``None``, what SQLAlchemy
+    returns and the canonical hash encodes (no rows when the table does not exist)."""
+    rows = read_back_arrow(target, contract, name)
+    kinds = contract.kinds()
+    return pd.DataFrame(
+        {
+            column: pd.Series(python_values(rows.column(i), kind), dtype=object)
+            for i, (column, kind) in enumerate(kinds.items())
+        }
+    )
 
-    Rows come from the driver as they are and each column goes through its
-    type's result processor in one pass (what Core would do row by row), so
-    values are what SQLAlchemy would return: ``str``, ``int``, ``Decimal``,
-    ``date``, ``bool`` or ``None`` — exactly what the canonical hash encodes.
+
+def read_back_arrow(target: Target, contract: TableContract, name: str) -> pa.Table:
+    """Every row of target table ``name`` in key order, as Arrow in the canonical
+    form of :func:`~.arrowdb.canonical_column` (one column per contract column,
+    in contract order; no rows when the table does not exist).
+
+    Through ADBC the rows never become Python objects; another driver's rows
+    come back as tuples and each column goes through its type's result
+    processor in one pass (what Core would do row by row).
     """
     metadata = sa.MetaData()
     kinds = contract.kinds()
     table = target_metadata_one(metadata, name, contract)
     with _connected(target) as connection:
         if not sa.inspect(connection).has_table(name):
-            return pd.DataFrame({column: pd.Series([], dtype=object) for column in kinds})
+            return pa.table(
+                {c: canonical_column(pa.array([], pa.large_string()), k) for c, k in kinds.items()}
+            )
         dialect = connection.dialect
         query = sa.select(table).order_by(*(table.c[k] for k in contract.primary_key))
-        cursor = connection.connection.cursor()  # plain tuples, no Row objects
-        try:
-            cursor.execute(str(query.compile(dialect=dialect)))
-            rows = cursor.fetchall()
-        finally:
-            cursor.close()
+        sql = str(query.compile(dialect=dialect))
+        count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0
+        fetched = fetch_arrow(connection, sql, count)
+        if fetched is None:
+            fetched = _fetch_rows(connection, table, sql, kinds)
+    return pa.table(
+        {
+            column: canonical_column(fetched.column(i), kind)
+            for i, (column, kind) in enumerate(kinds.items())
+        }
+    )
+
+
+def _fetch_rows(
+    connection: sa.Connection, table: sa.Table, sql: str, kinds: dict[str, str]
+) -> pa.Table:
+    """The rows of ``sql`` through a DB-API cursor, as Arrow in canonical form."""
+    dialect = connection.dialect
+    cursor = connection.connection.cursor()  # plain tuples, no Row objects
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in kinds]
-    frame = {}
-    for column, values in zip(kinds, columns, strict=True):
+    out = {}
+    for (column, kind), values in zip(kinds.items(), columns, strict=True):
         process = table.c[column].type.dialect_impl(dialect).result_processor(dialect, None)
         if process is None:
             plain = list(values)
@@ -301,8 +362,21 @@ def read_back(target: Target, contract: TableContract, name: str) -> pd.DataFram
             plain = _per_distinct(process, list(values))
         else:
             plain = [process(v) for v in values]
-        frame[column] = pd.Series(plain, dtype=object)
-    return pd.DataFrame(frame)
+        if kind == "decimal":
+            plain = [None if v is None else format(Decimal(v), "f") for v in plain]
+        elif kind == "date":
+            plain = [None if v is None else v.isoformat() for v in plain]
+        out[column] = pa.array(plain, type=_ARROW_KIND[kind])
+    return pa.table(out)
+
+
+_ARROW_KIND = {
+    "string": pa.large_string(),
+    "integer": pa.int64(),
+    "decimal": pa.large_string(),
+    "date": pa.large_string(),
+    "boolean": pa.bool_(),
+}
 
 
 def target_metadata_one(metadata: sa.MetaData, name: str, contract: TableContract) -> sa.Table:

@@ -8,15 +8,15 @@ from typing import Any
 
 import pandas as pd
 
-from ikou.audit.hashing import encode_table, row_keys
+from ikou.audit.hashing import encode_arrow
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.load import (
-    read_back,
+    read_back_arrow,
     target_aggregates,
 )
 from ikou.pipeline.stages.validate import Validated, full_frame
-from ikou.validation.reconcile import ControlResult, TableReconciliation, reconcile_table
+from ikou.validation.reconcile import ControlResult, Rows, TableReconciliation, reconcile_table
 
 __all__ = ["run_cross_controls", "run_reconcile"]
 
@@ -52,22 +52,16 @@ def run_reconcile(
     for name, table in validated.tables.items():
         contract = plan.contract.tables[name]
         kinds = contract.kinds()
-        actual_frame = read_back(engine, contract, name)
-        encoded = encode_table(actual_frame, kinds)
-        actual = pd.DataFrame(
-            {
-                "key": row_keys(actual_frame, {k: kinds[k] for k in contract.primary_key}),
-                "row": encoded.row_digests(),
-            },
-            dtype=object,
-        )
+        rows = read_back_arrow(engine, contract, name)
+        encoded = encode_arrow(rows, kinds)
+        actual = Rows(pd.Series(encoded.keys(list(contract.primary_key)), dtype=object), encoded)
         controls_spec = plan.mapping.tables[name].controls
         sums = [c.column for c in controls_spec if c.kind == "sum" and c.column]
         by = [c.column for c in controls_spec if c.kind == "count_by" and c.column]
         target = target_aggregates(engine, name, contract, sums, by)
         for column in sums:  # exact decimals: summed from the rows read back
             if contract.columns[column].type == "decimal":
-                values = actual_frame[column].dropna()
+                values = rows.column(column).drop_null().to_pylist()
                 target[f"sum({column})"] = sum((Decimal(v) for v in values), Decimal(0))
         source = _source_controls(plan, name, full_frame(table, kinds))
         labels = ["count", *[c.label for c in controls_spec if c.kind != "count"]]

@@ -12,6 +12,7 @@ from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.map import Mapped, with_all_columns
 from ikou.validation.expectations import orphans
+from ikou.validation.reconcile import Rows
 from ikou.validation.schema import ValidatedTable, validate_table
 
 __all__ = ["Validated", "full_frame", "run_validate"]
@@ -19,18 +20,18 @@ __all__ = ["Validated", "full_frame", "run_validate"]
 
 @dataclass(frozen=True)
 class Validated:
-    """The validate stage's output: tables, and each accepted row's key and digest."""
+    """The validate stage's output: tables, and each accepted row's key and encoding."""
 
     tables: dict[str, ValidatedTable]
-    expected: dict[str, pd.DataFrame]  # per table: columns key, row; indexed by source row
+    expected: dict[str, Rows]  # per table: each accepted row's key and encoded cells
     digests: dict[str, str]  # per table: digest of the accepted rows, all contract columns
 
 
 def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageReport]:
     """The validate stage: pandera checks and keys for every table.
 
-    Also fixes what reconciliation will expect: the digest of every accepted
-    row over all contract columns (unfed ones null), taken from the map
+    Also fixes what reconciliation will expect: every accepted row's key and
+    its cells over all contract columns (unfed ones null), taken from the map
     stage's encodings rather than computed again.
     """
     validated = {
@@ -47,14 +48,8 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
             mapped.tables[name].frame.index.isin(table.accepted.index)
         )
         frame = full_frame(table, kinds)
-        expected[name] = pd.DataFrame(
-            {
-                "key": row_keys(frame, {k: kinds[k] for k in contract.primary_key}),
-                "row": accepted.row_digests(),
-            },
-            index=frame.index,
-            dtype=object,
-        )
+        keys = row_keys(frame, {k: kinds[k] for k in contract.primary_key})
+        expected[name] = Rows(pd.Series(keys, index=frame.index, dtype=object), accepted)
         table_digests[name] = accepted.digest()
         digests.append(f"{name}:{table_digests[name]}")
         digests.append(f"{name}.rejects:{len(table.rejects)}")
