@@ -10,6 +10,9 @@
 * :func:`in_background` — run a function on the other core while this one
   works on, and collect its result later (a forked child on Linux; inline,
   before returning, elsewhere).
+* :class:`WarmChild` — a child started early that gets ready (imports a heavy
+  library) on the other core, then runs one job handed to it later (a forked
+  child on Linux; the job runs inline elsewhere).
 * :func:`guarded` — run a function that may take the process down (a native
   reader that aborts on a hostile file) in a forked child with a time and
   memory limit on Linux; inline, unguarded, elsewhere (``GUARD_AVAILABLE``).
@@ -39,6 +42,7 @@ __all__ = [
     "GuardTripped",
     "GuardedWorker",
     "ProcessLock",
+    "WarmChild",
     "guarded",
     "in_background",
     "private_dir",
@@ -169,6 +173,79 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
         return _result(done[0])
 
     return wait
+
+
+class WarmChild:
+    """A forked child that runs ``prepare`` now, then one job sent later.
+
+    For work whose set-up costs seconds (great-expectations' import) on
+    inputs that are small: the set-up overlaps this process's own work from
+    the start, and the job's inputs travel pickled through a pipe. The job
+    is a picklable callable (a module-level function, or a ``partial`` of
+    one). A child never handed a job leaves when :meth:`close` closes its
+    pipe (or when this process dies). It follows :func:`in_background`'s
+    rules: it only computes, never prints or touches the audit chain. Where
+    ``fork`` is unsafe or missing, nothing starts and :meth:`run` runs inline.
+    """
+
+    def __init__(self, prepare: Callable[[], object]) -> None:
+        self._pid: int | None = None
+        if not sys.platform.startswith("linux"):
+            return
+        job_read, self._job = os.pipe()
+        self._answer, answer_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child's own lines are not traced
+            os.close(self._job)
+            os.close(self._answer)
+            try:
+                try:
+                    prepare()
+                except BaseException:  # the job, if one comes, says what is wrong
+                    pass
+                job = _read_until(job_read, math.inf) or b""
+                if job:
+                    _write_all(answer_write, _outcome(pickle.loads(job)))
+            finally:
+                os._exit(0)
+        os.close(job_read)
+        os.close(answer_write)
+        self._pid = pid
+
+    def run(self, work: Callable[[], T]) -> Callable[[], T]:
+        """Hand ``work`` to the child; return a function that waits for its result."""
+        if self._pid is None:
+            payload = _outcome(work)
+            return lambda: _result(payload)
+        try:
+            _write_all(self._job, pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL))
+        finally:
+            os.close(self._job)
+        pid, answer, done = self._pid, self._answer, []
+        self._pid = None
+
+        def wait() -> T:
+            if not done:
+                try:
+                    done.append(_read_until(answer, math.inf) or b"")
+                finally:
+                    os.close(answer)
+                    os.waitpid(pid, 0)
+            if not done[0]:
+                raise GuardTripped("crash")
+            return _result(done[0])
+
+        return wait
+
+    def close(self) -> None:
+        """Stop a child that got no job, ready or not (nothing happens after :meth:`run`)."""
+        if self._pid is None:
+            return
+        os.close(self._job)
+        os.close(self._answer)
+        os.kill(self._pid, signal.SIGKILL)  # it only prepared: nothing to finish
+        os.waitpid(self._pid, 0)
+        self._pid = None
 
 
 GUARD_AVAILABLE = sys.platform.startswith("linux")

@@ -14,6 +14,7 @@ from typing import Any
 
 from ikou import __version__
 from ikou.audit.faults import checkpoint
+from ikou.audit.platform import WarmChild
 from ikou.errors import IkouError
 from ikou.pipeline.plan import load_plan
 from ikou.pipeline.report import (
@@ -25,7 +26,7 @@ from ikou.pipeline.report import (
 )
 from ikou.pipeline.session import Recovered, Session, open_session
 from ikou.pipeline.stages import Progress, StageReport
-from ikou.pipeline.stages.expect import by_table, start_expect
+from ikou.pipeline.stages.expect import by_table, start_expect, warm_expect
 from ikou.pipeline.stages.extract import PasswordPrompt, RawTable, run_extract
 from ikou.pipeline.stages.fingerprints import start_fingerprints
 from ikou.pipeline.stages.load import (
@@ -77,19 +78,23 @@ def rehearse(
     lang: str = "ja",
     progress: Progress | None = None,
     password: PasswordPrompt | None = None,
+    warm: WarmChild | None = None,
 ) -> RunResult:
     """Run a rehearsal of ``plan_path`` end to end and write its report.
 
     Raises :class:`~mappings.errors.IkouError` for bad input (after recording
     the failed stage in the chain); returns a result whose report status is
-    ``reconciled`` or ``unbalanced`` otherwise.
+    ``reconciled`` or ``unbalanced`` otherwise. ``warm``: a child already
+    importing great-expectations (see :func:`~.stages.expect.warm_expect`).
     """
     plan = load_plan(plan_path)
     session = open_session(plan, "rehearsal")
     url = plan.target_url("rehearsal") or (
         f"sqlite:///{(session.run_dir / 'target.sqlite').as_posix()}"
     )
-    return execute(session, target_url=url, lang=lang, progress=progress, password=password)
+    return execute(
+        session, target_url=url, lang=lang, progress=progress, password=password, warm=warm
+    )
 
 
 def execute(
@@ -103,6 +108,7 @@ def execute(
     expected: dict[str, str] | None = None,
     after: AfterLoad | None = None,
     report_extra: dict[str, Any] | None = None,
+    warm: WarmChild | None = None,
 ) -> RunResult:
     """The stages of one run on ``which`` sources into ``target_url``, and its report.
 
@@ -117,6 +123,7 @@ def execute(
     _record_start(session, target_url)
     step = progress or (lambda label, done, total: None)
     extra = dict(report_extra or {})
+    warm = warm or warm_expect()  # great-expectations' import, on the other core from now
     try:
         step("extract", 0, 6)
         raws = recorder.run(
@@ -133,7 +140,7 @@ def execute(
         mapped = recorder.run("map", run_map, plan, raws)
         step("validate", 2, 6)
         validated = recorder.run("validate", run_validate, plan, mapped)
-        expectations = start_expect(plan, validated)  # on the other core, a gate before commit
+        expectations = start_expect(plan, validated, warm)  # other core; a gate before commit
         fingerprints = start_fingerprints(plan, raws, mapped, session.run_id)
         try:
             reconciled, balanced, failed = _load_and_reconcile(
@@ -149,6 +156,8 @@ def execute(
         else:
             session.fail(exc)
         raise
+    finally:
+        warm.close()  # if it never got its tables
     step("report", 5, 6)
     result = _reported(session, raws, validated, reconciled, balanced, target_url, extra, lang)
     step("done", 6, 6)

@@ -29,7 +29,7 @@ from ikou.errors import ConfigError
 from ikou.mappings.patterns import pattern_test
 from ikou.validation.contract import RowCount, TableContract
 
-__all__ = ["ExpectationResult", "orphans", "run_expectations"]
+__all__ = ["ExpectationResult", "import_expectations", "orphans", "run_expectations"]
 
 # What may leave great-expectations' result: counts, never observed values
 # (a column's max *is* a value), except the row count of a table.
@@ -157,6 +157,15 @@ def _regex_by_re2(
             ("expect_column_values_to_be_in_set", {"column": hidden, "value_set": [True], **rest})
         )
     return (frame.assign(**extra) if extra else frame), out, aliases
+
+
+def import_expectations() -> None:
+    """Import great-expectations (seconds: most of a small run), so a child can
+    pay for it ahead of the work (:func:`ikou.pipeline.stages.expect.warm_expect`)."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations
+    import great_expectations.expectations  # noqa: F401
+    from great_expectations.data_context.types import base  # noqa: F401
 
 
 def run_expectations(

@@ -108,10 +108,11 @@ def reconcile_table(
     if not repeated.empty:
         counts["reconcile.key_repeated"] += int(repeated.nunique())
         findings["reconcile.key_repeated"] = []
-    position = {key: at for at, key in enumerate(actual.keys)}
-    paired = np.fromiter(
-        (position.get(key, -1) for key in expected.keys), dtype=np.int64, count=len(expected.keys)
-    )
+    keys = actual.keys.to_numpy(dtype=object)
+    last = ~actual.keys.duplicated(keep="last").to_numpy()  # a repeated key: its last row
+    target = pd.Index(keys[last])
+    found = target.get_indexer(expected.keys.to_numpy(dtype=object))
+    paired = np.where(found < 0, -1, np.flatnonzero(last)[found])
     rows = expected.keys.index.to_numpy()
     missing = paired < 0
     if missing.any():
@@ -120,7 +121,7 @@ def reconcile_table(
     changed = expected.cells.differ(found, actual.cells, paired[found])
     if changed.any():
         findings["reconcile.row_changed"] = [int(r) for r in rows[found[changed]]]
-    unexpected = len(set(position) - set(expected.keys))
+    unexpected = len(target) - len(np.unique(found[found >= 0]))  # keys nobody loaded
     if unexpected:
         counts["reconcile.row_unexpected"] += unexpected
         findings["reconcile.row_unexpected"] = []

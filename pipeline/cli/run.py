@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
+from ikou.audit.platform import WarmChild
 from ikou.errors import CheckFailed
 from ikou.pipeline.cli.common import lang_option, out, password_prompt, progress_bar
 
@@ -39,8 +39,8 @@ def _summary(report: dict[str, Any], lang: str) -> Table:
 def render_run(result: Any, lang: str, as_json: bool) -> None:
     report = result.report.data
     console = out()
-    if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    if as_json:  # the report.json just written: the same text, not encoded twice
+        click.echo(result.report_json.read_text(encoding="utf-8"), nl=False)
         return
     console.print(_summary(report, lang))
     status = report["status"]
@@ -50,11 +50,24 @@ def render_run(result: Any, lang: str, as_json: bool) -> None:
     console.print(f"audit:  {result.audit_log}  head {report['chain_head_short']}")
 
 
-def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
-    from ikou.pipeline.run import rehearse as run_rehearsal
+def _prepare_expectations() -> None:  # pragma: no cover - runs in the warm child
+    from ikou.validation.expectations import import_expectations
 
-    with progress_bar(not as_json) as progress:
-        result = run_rehearsal(plan, lang=lang, progress=progress, password=password_prompt())
+    import_expectations()
+
+
+def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
+    # before ikou's own imports: great-expectations' (seconds) overlaps them
+    warm = WarmChild(_prepare_expectations)
+    try:
+        from ikou.pipeline.run import rehearse as run_rehearsal
+
+        with progress_bar(not as_json) as progress:
+            result = run_rehearsal(
+                plan, lang=lang, progress=progress, password=password_prompt(), warm=warm
+            )
+    finally:
+        warm.close()
     render_run(result, lang, as_json)
     if result.report.status != "reconciled":
         raise CheckFailed(

@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -49,15 +50,23 @@ def short_head(head: str) -> str:
 
 
 def _positions(findings: pd.DataFrame, raw: RawTable) -> list[dict[str, Any]]:
-    """Each row with findings: file, sheet, row and its slugs (never a value)."""
+    """Each row with findings, in row order: file, sheet, row and its slugs in the
+    order found (never a value)."""
     if findings.empty:
         return []
-    grouped = findings.groupby("row", sort=True)["slug"].apply(list)
-    positions = raw.positions.loc[grouped.index]
+    ordered = findings.sort_values("row", kind="stable")
+    rows = ordered["row"].to_numpy()
+    slugs = ordered["slug"].tolist()
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    ends = np.r_[starts[1:], len(rows)]
+    at = raw.positions.index.get_indexer(rows[starts])
+    files = raw.positions["file"].to_numpy(dtype=object)[at]
+    sheets = raw.positions["sheet"].to_numpy(dtype=object)[at]
+    numbers = raw.positions["row"].to_numpy(dtype=object)[at]
     return [
-        {"file": str(f), "sheet": str(s), "row": int(r), "reasons": reasons}
-        for f, s, r, reasons in zip(
-            positions["file"], positions["sheet"], positions["row"], grouped.tolist(), strict=True
+        {"file": str(f), "sheet": str(s), "row": int(r), "reasons": slugs[a:b]}
+        for f, s, r, a, b in zip(
+            files, sheets, numbers, starts.tolist(), ends.tolist(), strict=True
         )
     ]
 

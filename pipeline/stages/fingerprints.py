@@ -29,8 +29,9 @@ def start_fingerprints(
     jobs = []
     for name, table in mapped.tables.items():
         spec = plan.mapping.tables[name]
-        raw = raws[spec.source].frame.loc[table.frame.index]
-        columns = [raw[column].to_numpy(dtype=object) for column in spec.source_columns()]
+        raw = raws[spec.source].frame
+        rows = raw.index.get_indexer(table.frame.index)  # the mapped rows, not a copy of all
+        columns = [raw[column].to_numpy(dtype=object)[rows] for column in spec.source_columns()]
         jobs.append((name, plan.workspace / "fingerprints" / f"{run_id}.{name}.npz", columns))
 
     def work() -> None:
