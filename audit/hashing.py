@@ -63,8 +63,10 @@ __all__ = [
     "CellError",
     "EncodedTable",
     "encode_arrow",
+    "encode_distinct",
     "encode_table",
     "encode_value",
+    "joined",
     "row_digests",
     "row_keys",
     "table_digest",
@@ -390,6 +392,32 @@ def encode_arrow(table: pa.Table, kinds: Mapping[str, str]) -> EncodedTable:
         _arrow_cells(table.column(name).combine_chunks(), kind) for name, kind in kinds.items()
     ]
     return EncodedTable(dict(kinds), columns, pd.RangeIndex(table.num_rows))
+
+
+def encode_distinct(
+    columns: Mapping[str, tuple[np.ndarray, list[Any]]], index: pd.Index
+) -> EncodedTable:
+    """Raw columns given as type-exact codes and distinct values (``-1`` for null, as
+    ``mappings.transforms.typed_factorize`` makes them): each distinct value is
+    encoded once and spread by its code. Digests equal :func:`encode_table`'s of
+    the same cells with kind ``raw``."""
+    cells = []
+    for codes, uniques in columns.values():
+        values = np.empty(len(uniques) + 1, dtype=object)  # the last answers code -1: null
+        values[:-1] = uniques
+        one = _by_type(values, set(map(type, values)))
+        at = np.where(codes < 0, len(uniques), codes)
+        cells.append(_Cells(one.tags[at], one.lengths[at], one.payloads.take(pa.array(at))))
+    return EncodedTable(dict.fromkeys(columns, "raw"), cells, index)
+
+
+def joined(first: EncodedTable, second: EncodedTable) -> EncodedTable:
+    """The columns of ``first`` then those of ``second`` (the same rows), as one table."""
+    if len(first.index) != len(second.index) or set(first.kinds) & set(second.kinds):
+        raise ValueError("the tables do not have the same rows and distinct columns")
+    return EncodedTable(
+        {**first.kinds, **second.kinds}, first.columns + second.columns, first.index
+    )
 
 
 def encode_table(frame: pd.DataFrame, kinds: Mapping[str, str]) -> EncodedTable:

@@ -190,6 +190,7 @@ class WarmChild:
 
     def __init__(self, prepare: Callable[[], object]) -> None:
         self._pid: int | None = None
+        self._open = True
         if not sys.platform.startswith("linux"):
             return
         job_read, self._job = os.pipe()
@@ -212,8 +213,16 @@ class WarmChild:
         os.close(answer_write)
         self._pid = pid
 
+    @property
+    def open(self) -> bool:
+        """Whether a job can still be handed over (not yet run, not closed)."""
+        return self._open
+
     def run(self, work: Callable[[], T]) -> Callable[[], T]:
         """Hand ``work`` to the child; return a function that waits for its result."""
+        if not self._open:
+            raise RuntimeError("this warm child has been used or closed")
+        self._open = False
         if self._pid is None:
             payload = _outcome(work)
             return lambda: _result(payload)
@@ -239,6 +248,7 @@ class WarmChild:
 
     def close(self) -> None:
         """Stop a child that got no job, ready or not (nothing happens after :meth:`run`)."""
+        self._open = False
         if self._pid is None:
             return
         os.close(self._job)

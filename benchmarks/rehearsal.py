@@ -30,6 +30,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -118,10 +119,13 @@ def build_files(n: int, out: Path, *, xls_too: bool = True) -> tuple[Path, Path]
 
 
 def write_plan(folder: Path, source: Path, sheets: list[str]) -> Path:
-    """The housing example plan, extended with the 15 extra columns."""
+    """The housing example plan, extended with the 15 extra columns, with a new
+    workspace of its own (ikou refuses a workspace whose audit log was removed,
+    so a benchmark never reuses one)."""
     folder.mkdir(parents=True, exist_ok=True)
     files = example_files()
     plan = yaml.safe_load(files["plan.yaml"])
+    plan["workspace"] = f"work-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
     plan["sources"]["ledger"]["rehearsal"] = str(source)
     plan["sources"]["ledger"]["sheets"] = sheets
     mapping = yaml.safe_load(files["mapping.yaml"])
@@ -166,6 +170,17 @@ def measure(code: str | list[str]) -> tuple[float, int, str]:
     if int(code_) != 0:
         raise SystemExit(f"benchmark step failed:\n{code}\n{tail[0][-2000:]}")
     return wall, int(rss) * 1024, done.stdout.decode().strip()
+
+
+def stage_seconds(plan: Path) -> dict[str, float]:
+    """Each stage's duration as the run's audit chain recorded it."""
+    workspace = plan.parent / yaml.safe_load(plan.read_text(encoding="utf-8"))["workspace"]
+    seconds: dict[str, float] = {}
+    for line in (workspace / "audit.log").read_text(encoding="utf-8").splitlines():
+        event = json.loads(line)
+        if "duration_ms" in event:
+            seconds[event["stage"]] = event["duration_ms"] / 1000
+    return seconds
 
 
 def rehearse_command(plan: Path) -> list[str]:
@@ -217,12 +232,12 @@ def _startup(out: Path) -> tuple[float, float]:
     help_wall = min(
         measure([sys.executable, "-m", "ikou", "rehearse", "--help"])[0] for _ in range(3)
     )
-    folder = out / "tiny"
-    if not folder.exists():
-        from ikou.pipeline.examples import write_demo
+    from ikou.pipeline.examples import write_demo
 
-        write_demo(folder, rows=10, seed=1)
+    folder = out / f"tiny-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
+    write_demo(folder, rows=10, seed=1)
     tiny = min(measure(rehearse_command(folder / "plan.yaml"))[0] for _ in range(2))
+    shutil.rmtree(folder, ignore_errors=True)
     return help_wall, tiny
 
 
@@ -244,12 +259,14 @@ def main() -> None:
     )
     print(f"{'file':<6}{'what':<34}{'wall s':>9}{'rows/s':>12}{'peak MiB':>10}")
     seen: dict[str, dict[str, tuple[float, int]]] = {}
+    stages: dict[str, dict[str, float]] = {}
     for label, path, sheets in cases:
         folder = args.out / f"plan-{label}-{args.rows}"
         plan = write_plan(folder, path, sheets)
         wall, rss, out = measure(rehearse_command(plan))
         source_rows = json.loads(out)["tables"]["tenants"]["source_rows"]
         results = {"ikou rehearse (verified)": (wall, rss)}
+        stages[label] = stage_seconds(plan)
         if not args.skip_naive:
             for engine, what in (
                 (None, "naive read_excel + to_sql"),
@@ -292,6 +309,9 @@ def main() -> None:
     print(f"{'measure':<42}{'this run':>12}  target")
     for what, value, target in rows:
         print(f"{what:<42}{value:>12}  {target}")
+    print("\nstages of the verified rehearsal (s, from its audit chain):")
+    for label, seconds in stages.items():
+        print(f"  {label:<5} " + ", ".join(f"{k} {v:.1f}" for k, v in seconds.items()))
 
 
 if __name__ == "__main__":

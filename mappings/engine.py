@@ -246,8 +246,13 @@ def map_table(
     spec: TableMapping,
     kinds: dict[str, str],
     progress: Callable[[str], None] | None = None,
+    distinct: dict[str, tuple[np.ndarray, list[Any]]] | None = None,
 ) -> MappedTable:
-    """Skip, transform and type one target table from a raw frame."""
+    """Skip, transform and type one target table from a raw frame.
+
+    ``distinct`` (source column → :func:`typed_factorize` of it, as the extract
+    stage made them) saves factorizing the same column again.
+    """
     skipped_all = _apply_skips(raw, spec.skip)
     keep = skipped_all.isna().to_numpy()
     kept = raw.loc[keep]
@@ -261,8 +266,8 @@ def map_table(
         if len(column_spec.source) == 1:  # factorize each source column once
             source_column = column_spec.source[0]
             if source_column not in factorized:
-                factorized[source_column] = typed_factorize(
-                    raw[source_column].to_numpy(dtype=object)
+                factorized[source_column] = (distinct or {}).get(source_column) or (
+                    typed_factorize(raw[source_column].to_numpy(dtype=object))
                 )
             codes, uniques = factorized[source_column]
             codes = codes[keep]

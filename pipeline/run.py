@@ -26,7 +26,7 @@ from ikou.pipeline.report import (
 )
 from ikou.pipeline.session import Recovered, Session, open_session
 from ikou.pipeline.stages import Progress, StageReport
-from ikou.pipeline.stages.expect import by_table, start_expect, warm_expect
+from ikou.pipeline.stages.expect import WARM_ROWS, by_table, start_expect, warm_expect
 from ikou.pipeline.stages.extract import PasswordPrompt, RawTable, run_extract
 from ikou.pipeline.stages.fingerprints import start_fingerprints
 from ikou.pipeline.stages.load import (
@@ -136,13 +136,15 @@ def execute(
             expected=expected,
             store=session.store,
         )
+        if sum(len(raw.frame) for raw in raws.values()) > WARM_ROWS:
+            warm.close()  # too many rows to hand over: the other core is free for now
         step("map", 1, 6)
         mapped = recorder.run("map", run_map, plan, raws)
-        step("validate", 2, 6)
-        validated = recorder.run("validate", run_validate, plan, mapped)
-        expectations = start_expect(plan, validated, warm)  # other core; a gate before commit
-        fingerprints = start_fingerprints(plan, raws, mapped, session.run_id)
+        fingerprints = start_fingerprints(plan, raws, mapped, session.run_id)  # other core
         try:
+            step("validate", 2, 6)
+            validated = recorder.run("validate", run_validate, plan, mapped)
+            expectations = start_expect(plan, validated, warm)  # other core; gate before commit
             reconciled, balanced, failed = _load_and_reconcile(
                 session, raws, validated, target_url, expectations, after, extra, step
             )

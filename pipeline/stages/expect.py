@@ -77,7 +77,7 @@ def start_expect(
     pass (the gate), so nothing is loaded when one fails.
     """
     rows = sum(len(table.accepted) for table in validated.tables.values())
-    if warm is not None and rows <= WARM_ROWS:
+    if warm is not None and warm.open and rows <= WARM_ROWS:
         return warm.run(functools.partial(_expect, *_inputs(plan, validated)))
     if warm is not None:
         warm.close()

@@ -37,9 +37,11 @@ def run_map(
             progress(f"map {name}", number, len(tables))
         contract = plan.contract.tables[name]
         kinds = {col: contract.columns[col].type for col in spec.columns}
+        raw = raws[spec.source]
         result = map_table(
-            raws[spec.source].frame, table=name, source=spec.source, spec=spec, kinds=kinds
-        )
+            raw.frame, table=name, source=spec.source, spec=spec, kinds=kinds,
+            distinct=raw.distinct,
+        )  # fmt: skip
         mapped[name] = result
         encodings[name] = encode_table(
             with_all_columns(result.frame, contract.kinds()), contract.kinds()

@@ -180,3 +180,30 @@ def test_differ_finds_the_changed_cell_whatever_its_column() -> None:
         False,
         True,
     ]
+
+
+_RAW_CELL = st.one_of(
+    st.none(),
+    st.text(max_size=5),
+    st.floats(allow_nan=True),
+    st.integers(-(2**70), 2**70),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+    st.sampled_from([CellError("#N/A"), CellError("#REF!"), "#N/A"]),
+)
+
+
+@given(st.lists(st.lists(_RAW_CELL, min_size=3, max_size=3), max_size=15))
+def test_raw_cells_encoded_once_per_distinct_value_hash_as_cell_by_cell(
+    rows: list[list[object]],
+) -> None:
+    """The extract stage hashes each column from its type-exact codes and distinct
+    values; that must be the digest of the cells themselves (True, 1 and 1.0 apart)."""
+    from ikou.audit.hashing import encode_distinct
+    from ikou.mappings.transforms import typed_factorize
+
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"], dtype=object)
+    columns = {c: typed_factorize(frame[c].to_numpy(dtype=object)) for c in frame}
+    kinds = dict.fromkeys(frame, "raw")
+    assert encode_distinct(columns, frame.index).digest() == table_digest(frame, kinds)

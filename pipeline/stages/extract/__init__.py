@@ -11,15 +11,16 @@ import glob
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from ikou.audit.artifacts import ArtifactStore
 from ikou.audit.faults import checkpoint
-from ikou.audit.hashing import table_digest
+from ikou.audit.hashing import encode_distinct, encode_table, joined
 from ikou.errors import (
     EncryptedFileError,
     HeaderNotFoundError,
@@ -28,6 +29,7 @@ from ikou.errors import (
     UnreadableFileError,
 )
 from ikou.mappings.engine import TEXT
+from ikou.mappings.transforms import typed_factorize
 from ikou.pipeline.plan import LoadedPlan, SourceSpec
 from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.extract.decrypt import unlock
@@ -86,19 +88,25 @@ class SourceFile:
 
 @dataclass(frozen=True)
 class RawTable:
-    """One plan source's rows: values by column name, positions by row."""
+    """One plan source's rows: values by column name, positions by row, and each
+    column's type-exact codes and distinct values (computed once: the stage hash
+    and the map stage's once-per-distinct-value transforms both start from them)."""
 
     source: str
     frame: pd.DataFrame
     positions: pd.DataFrame
     files: tuple[SourceFile, ...]
+    distinct: dict[str, tuple[np.ndarray, list[Any]]] = field(default_factory=dict)
 
     def digest(self) -> str:
-        """Canonical SHA-256 of values and positions (the extract stage's output)."""
-        combined = pd.concat([self.positions, self.frame], axis=1)
+        """Canonical SHA-256 of positions and values (the extract stage's output)."""
         kinds = {"file": "string", "sheet": "string", "row": "integer"}
-        kinds.update({name: "raw" for name in self.frame.columns})
-        return table_digest(combined, kinds)
+        where = encode_table(self.positions, kinds)
+        columns = {
+            name: self.distinct.get(name) or typed_factorize(self.frame[name].to_numpy(object))
+            for name in self.frame.columns
+        }
+        return joined(where, encode_distinct(columns, self.frame.index)).digest()
 
 
 def source_pattern(plan: LoadedPlan, source: str, which: str) -> str:
@@ -271,7 +279,8 @@ def _raw_table(
         }
     )
     frame.index = positions.index
-    return RawTable(source, frame, positions, tuple(files))
+    distinct = {name: typed_factorize(frame[name].to_numpy(dtype=object)) for name in frame}
+    return RawTable(source, frame, positions, tuple(files), distinct)
 
 
 def run_extract(
