@@ -26,8 +26,7 @@ import datetime as dt
 import getpass
 import secrets
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -53,6 +52,7 @@ from ikou.audit.faults import checkpoint
 from ikou.audit.platform import ProcessLock
 from ikou.errors import AuditLogError, IkouError, TamperedError
 from ikou.pipeline.plan import LoadedPlan
+from ikou.pipeline.recovered import Recovered, announce, announcing
 from ikou.pipeline.stages import StageReport
 
 __all__ = [
@@ -68,32 +68,6 @@ __all__ = [
     "run_events",
     "utc_now",
 ]
-
-
-@dataclass(frozen=True)
-class Recovered:
-    """A dead run found and brought to an end by :func:`recover`."""
-
-    run_id: str
-    artifacts: int
-    outcome: str
-    target_rolled_back: bool = False
-
-    def sentence(self) -> str:
-        ending = {
-            "interrupted": "",
-            "sealed": "",
-            "reconciled": ", its committed load verified against its manifest and sealed",
-            "rolled_back": ", its committed load rolled back",
-            "pending": "; it stopped after its production load was prepared: finish it with "
-            "ikou migrate and the plan it ran",
-        }.get(self.outcome, f", ended as {self.outcome}")
-        return (
-            f"recovered interrupted run {self.run_id}: {self.artifacts} artifact(s) shredded"
-            + (", its target's unfinished load rolled back" if self.target_rolled_back else "")
-            + ending
-            + "."
-        )
 
 
 @dataclass
@@ -205,20 +179,6 @@ def recover_workspace(plan: LoadedPlan) -> tuple[ChainWriter, list[Recovered]]:
     return writer, recover(plan, writer, journal)
 
 
-_listeners: list[Callable[[Recovered], None]] = []
-
-
-@contextmanager
-def announcing(listener: Callable[[Recovered], None]) -> Iterator[None]:
-    """Within the block, ``listener`` hears of each dead run as it is ended (the CLI
-    says so on stderr), wherever in a command its session is opened."""
-    _listeners.append(listener)
-    try:
-        yield
-    finally:
-        _listeners.remove(listener)
-
-
 def run_events(writer: ChainWriter, run_id: str) -> list[dict[str, Any]]:
     """The verified events of one run, in order."""
     return [e for e in writer.events() if e.get("run_id") == run_id]
@@ -270,14 +230,14 @@ def recover(
                 ending = finish_dead_run(plan, recorder, events)
                 if ending is None:  # a production load only its own plan can finish
                     found.append(Recovered(run_id, shredded, "pending"))
-                    _announce(found[-1])
+                    announce(found[-1])
                     continue
                 outcome, rolled_back, facts = ending
                 recorder.seal(outcome, plan_sha256=_plan_of(events), **facts)
             if run_id in in_journal:
                 journal.append({"event": "run.end", "run_id": run_id, "outcome": outcome})
             found.append(Recovered(run_id, shredded, outcome, rolled_back))
-            _announce(found[-1])
+            announce(found[-1])
         finally:
             lock.release()
             try:
@@ -285,11 +245,6 @@ def recover(
             except OSError:
                 pass
     return found
-
-
-def _announce(recovered: Recovered) -> None:
-    for listener in _listeners:
-        listener(recovered)
 
 
 def _chain_runs(writer: ChainWriter) -> list[str]:

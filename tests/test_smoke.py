@@ -56,3 +56,16 @@ def test_english_report(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     html = next(tmp_path.glob("ikou-work/runs/*/report.html")).read_text("utf-8")
     assert "Migration rehearsal report" in html and '<html lang="en">' in html
+
+
+def test_help_imports_neither_pandas_nor_great_expectations() -> None:
+    """``ikou rehearse --help`` answers at once (issue 16: within 0.5 s): every
+    command's entry point stays light, the heavy imports wait for the work."""
+    code = (
+        "import sys\n"
+        "from ikou.pipeline.cli import main\n"
+        "assert main(['rehearse', '--help']) == 0\n"
+        "print(sorted(m for m in ('pandas', 'great_expectations', 'pyarrow') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -94,7 +94,7 @@ def password_prompt() -> Callable[[str], str | None] | None:
 def recovery_said() -> Iterator[None]:
     """Within the block, each run that died in the workspace and is brought to an
     end when the command opens its session is said on stderr."""
-    from ikou.pipeline.session import announcing
+    from ikou.pipeline.recovered import announcing
 
     with announcing(lambda recovered: err().print(f"ikou: {escape(recovered.sentence())}")):
         yield
