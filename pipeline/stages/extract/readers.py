@@ -229,10 +229,16 @@ def _xls_grid(sheet: Any, datemode: int) -> Grid:
     import xlrd
 
     empty = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
+    # text, numbers and empty cells are what they are ("" for every empty one):
+    # a row of only those needs no look at each cell's type
+    plain = {xlrd.XL_CELL_TEXT, xlrd.XL_CELL_NUMBER, *empty}
     grid: Grid = []
     for r in range(sheet.nrows):
         types = sheet.row_types(r)
         values = sheet.row_values(r)
+        if plain.issuperset(types):
+            grid.append([None if v == "" else v for v in values] if "" in values else values)
+            continue
         row: list[Any] = []
         for ctype, value in zip(types, values, strict=True):
             if ctype in empty:
