@@ -107,13 +107,15 @@ class FingerprintIndex:
 def write_fingerprints(
     workspace: Path,
     run_id: str,
-    columns: Iterable[Sequence[Any]],
+    columns: Iterable[Sequence[Any] | tuple[np.ndarray, Sequence[Any]]],
     *,
     normalise: Normaliser,
     share: float = 0.001,
 ) -> tuple[Path, int, int]:
     """Keep keyed fingerprints of records given column by column (equal lengths;
-    record *i* is every column's *i*-th cell).
+    record *i* is every column's *i*-th cell). A column is its cells, or
+    ``(codes, distinct values)`` as a type-exact factorize made them (code -1
+    for null), which saves factorizing it again.
 
     Each distinct cell of a column is normalised and keyed once. A value is
     distinctive when it normalises to at least four characters and at most
@@ -125,9 +127,11 @@ def write_fingerprints(
     parts_owner: list[np.ndarray] = []
     count = 0
     for column in columns:
-        values = np.asarray(column, dtype=object)
-        count = len(values)
-        codes, uniques = pd.factorize(values, use_na_sentinel=True)
+        if isinstance(column, tuple):  # already factorized, type-exact
+            codes, uniques = column
+        else:
+            codes, uniques = pd.factorize(np.asarray(column, dtype=object), use_na_sentinel=True)
+        count = len(codes)
         keyed = np.zeros(len(uniques) + 1, dtype=np.int64)
         present = np.zeros(len(uniques) + 1, dtype=bool)
         for position, value in enumerate(uniques):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ikou.audit.fingerprints import fingerprint_counts, workspace_key, write_fingerprints
 from ikou.audit.hashing import file_sha256
@@ -29,9 +30,14 @@ def start_fingerprints(
     jobs = []
     for name, table in mapped.tables.items():
         spec = plan.mapping.tables[name]
-        raw = raws[spec.source].frame
-        rows = raw.index.get_indexer(table.frame.index)  # the mapped rows, not a copy of all
-        columns = [raw[column].to_numpy(dtype=object)[rows] for column in spec.source_columns()]
+        raw = raws[spec.source]
+        rows = raw.frame.index.get_indexer(table.frame.index)  # the mapped rows only
+        columns: list[Any] = [
+            (raw.distinct[column][0][rows], raw.distinct[column][1])
+            if column in raw.distinct
+            else raw.frame[column].to_numpy(dtype=object)[rows]
+            for column in spec.source_columns()
+        ]
         jobs.append((name, plan.workspace / "fingerprints" / f"{run_id}.{name}.npz", columns))
 
     def work() -> None:
