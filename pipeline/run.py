@@ -26,7 +26,7 @@ from ikou.pipeline.report import (
 )
 from ikou.pipeline.session import Recovered, Session, open_session
 from ikou.pipeline.stages import Progress, StageReport
-from ikou.pipeline.stages.expect import WARM_ROWS, by_table, start_expect, warm_expect
+from ikou.pipeline.stages.expect import by_table, start_expect, warm_expect
 from ikou.pipeline.stages.extract import PasswordPrompt, RawTable, run_extract
 from ikou.pipeline.stages.fingerprints import start_fingerprints
 from ikou.pipeline.stages.load import (
@@ -136,8 +136,6 @@ def execute(
             expected=expected,
             store=session.store,
         )
-        if sum(len(raw.frame) for raw in raws.values()) > WARM_ROWS:
-            warm.close()  # too many rows to hand over: the other core is free for now
         step("map", 1, 6)
         mapped = recorder.run("map", run_map, plan, raws)
         fingerprints = start_fingerprints(plan, raws, mapped, session.run_id)  # other core

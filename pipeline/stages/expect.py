@@ -8,6 +8,9 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import pandas as pd
+import pyarrow as pa
+
 from ikou.audit.platform import WarmChild, in_background
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import StageReport
@@ -18,14 +21,7 @@ from ikou.validation.expectations import (
     run_expectations,
 )
 
-__all__ = ["WARM_ROWS", "by_table", "run_expect", "start_expect", "warm_expect"]
-
-
-WARM_ROWS = 20_000
-"""Up to this many accepted rows, the tables go to a child that imported
-great-expectations at the start of the run (pickling them is cheap); past it,
-a child forked after validation sees them as they are (pickling 200,000 rows
-would cost more than the import it saves)."""
+__all__ = ["by_table", "run_expect", "start_expect", "warm_expect"]
 
 
 def _inputs(plan: LoadedPlan, validated: Validated) -> tuple[dict[str, Any], dict[str, int]]:
@@ -44,6 +40,38 @@ def run_expect(
 ) -> tuple[list[ExpectationResult], StageReport]:
     """The dataset-level expectations of every table (great-expectations, ephemeral)."""
     return _expect(*_inputs(plan, validated))
+
+
+def _packed(frame: pd.DataFrame) -> tuple[str, Any]:
+    """A table for the warm child: Arrow IPC bytes and its pandas dtypes (through a
+    pipe, never a file; 0.6 s for 195,000 rows where pickling takes 1.8 s), or the
+    frame itself where Arrow cannot hold it exactly."""
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=True)
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, table.schema) as writer:
+            writer.write_table(table)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return "frame", frame
+    return "arrow", (sink.getvalue().to_pybytes(), dict(frame.dtypes))
+
+
+def _unpacked(packed: tuple[str, Any]) -> pd.DataFrame:
+    kind, value = packed
+    if kind == "frame":
+        return value  # type: ignore[no-any-return]
+    data, dtypes = value
+    frame = pa.ipc.open_stream(data).read_all().to_pandas()
+    for column, dtype in dtypes.items():  # text comes back Arrow-backed: as it was
+        if frame[column].dtype != dtype:
+            frame[column] = frame[column].astype(dtype)
+    return frame
+
+
+def _expect_packed(
+    tables: dict[str, tuple[tuple[str, Any], Any]], bounds: dict[str, int]
+) -> tuple[list[ExpectationResult], StageReport]:
+    return _expect({n: (_unpacked(f), c) for n, (f, c) in tables.items()}, bounds)
 
 
 def _expect(
@@ -69,19 +97,19 @@ def start_expect(
     plan: LoadedPlan, validated: Validated, warm: WarmChild | None = None
 ) -> Callable[[], tuple[list[ExpectationResult], StageReport]]:
     """:func:`run_expect` on the other core, started now: great-expectations'
-    import and validation overlap the load and the reconciliation.
+    import and validation overlap the run's own work.
 
-    Small tables go to ``warm`` (already importing, see :func:`warm_expect`);
-    large ones to a child forked now, and ``warm`` is stopped. The returned
-    function waits for the results; the run commits its load only after they
-    pass (the gate), so nothing is loaded when one fails.
+    The tables go to ``warm`` (a child that began importing great-expectations
+    when the command started, see :func:`warm_expect`) as Arrow through a
+    pipe; without one, to a child forked now. The returned function waits for
+    the results; the run commits its load only after they pass (the gate), so
+    nothing is loaded when one fails.
     """
-    rows = sum(len(table.accepted) for table in validated.tables.values())
-    if warm is not None and warm.open and rows <= WARM_ROWS:
-        return warm.run(functools.partial(_expect, *_inputs(plan, validated)))
-    if warm is not None:
-        warm.close()
-    return in_background(functools.partial(run_expect, plan, validated))
+    if warm is None or not warm.open:
+        return in_background(functools.partial(run_expect, plan, validated))
+    tables, bounds = _inputs(plan, validated)
+    packed = {name: (_packed(frame), contract) for name, (frame, contract) in tables.items()}
+    return warm.run(functools.partial(_expect_packed, packed, bounds))
 
 
 def by_table(results: list[ExpectationResult]) -> dict[str, list[dict[str, Any]]]:

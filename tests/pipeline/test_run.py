@@ -181,3 +181,23 @@ def test_a_glob_reads_every_matching_file_with_its_own_positions(housing_plan: P
         "data/ledger.xls",
         "data/ledger2.xls",
     ]
+
+
+def test_expectations_in_the_warm_child_equal_those_run_here(
+    housing_plan: Path, tmp_path: Path
+) -> None:
+    """The tables reach the warm child as Arrow through a pipe and are restored to
+    their pandas dtypes: every verdict and count is the one computed in place."""
+    from ikou.audit.platform import WarmChild
+    from ikou.pipeline.stages.expect import _packed, _unpacked, run_expect, start_expect
+
+    plan, validated, _ = _stages(housing_plan, f"sqlite:///{tmp_path / 't.sqlite'}")
+    here, report = run_expect(plan, validated)
+    there, report_there = start_expect(plan, validated, WarmChild(lambda: None))()
+    assert [r.as_dict() for r in there] == [r.as_dict() for r in here]
+    assert report_there.output_sha256 == report.output_sha256
+    for table in validated.tables.values():
+        frame = table.accepted
+        back = _unpacked(_packed(frame))
+        assert back.equals(frame) and (back.dtypes == frame.dtypes).all()
+        assert back.index.equals(frame.index)
