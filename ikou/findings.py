@@ -263,7 +263,8 @@ _REJECTS = (
         "{column}: the same value in several rows",
         "{column}：複数の行で値が重複しています",
         "`unique: true` or the primary key (columns joined by `+`): every row sharing the value "
-        "is rejected, so no copy is chosen silently.",
+        "is rejected, so no copy is chosen silently — unless the mapping's table says "
+        "`duplicates: keep_first`, when only the later copies of a key are.",
     ),
     (
         "fk_missing",
@@ -284,6 +285,13 @@ _NOTES = (
         "{column}: a full name with no space, loaded whole",
         "{column}：空白のない氏名を分割せずに登録しました",
         "The family name holds the whole; the given name is empty.",
+    ),
+    (
+        "duplicate_kept",
+        "{column}: the first of several rows with this key, loaded",
+        "{column}：同じキーの行のうち最初の行を登録しました",
+        "`duplicates: keep_first`: the first copy (in source order, among the rows passing "
+        "every other check) is loaded; the later copies are rejected as `<key>.duplicate`.",
     ),
     (
         "blank.marker",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     Field,
@@ -166,6 +166,10 @@ class TableMapping(Strict):
     columns: dict[str, ColumnMapping]
     controls: tuple[Control, ...] = ()
     rows: RowCount | None = None
+    duplicates: Literal["reject_all", "keep_first"] = "reject_all"
+    """What rows sharing a primary key become: every copy rejected, or the first
+    copy (in source order, among rows passing every other row check) loaded
+    with a note and the later ones rejected."""
 
     @model_validator(mode="after")
     def _consistent(self) -> TableMapping:

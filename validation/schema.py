@@ -9,7 +9,9 @@ values before anything is stored or shown (``failure_case`` never leaves
 Finding slugs: ``<column>.required``, ``<column>.pattern``, ``<column>.min``,
 ``<column>.max``, ``<column>.allowed``, ``<column>.max_length``,
 ``<column>.duplicate`` (for a ``unique`` column) and ``<key>.duplicate`` for the
-primary key (columns joined with ``+`` when it has several).
+primary key (columns joined with ``+`` when it has several). Under the
+mapping's ``duplicates: keep_first`` the first copy of a key is loaded with the
+note ``<key>.duplicate_kept`` and only the later copies are rejected.
 
 A ``pattern`` is matched by RE2 (:func:`validation.contract.pattern_test`),
 in time linear in the value, never by Python's backtracking ``re``.
@@ -134,35 +136,39 @@ def _duplicates(frame: pd.DataFrame, columns: tuple[str, ...], slug: str) -> pd.
     return pd.DataFrame({"row": rows.astype("int64"), "column": columns[0], "slug": slug})
 
 
-def validate_table(mapped: MappedTable, contract: TableContract) -> ValidatedTable:
+def validate_table(
+    mapped: MappedTable, contract: TableContract, *, duplicates: str = "reject_all"
+) -> ValidatedTable:
     """Run every row check, collect every problem, split accepted from rejected.
 
     A cell that already failed in the map stage is null now; the checks that
     null would trip (``required``) are dropped for it, so each failed cell is
-    reported once, by its first reason.
+    reported once, by its first reason. ``duplicates`` is the mapping's policy
+    for rows sharing a primary key: ``reject_all`` rejects every copy;
+    ``keep_first`` keeps the first copy among the rows that pass every other
+    check (noted ``<key>.duplicate_kept``) and rejects the later ones.
     """
     frame = mapped.frame
     schema = build_schema(contract, list(frame.columns))
     found = [mapped.problems, _pandera_problems(schema, frame)]
     key = contract.primary_key
-    if all(name in frame.columns for name in key):
-        found.append(_duplicates(frame, key, "+".join(key) + ".duplicate"))
+    keyed = all(name in frame.columns for name in key)
+    slug = "+".join(key) + ".duplicate"
+    if keyed and duplicates == "reject_all":
+        found.append(_duplicates(frame, key, slug))
     for name in frame.columns:
         if contract.columns[name].unique and (name,) != key:
             found.append(_duplicates(frame, (name,), f"{name}.duplicate"))
-    problems = pd.concat([f for f in found if not f.empty] or [found[0]], ignore_index=True)
-    if not problems.empty:
-        map_cells = set(zip(mapped.problems["row"], mapped.problems["column"], strict=True))
-        stage = problems.index >= len(mapped.problems)
-        repeat = pd.Series(
-            [(r, c) in map_cells for r, c in zip(problems["row"], problems["column"], strict=True)],
-            index=problems.index,
-        )
-        problems = problems[~(stage & repeat & problems["slug"].str.endswith(".required"))]
-        problems = problems.drop_duplicates().sort_values(["row", "slug"], kind="stable")
-        problems = problems.reset_index(drop=True)
+    problems = _settled(mapped, found)
+    kept = _empty_problems()
+    if keyed and duplicates == "keep_first":
+        later, kept = _first_kept(frame.loc[~frame.index.isin(problems["row"])], key, slug)
+        if not later.empty:
+            problems = pd.concat([problems, later], ignore_index=True)
+            problems = problems.sort_values(["row", "slug"], kind="stable").reset_index(drop=True)
     accepted = frame.loc[~frame.index.isin(problems["row"].unique())]
     notes = mapped.notes[mapped.notes["row"].isin(accepted.index)]
+    notes = pd.concat([notes, kept], ignore_index=True) if not kept.empty else notes
     return ValidatedTable(
         table=mapped.table,
         source=mapped.source,
@@ -171,4 +177,50 @@ def validate_table(mapped: MappedTable, contract: TableContract) -> ValidatedTab
         skipped=mapped.skipped,
         source_rows=mapped.source_rows,
         notes=notes.sort_values(["row", "slug"], kind="stable").reset_index(drop=True),
+    )
+
+
+def _empty_problems() -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "slug": []})
+
+
+def _settled(mapped: MappedTable, found: list[pd.DataFrame]) -> pd.DataFrame:
+    """One line per (row, slug) in row order. ``found[0]`` is the map stage's own
+    problems; a ``required`` finding of a later check is dropped for a cell the
+    map stage already rejected (it is null because of that)."""
+    problems = pd.concat([f for f in found if not f.empty] or [found[0]], ignore_index=True)
+    if problems.empty:
+        return problems
+    map_cells = set(zip(mapped.problems["row"], mapped.problems["column"], strict=True))
+    stage = problems.index >= len(mapped.problems)
+    repeat = pd.Series(
+        [(r, c) in map_cells for r, c in zip(problems["row"], problems["column"], strict=True)],
+        index=problems.index,
+    )
+    problems = problems[~(stage & repeat & problems["slug"].str.endswith(".required"))]
+    problems = problems.drop_duplicates().sort_values(["row", "slug"], kind="stable")
+    return problems.reset_index(drop=True)
+
+
+def _first_kept(
+    frame: pd.DataFrame, columns: tuple[str, ...], slug: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Among rows sharing a key: the later copies (rejected as ``slug``) and the
+    first copies (noted ``slug + '_kept'``), in source order."""
+    keyed = frame[list(columns)]
+    present = keyed[keyed.notna().all(axis=1)]
+    later = present.duplicated(keep="first")
+    shared = present.duplicated(keep=False)
+    first = shared & ~later
+    return (
+        pd.DataFrame(
+            {"row": later[later].index.astype("int64"), "column": columns[0], "slug": slug}
+        ),
+        pd.DataFrame(
+            {
+                "row": first[first].index.astype("int64"),
+                "column": columns[0],
+                "slug": slug + "_kept",
+            }
+        ),
     )

@@ -35,7 +35,10 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
     stage's encodings rather than computed again.
     """
     validated = {
-        name: validate_table(m, plan.contract.tables[name]) for name, m in mapped.tables.items()
+        name: validate_table(
+            m, plan.contract.tables[name], duplicates=plan.mapping.tables[name].duplicates
+        )
+        for name, m in mapped.tables.items()
     }
     validated = _apply_references(plan, validated)
     digests = []

@@ -201,3 +201,37 @@ def test_expectations_in_the_warm_child_equal_those_run_here(
         back = _unpacked(_packed(frame))
         assert back.equals(frame) and (back.dtypes == frame.dtypes).all()
         assert back.index.equals(frame.index)
+
+
+def test_a_duplicate_key_under_keep_first_loads_the_first_copy(housing_plan: Path) -> None:
+    """A tenant typed twice: by default both copies are rejected; with
+    ``duplicates: keep_first`` the first is loaded with a note, the second
+    rejected, and the report lists both positions."""
+    import yaml
+
+    from ikou.pipeline.examples.formats import write_spreadsheetml
+    from ikou.pipeline.examples.housing import ledger_sheet, make_ledger
+
+    folder = housing_plan.parent
+    ledger = make_ledger(30, 4)
+    first = next(i for i, row in enumerate(ledger.rows) if isinstance(row[0], str) and i > 3)
+    ledger.rows.append(list(ledger.rows[first]))  # the same tenant again, at the end
+    write_spreadsheetml([ledger_sheet(ledger)], folder / "data" / "ledger.xml")
+    text = housing_plan.read_text(encoding="utf-8").replace("data/ledger*.xls", "data/ledger.xml")
+    housing_plan.write_text(text, encoding="utf-8")
+    second = len(ledger.rows) + 4  # title, credit line, group headers, header, then the rows
+
+    def copies(policy: str) -> tuple[list[int], list[int], int]:
+        mapping = folder / "mapping.yaml"
+        spec = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+        spec["tables"]["tenants"]["duplicates"] = policy
+        mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+        table = rehearse(housing_plan).report.data["tables"]["tenants"]
+        rejected = [r["row"] for r in table["rejects"] if "tenant_id.duplicate" in r["reasons"]]
+        kept = [n["row"] for n in table["notes"] if "tenant_id.duplicate_kept" in n["reasons"]]
+        return rejected, kept, table["loaded"]
+
+    rejected, kept, loaded = copies("reject_all")
+    assert rejected == [first + 5, second] and kept == []
+    rejected, kept, loaded_first = copies("keep_first")
+    assert rejected == [second] and kept == [first + 5] and loaded_first == loaded + 1

@@ -104,3 +104,57 @@ def test_type_mismatch_is_a_finding_not_a_coercion() -> None:
     mapped = map_table(raw, table="t", source="s", spec=spec, kinds=CONTRACT.kinds())
     assert mapped.problems["slug"].tolist() == ["rent.type.mismatch"]
     assert mapped.frame["rent"].tolist()[1] == 3
+
+
+_KEYED = pd.DataFrame(
+    {
+        "番号": [1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 4.0, 4.0],
+        "家賃": ["10", "20", "21", "相談", "31", "32", "40", "41"],
+        "区": ["北区"] * 8,
+        "入居": ["H2.1.1"] * 8,
+        "メール": [None] * 8,
+    },
+    dtype=object,
+)
+
+
+def _keyed(policy: str):  # type: ignore[no-untyped-def]
+    spec = MAPPING.model_copy(update={"duplicates": policy})
+    mapped = map_table(_KEYED, table="t", source="s", spec=spec, kinds=CONTRACT.kinds())
+    return validate_table(mapped, CONTRACT, duplicates=spec.duplicates)
+
+
+def test_every_copy_of_a_key_is_rejected_by_default() -> None:
+    result = _keyed("reject_all")
+    assert result.accepted.index.tolist() == [0]
+    duplicates = result.rejects[result.rejects["slug"] == "id.duplicate"]["row"].tolist()
+    assert duplicates == [1, 2, 3, 4, 5, 6, 7]
+    assert result.notes.empty
+
+
+def test_keep_first_loads_the_first_passing_copy_and_lists_every_other() -> None:
+    """Row 3 (the first 003) fails its rent, so row 4 is the first copy that passes."""
+    result = _keyed("keep_first")
+    assert result.accepted.index.tolist() == [0, 1, 4, 6]
+    found = sorted(zip(result.rejects["row"], result.rejects["slug"], strict=True))
+    assert found == [
+        (2, "id.duplicate"),
+        (3, "rent.yen.not_a_number"),
+        (5, "id.duplicate"),
+        (7, "id.duplicate"),
+    ]
+    kept = sorted(zip(result.notes["row"], result.notes["slug"], strict=True))
+    assert kept == [(1, "id.duplicate_kept"), (4, "id.duplicate_kept"), (6, "id.duplicate_kept")]
+    assert result.source_rows == len(result.rejected_rows) + len(result.accepted)
+
+
+def test_a_mapping_names_only_known_duplicate_policies() -> None:
+    import pydantic
+    import pytest
+
+    plain = {"source": "s", "columns": {"id": {"from": "番号"}}}
+    assert TableMapping.model_validate({**plain, "duplicates": "keep_first"}).duplicates == (
+        "keep_first"
+    )
+    with pytest.raises(pydantic.ValidationError, match="duplicates"):
+        TableMapping.model_validate({**plain, "duplicates": "keep_last"})
