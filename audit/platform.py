@@ -159,14 +159,20 @@ def in_background(work: Callable[[], T]) -> Callable[[], T]:
         finally:
             os._exit(0)
     os.close(write_end)
+    return _waiter(pid, read_end)
+
+
+def _waiter(pid: int, fd: int) -> Callable[[], Any]:
+    """A function that waits for child ``pid``'s outcome on ``fd`` (once; again
+    returns or raises the same), then reaps the child."""
     done: list[bytes] = []
 
-    def wait() -> T:
+    def wait() -> Any:
         if not done:
             try:
-                done.append(_read_until(read_end, math.inf) or b"")
+                done.append(_read_until(fd, math.inf) or b"")
             finally:
-                os.close(read_end)
+                os.close(fd)
                 os.waitpid(pid, 0)
         if not done[0]:
             raise GuardTripped("crash")
@@ -230,21 +236,8 @@ class WarmChild:
             _write_all(self._job, pickle.dumps(work, protocol=pickle.HIGHEST_PROTOCOL))
         finally:
             os.close(self._job)
-        pid, answer, done = self._pid, self._answer, []
-        self._pid = None
-
-        def wait() -> T:
-            if not done:
-                try:
-                    done.append(_read_until(answer, math.inf) or b"")
-                finally:
-                    os.close(answer)
-                    os.waitpid(pid, 0)
-            if not done[0]:
-                raise GuardTripped("crash")
-            return _result(done[0])
-
-        return wait
+        pid, self._pid = self._pid, None
+        return _waiter(pid, self._answer)
 
     def close(self) -> None:
         """Stop a child that got no job, ready or not (nothing happens after :meth:`run`)."""
