@@ -274,7 +274,7 @@ def _reported(
         custody=store.summary(),
         extra=extra,
     )
-    json_path, html_path = record_report(report, run_dir, recorder.note, lang=lang)
+    json_path, html_path = record_report(report, run_dir, recorder.note, lang=lang, worklist=True)
     checkpoint("report")  # the report written and chained, the run not sealed
     session.end(status)
     return RunResult(
@@ -318,7 +318,9 @@ def stop(
         status=status,
         extra=extra,
     )
-    json_path, html_path = record_report(report, session.run_dir, recorder.note, lang=lang)
+    json_path, html_path = record_report(
+        report, session.run_dir, recorder.note, lang=lang, worklist=True
+    )
     session.end(status)
     log = plan.workspace / "audit.log"
     return RunResult(report, session.run_dir, json_path, html_path, log, session.recovered)

@@ -4,7 +4,8 @@ Both come from one dictionary (:mod:`.model`), so they cannot disagree. It
 holds counts, rule names, finding slugs, positions (file, sheet, row) and
 hashes — never a cell value. The HTML (:mod:`.html`) is printable (A4, print
 CSS) with Japanese labels (:mod:`.labels`) by default and English with
-``lang="en"``. :func:`record_report` writes both and chains their hashes.
+``lang="en"``. :func:`record_report` writes both — and a run's
+``worklist.csv`` of positions to follow up — and chains their hashes.
 """
 
 from __future__ import annotations
@@ -22,10 +23,12 @@ from ikou.pipeline.report.model import (
     redact,
     short_head,
 )
+from ikou.pipeline.report.worklist import WORKLIST, write_worklist
 
 __all__ = [
     "HTML_REJECT_LIMIT",
     "LABELS",
+    "WORKLIST",
     "RunReport",
     "build_failed_report",
     "build_report",
@@ -44,14 +47,17 @@ def record_report(
     *,
     lang: str = "ja",
     template: str = "report.html",
+    worklist: bool = False,
 ) -> tuple[Path, Path]:
-    """Write ``report.json`` and ``report.html`` and chain their SHA-256 (the
-    ``report`` event, through ``note`` — a recorder's :meth:`note`)."""
+    """Write ``report.json`` and ``report.html`` — and, for a run, the office's
+    ``worklist.csv`` (:mod:`.worklist`) — and chain their SHA-256 (the ``report``
+    event, through ``note`` — a recorder's :meth:`note`)."""
     json_path, html_path = write_report(report, run_dir, lang=lang, template=template)
-    note(
-        "report",
-        "written",
-        report_json_sha256=file_sha256(json_path),
-        report_html_sha256=file_sha256(html_path),
-    )
+    hashes = {
+        "report_json_sha256": file_sha256(json_path),
+        "report_html_sha256": file_sha256(html_path),
+    }
+    if worklist:
+        hashes["worklist_sha256"] = file_sha256(write_worklist(report.data, run_dir, lang))
+    note("report", "written", **hashes)
     return json_path, html_path
