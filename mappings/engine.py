@@ -21,13 +21,14 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import PurePosixPath
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ikou.mappings.patterns import pattern_test
-from ikou.mappings.spec import ColumnMapping, SkipRule, TableMapping
+from ikou.mappings.spec import OUTSIDE_GRID, ColumnMapping, SkipRule, TableMapping
 from ikou.mappings.transforms import (
     Noted,
     Reject,
@@ -121,6 +122,26 @@ def _apply_skips(frame: pd.DataFrame, rules: tuple[SkipRule, ...]) -> pd.Series:
             hit = _match_rows(frame[rule.column], rule.matches)
         skipped = skipped.mask(hit & skipped.isna(), rule.name)
     return skipped
+
+
+def _with_outside_grid(
+    raw: pd.DataFrame, spec: TableMapping, positions: pd.DataFrame | None
+) -> pd.DataFrame:
+    """``raw`` with ``=sheet`` and ``=file`` columns where the mapping reads them:
+    the sheet's (or Word table's) name and the file's name, without its folder."""
+    named = {n for c in spec.columns.values() for n in c.source} | {
+        r.column for r in spec.skip if r.column is not None
+    }
+    wanted = [n for n in OUTSIDE_GRID if n in named]
+    if not wanted:
+        return raw
+    if positions is None:
+        raise ValueError("=sheet and =file need the rows' positions")
+    where = {
+        "=sheet": positions["sheet"].astype(object),
+        "=file": positions["file"].astype(object).map(lambda f: PurePosixPath(str(f)).name),
+    }
+    return raw.assign(**{name: where[name].to_numpy(dtype=object) for name in wanted})
 
 
 def _source_values(frame: pd.DataFrame, spec: ColumnMapping) -> pd.Series:
@@ -247,12 +268,16 @@ def map_table(
     kinds: dict[str, str],
     progress: Callable[[str], None] | None = None,
     distinct: dict[str, tuple[np.ndarray, list[Any]]] | None = None,
+    positions: pd.DataFrame | None = None,
 ) -> MappedTable:
     """Skip, transform and type one target table from a raw frame.
 
     ``distinct`` (source column → :func:`typed_factorize` of it, as the extract
-    stage made them) saves factorizing the same column again.
+    stage made them) saves factorizing the same column again. ``positions``
+    (``file``, ``sheet``, ``row`` per raw row) feed the ``=sheet`` and
+    ``=file`` names a mapping may read from.
     """
+    raw = _with_outside_grid(raw, spec, positions)
     skipped_all = _apply_skips(raw, spec.skip)
     keep = skipped_all.isna().to_numpy()
     kept = raw.loc[keep]

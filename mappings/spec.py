@@ -27,6 +27,7 @@ from ikou.mappings.transforms import bind_args, check_args
 from ikou.mappings.yamlfile import Names, Strict, load_model
 
 __all__ = [
+    "OUTSIDE_GRID",
     "ColumnMapping",
     "Control",
     "CrossControl",
@@ -58,6 +59,11 @@ class TransformStep(Strict):
     name: str
     args: dict[str, Any] = Field(default_factory=dict)
     bound: SkipValidation[Bound] = Field(exclude=True, repr=False)
+
+
+OUTSIDE_GRID = ("=sheet", "=file")
+"""Names a ``from`` may use for what lies outside the grid: the name of the
+sheet (or Word table) a row was read from, and the name of its file."""
 
 
 class ColumnMapping(Strict):
@@ -184,7 +190,8 @@ class TableMapping(Strict):
         return self
 
     def source_columns(self) -> tuple[str, ...]:
-        """Every source column this table reads, in first-use order."""
+        """Every source column this table reads from the grid, in first-use order
+        (not ``=sheet`` or ``=file``: they come from where a row was found)."""
         seen: dict[str, None] = {}
         for column in self.columns.values():
             for name in column.source:
@@ -192,7 +199,7 @@ class TableMapping(Strict):
         for rule in self.skip:
             if rule.column is not None:
                 seen.setdefault(rule.column, None)
-        return tuple(seen)
+        return tuple(name for name in seen if name not in OUTSIDE_GRID)
 
 
 _QUANTITY = re.compile(r"^([A-Za-z_]\w*)\.(count|sum\(([A-Za-z_]\w*)\))$")

@@ -235,3 +235,21 @@ def test_a_duplicate_key_under_keep_first_loads_the_first_copy(housing_plan: Pat
     assert rejected == [first + 5, second] and kept == []
     rejected, kept, loaded_first = copies("keep_first")
     assert rejected == [second] and kept == [first + 5] and loaded_first == loaded + 1
+
+
+def test_a_column_can_come_from_the_sheet_or_file_name(housing_plan: Path) -> None:
+    """``from: =sheet`` and ``from: =file`` read where a row was found, through the
+    same transforms as any cell; neither is looked for among the headers."""
+    import yaml
+
+    mapping = housing_plan.parent / "mapping.yaml"
+    spec = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    note = {"from": ["=file", "=sheet"], "join": "|", "transforms": ["strip"]}
+    spec["tables"]["tenants"]["columns"]["note"] = note
+    mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    result = rehearse(housing_plan)
+    with sqlite3.connect(result.run_dir / "target.sqlite") as db:
+        notes = {n for (n,) in db.execute("select distinct note from tenants")}
+    files = {f["name"] for f in result.report.data["sources"]["ledger"]["files"]}
+    assert notes == {f"{name.rsplit('/', 1)[-1]}|入居者台帳" for name in files}
+    assert result.report.data["tables"]["tenants"]["rejected"] > 0  # the planted rejects
