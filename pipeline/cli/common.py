@@ -12,7 +12,17 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-__all__ = ["err", "lang_option", "out", "password_prompt", "progress_bar", "recovery_said"]
+from ikou.audit.platform import WarmChild
+
+__all__ = [
+    "err",
+    "lang_option",
+    "out",
+    "password_prompt",
+    "progress_bar",
+    "recovery_said",
+    "warm_expectations",
+]
 
 
 def err() -> Console:
@@ -98,3 +108,16 @@ def recovery_said() -> Iterator[None]:
 
     with announcing(lambda recovered: err().print(f"ikou: {escape(recovered.sentence())}")):
         yield
+
+
+def _prepare_expectations() -> None:  # pragma: no cover - runs in the warm child
+    from ikou.validation.expectations import import_expectations
+
+    import_expectations()
+
+
+def warm_expectations() -> WarmChild:
+    """A child that imports great-expectations from now on, on the other core
+    (:class:`~ikou.audit.platform.WarmChild`): started by a command before its
+    own imports, handed to the run, which gives it the tables to check."""
+    return WarmChild(_prepare_expectations)

@@ -12,7 +12,14 @@ from rich.markup import escape
 from rich.table import Table
 
 from ikou.errors import CheckFailed
-from ikou.pipeline.cli.common import err, lang_option, out, password_prompt, progress_bar
+from ikou.pipeline.cli.common import (
+    err,
+    lang_option,
+    out,
+    password_prompt,
+    progress_bar,
+    warm_expectations,
+)
 from ikou.pipeline.cli.run import render_run
 
 __all__ = ["migrate", "reconcile", "shred"]
@@ -29,18 +36,25 @@ __all__ = ["migrate", "reconcile", "shred"]
 @lang_option
 def migrate(plan: Path, signoff: Path | None, lang: str) -> None:
     """The supervised production run of PLAN: preflight, sign-on, run once, seal."""
-    from ikou.pipeline.production import migrate as run_migration
+    # before ikou's own imports, the preflight and the sign-on: great-expectations'
+    # import (seconds) is done by the time the run needs it
+    warm = warm_expectations()
+    try:
+        from ikou.pipeline.production import migrate as run_migration
 
-    ask = None if signoff is not None else _sign_on_prompt()
-    with progress_bar(True) as progress:
-        result = run_migration(
-            plan,
-            signoff_file=signoff,
-            ask=ask,
-            lang=lang,
-            progress=progress,
-            password=password_prompt(),
-        )
+        ask = None if signoff is not None else _sign_on_prompt()
+        with progress_bar(True) as progress:
+            result = run_migration(
+                plan,
+                signoff_file=signoff,
+                ask=ask,
+                lang=lang,
+                progress=progress,
+                password=password_prompt(),
+                warm=warm,
+            )
+    finally:
+        warm.close()
     console = out()
     if result.checks:
         table = Table(title="事前確認" if lang == "ja" else "Preflight")

@@ -8,9 +8,14 @@ from typing import Any
 import click
 from rich.table import Table
 
-from ikou.audit.platform import WarmChild
 from ikou.errors import CheckFailed
-from ikou.pipeline.cli.common import lang_option, out, password_prompt, progress_bar
+from ikou.pipeline.cli.common import (
+    lang_option,
+    out,
+    password_prompt,
+    progress_bar,
+    warm_expectations,
+)
 
 __all__ = ["demo", "rehearse", "render_run"]
 
@@ -50,15 +55,9 @@ def render_run(result: Any, lang: str, as_json: bool) -> None:
     console.print(f"audit:  {result.audit_log}  head {report['chain_head_short']}")
 
 
-def _prepare_expectations() -> None:  # pragma: no cover - runs in the warm child
-    from ikou.validation.expectations import import_expectations
-
-    import_expectations()
-
-
 def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
     # before ikou's own imports: great-expectations' (seconds) overlaps them
-    warm = WarmChild(_prepare_expectations)
+    warm = warm_expectations()
     try:
         from ikou.pipeline.run import rehearse as run_rehearsal
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ikou.audit.platform import WarmChild
 from ikou.errors import ConfigError
 from ikou.pipeline.plan import LoadedPlan, load_plan
 from ikou.pipeline.production.preflight import Check, find_seal, preflight, source_hashes
@@ -64,8 +65,11 @@ def migrate(
     progress: Progress | None = None,
     password: Callable[[str], str | None] | None = None,
     now: dt.datetime | None = None,
+    warm: WarmChild | None = None,
 ) -> MigrationResult:
-    """The production run: preflight, sign-on, run once, seal."""
+    """The production run: preflight, sign-on, run once, seal. ``warm``: a child
+    already importing great-expectations (the CLI starts it before the
+    preflight and the sign-on, which leave it time)."""
     plan = load_plan(plan_path)
     _need(plan)
     signoff = read_signoff(signoff_file) if signoff_file is not None else None
@@ -133,6 +137,7 @@ def migrate(
         expected=hashes,
         after=seal_manifest,
         report_extra=extra,
+        warm=warm,
     )
     return MigrationResult(
         run.report.status, checks, confirmations, run, report_html=run.report_html
