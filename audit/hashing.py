@@ -36,7 +36,10 @@ that the lengths make every concatenation parse one way only:
 Both are computed with a few C-speed passes per column, which is what makes
 hashing every stage of a 200,000-row ledger affordable.
 
-Row digests are plain SHA-256 while they live in memory for one run; pass
+Reconciliation does not hash rows: it pairs rows by key and compares the
+same tags, lengths and payloads a column at a time (:meth:`EncodedTable.differ`);
+a row digest is the per-row form of that comparison, for a single row's
+identity. Row digests are plain SHA-256 while they live in memory; pass
 ``key`` to get HMAC-SHA256 digests whenever they are *kept* (a manifest),
 because an unkeyed hash of a low-entropy row is the row to anyone who tries
 the candidates (DESIGN.md, principle 3).

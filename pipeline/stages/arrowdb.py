@@ -39,6 +39,7 @@ __all__ = [
     "canonical_column",
     "fetch_arrow",
     "ingest",
+    "per_distinct",
     "python_values",
     "sqlite_column",
 ]
@@ -132,7 +133,7 @@ def fetch_arrow(connection: sa.Connection, sql: str, rows: int) -> pa.Table | No
         cursor.close()
 
 
-def _per_distinct(values: np.ndarray, convert: Any) -> list[Any]:
+def per_distinct(values: np.ndarray, convert: Any) -> list[Any]:
     """``convert`` once per distinct non-null value of an object array; nulls stay ``None``."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     done = np.array([convert(u) for u in uniques] + [None], dtype=object)
@@ -151,7 +152,7 @@ def sqlite_column(values: pd.Series, kind: str) -> pa.Array:
     if kind == "date":
         if {type(v) for v in objects if v is not None} <= {dt.date}:
             return pa.array(objects, type=pa.date32()).cast(pa.large_string())
-        return pa.array(_per_distinct(objects, dt.date.isoformat), type=pa.large_string())
+        return pa.array(per_distinct(objects, dt.date.isoformat), type=pa.large_string())
     if kind == "decimal":
         texts = [None if v is None else format(Decimal(v), "f") for v in objects]
         return pa.array(texts, type=pa.large_string())
@@ -188,7 +189,7 @@ def canonical_column(values: pa.Array | pa.ChunkedArray, kind: str) -> pa.Array:
             return text.cast(pa.date32()).cast(pa.large_string())
         except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
             objects = np.array(text.to_pylist(), dtype=object)
-            return pa.array(_per_distinct(objects, _iso_date), type=pa.large_string())
+            return pa.array(per_distinct(objects, _iso_date), type=pa.large_string())
     return text
 
 
@@ -197,7 +198,7 @@ def python_values(values: pa.Array, kind: str) -> list[Any]:
     returns: ``str``, ``int``, ``date``, ``Decimal``, ``bool`` or ``None``."""
     if kind == "date":
         objects = np.array(values.to_pylist(), dtype=object)
-        return _per_distinct(objects, _python_date)
+        return per_distinct(objects, _python_date)
     if kind == "decimal":
         return [None if v is None else Decimal(v) for v in values.to_pylist()]
     return values.to_pylist()  # type: ignore[no-any-return]

@@ -33,6 +33,7 @@ from ikou.pipeline.stages.arrowdb import (
     canonical_column,
     fetch_arrow,
     ingest,
+    per_distinct,
     python_values,
     sqlite_column,
 )
@@ -185,20 +186,6 @@ def transaction(engine: Engine) -> Iterator[sa.Connection]:
                 ) from None
 
 
-def _per_distinct(process: Any, values: list[Any]) -> list[Any]:
-    """A date column's type processor applied once per distinct value.
-
-    Only for dates: a date column holds one type (``date``, or its ISO text on
-    the way back), so ``pd.factorize`` cannot merge values that differ —
-    unlike decimals, where ``Decimal("1")`` and ``Decimal("1.0")`` are equal
-    but are written differently. Nulls stay ``None``, as SQLAlchemy's
-    processors return ``None`` for ``None``.
-    """
-    codes, uniques = pd.factorize(np.array(values, dtype=object), use_na_sentinel=True)
-    processed = np.array([process(u) for u in uniques] + [None], dtype=object)
-    return processed[codes].tolist()
-
-
 def _insert(
     connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, kinds: dict[str, str]
 ) -> int:
@@ -229,8 +216,9 @@ def _insert_rows(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame
         process = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if process is None:
             columns.append(values)
-        elif isinstance(table.c[name].type, sa.Date):  # dates repeat: once per distinct
-            columns.append(_per_distinct(process, values))
+        elif isinstance(table.c[name].type, sa.Date):  # dates repeat: once per distinct value
+            # (only dates: Decimal("1") and Decimal("1.0") are equal but written differently)
+            columns.append(per_distinct(np.array(values, dtype=object), process))
         else:
             columns.append([process(v) for v in values])
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
@@ -359,7 +347,7 @@ def _fetch_rows(
         if process is None:
             plain = list(values)
         elif isinstance(table.c[column].type, sa.Date):
-            plain = _per_distinct(process, list(values))
+            plain = per_distinct(np.array(values, dtype=object), process)
         else:
             plain = [process(v) for v in values]
         if kind == "decimal":
