@@ -56,7 +56,8 @@ class MappedTable:
     skipped (null where a column failed); ``problems`` is one line per failed
     cell and ``notes`` one per cell accepted with a note (a date outside its
     era under ``lenient_era``, an unsplit name): raw row index, target column,
-    finding slug.
+    finding slug. ``cleared`` holds the failed cells of ``on_error: null``
+    columns, which are null in ``frame`` and do not reject their row.
     """
 
     table: str
@@ -66,6 +67,7 @@ class MappedTable:
     problems: pd.DataFrame
     notes: pd.DataFrame
     source_rows: int
+    cleared: pd.DataFrame
 
 
 def _blank(value: Any) -> bool:
@@ -283,6 +285,7 @@ def map_table(
     kept = raw.loc[keep]
     factorized: dict[str, tuple[np.ndarray, list[Any]]] = {}
     problems: list[pd.DataFrame] = []
+    cleared: list[pd.DataFrame] = []
     notes: list[pd.DataFrame] = []
     columns: dict[str, pd.Series] = {}
     for name, column_spec in spec.columns.items():
@@ -300,7 +303,8 @@ def map_table(
             codes, uniques = typed_factorize(_source_values(kept, column_spec).to_numpy(object))
         typed = apply_distinct(codes, uniques, _chain(column_spec, kinds[name]), kept.index)
         columns[name] = typed_series(typed.values, kinds[name])
-        for found, slugs in ((problems, typed.reasons), (notes, typed.notes)):
+        failed = cleared if column_spec.on_error == "null" else problems
+        for found, slugs in ((failed, typed.reasons), (notes, typed.notes)):
             lines = _findings(name, slugs)
             if lines is not None:
                 found.append(lines)
@@ -312,4 +316,5 @@ def map_table(
         problems=pd.concat(problems, ignore_index=True) if problems else _empty_findings(),
         notes=pd.concat(notes, ignore_index=True) if notes else _empty_findings(),
         source_rows=len(raw),
+        cleared=pd.concat(cleared, ignore_index=True) if cleared else _empty_findings(),
     )

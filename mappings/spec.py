@@ -72,6 +72,10 @@ class ColumnMapping(Strict):
     source: Names = Field(alias="from")
     join: str = ""
     transforms: tuple[TransformStep, ...] = ()
+    on_error: Literal["reject", "null"] = "reject"
+    """What a cell that fails (a transform, its type or a contract check on its
+    own value) does to its row: ``reject`` the row, or load the row with the
+    cell empty (``null``), counted as a cleared cell with its rule and position."""
 
     @field_validator("source")
     @classmethod

@@ -286,6 +286,14 @@ def _cross_check(loaded: LoadedPlan) -> None:
                 )
         for column, spec in target.columns.items():
             needed = spec.required or column in target.primary_key
+            if needed and column in table.columns and table.columns[column].on_error == "null":
+                fail(
+                    mfile,
+                    f"{where}.columns.{column}.on_error",
+                    "null empties a failed cell, but the contract requires this column "
+                    f"({'primary key' if column in target.primary_key else 'required'}); "
+                    "use on_error: reject",
+                )
             if needed and column not in table.columns:
                 fail(
                     cfile,

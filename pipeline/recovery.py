@@ -109,6 +109,8 @@ def _recovery_report(
             "rejects": [],
             "notes_by_reason": {},
             "notes": [],
+            "cleared_by_reason": {},
+            "cleared": [],
             "controls": [],
             "findings": {},
         }

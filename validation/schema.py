@@ -13,6 +13,12 @@ primary key (columns joined with ``+`` when it has several). Under the
 mapping's ``duplicates: keep_first`` the first copy of a key is loaded with the
 note ``<key>.duplicate_kept`` and only the later copies are rejected.
 
+A column mapped with ``on_error: null`` does not reject its row for a failed
+check on its own value (pattern, min, max, allowed, max_length): the cell is
+emptied and listed among the table's ``cleared`` cells under the same slug.
+Keys, ``unique`` and references still reject: they are about the row, not
+the cell.
+
 A ``pattern`` is matched by RE2 (:func:`validation.contract.pattern_test`),
 in time linear in the value, never by Python's backtracking ``re``.
 """
@@ -48,6 +54,7 @@ class ValidatedTable:
     skipped: pd.Series  # raw index → skip rule name
     source_rows: int
     notes: pd.DataFrame  # row (raw index), column, slug — accepted rows only
+    cleared: pd.DataFrame  # row, column, slug — cells emptied under on_error: null
 
     @property
     def rejected_rows(self) -> pd.Index:
@@ -137,7 +144,11 @@ def _duplicates(frame: pd.DataFrame, columns: tuple[str, ...], slug: str) -> pd.
 
 
 def validate_table(
-    mapped: MappedTable, contract: TableContract, *, duplicates: str = "reject_all"
+    mapped: MappedTable,
+    contract: TableContract,
+    *,
+    duplicates: str = "reject_all",
+    clear: frozenset[str] = frozenset(),
 ) -> ValidatedTable:
     """Run every row check, collect every problem, split accepted from rejected.
 
@@ -147,10 +158,19 @@ def validate_table(
     for rows sharing a primary key: ``reject_all`` rejects every copy;
     ``keep_first`` keeps the first copy among the rows that pass every other
     check (noted ``<key>.duplicate_kept``) and rejects the later ones.
+    ``clear`` names the ``on_error: null`` columns, whose failed cells are
+    emptied instead of rejecting the row.
     """
     frame = mapped.frame
     schema = build_schema(contract, list(frame.columns))
-    found = [mapped.problems, _pandera_problems(schema, frame)]
+    checked = _pandera_problems(schema, frame)
+    emptied = checked["column"].isin(clear) & ~checked["slug"].astype(str).str.endswith(".required")
+    late, checked = checked[emptied], checked[~emptied]
+    if not late.empty:
+        frame = frame.copy()
+        for column, rows in late.groupby("column")["row"]:
+            frame.loc[rows.unique(), column] = None
+    found = [mapped.problems, checked]
     key = contract.primary_key
     keyed = all(name in frame.columns for name in key)
     slug = "+".join(key) + ".duplicate"
@@ -169,6 +189,8 @@ def validate_table(
     accepted = frame.loc[~frame.index.isin(problems["row"].unique())]
     notes = mapped.notes[mapped.notes["row"].isin(accepted.index)]
     notes = pd.concat([notes, kept], ignore_index=True) if not kept.empty else notes
+    cleared = pd.concat([mapped.cleared, late], ignore_index=True)
+    cleared = cleared[cleared["row"].isin(accepted.index)]
     return ValidatedTable(
         table=mapped.table,
         source=mapped.source,
@@ -177,6 +199,7 @@ def validate_table(
         skipped=mapped.skipped,
         source_rows=mapped.source_rows,
         notes=notes.sort_values(["row", "slug"], kind="stable").reset_index(drop=True),
+        cleared=cleared.sort_values(["row", "slug"], kind="stable").reset_index(drop=True),
     )
 
 

@@ -166,6 +166,13 @@ LABELS: dict[str, dict[str, str]] = {
             "（元号の範囲外の日付を換算した、氏名を姓と名に分けられなかった、空欄の表記を空にした等）。"
         ),
         "notes": "注記つきで登録した行（位置）",
+        "cleared_by_reason": "値を空欄にして登録したセル（列・理由別）",
+        "cleared_rule": (
+            "マッピングで on_error: null とした列では、不正な値のセルを空欄にして行を登録しました。"
+            "行数の内訳（元データ＝除外＋不採用＋登録）はそのままで、空欄にしたセルは別に数えています。"
+            "新システムで正しい値を入力してください。"
+        ),
+        "cleared": "空欄にしたセルのある行（位置）",
         "controls": "管理合計",
         "control": "項目",
         "source_side": "移行元",
@@ -333,6 +340,13 @@ LABELS: dict[str, dict[str, str]] = {
             "converted, a name that could not be split, a blank marker made empty)."
         ),
         "notes": "Rows loaded with a note (positions)",
+        "cleared_by_reason": "Loaded with cleared cells, by column and rule",
+        "cleared_rule": (
+            "Columns mapped with on_error: null load their row with a failed cell left empty. "
+            "The row accounting (source = skipped + rejected + loaded) is unchanged; the "
+            "cleared cells are counted here. Enter the right values in the new system."
+        ),
+        "cleared": "Rows loaded with cleared cells (positions)",
         "controls": "Control totals",
         "control": "Control",
         "source_side": "Source",

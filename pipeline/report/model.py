@@ -142,6 +142,7 @@ def build_report(
         rec = reconciled[name]
         reasons = table.rejects["slug"].value_counts().sort_index()
         notes = table.notes["slug"].value_counts().sort_index()
+        cleared = table.cleared["slug"].value_counts().sort_index()
         skipped = table.skipped.value_counts().sort_index()
         tables[name] = {
             "source": table.source,
@@ -155,6 +156,8 @@ def build_report(
             "rejects": _positions(table.rejects, raws[table.source]),
             "notes_by_reason": {str(k): int(v) for k, v in notes.items()},
             "notes": _positions(table.notes, raws[table.source]),
+            "cleared_by_reason": {str(k): int(v) for k, v in cleared.items()},
+            "cleared": _positions(table.cleared, raws[table.source]),
             "controls": [
                 {"name": c.name, "source": c.source, "target": c.target, "ok": c.ok}
                 for c in rec.controls

@@ -2,7 +2,8 @@
 
 ``worklist.csv`` sits beside the report: file, sheet and row, the column, the
 finding's slug, its sentence and what to do — rejected rows first, then rows
-loaded with a note, in source order. Like the report it holds positions, rule
+loaded with a note, then cells loaded empty under ``on_error: null``, in
+source order. Like the report it holds positions, rule
 names and sentences from the finding catalog, never a cell's value; its
 SHA-256 is chained with the report's. It is written as UTF-8 with a byte
 order mark, so Excel on a Japanese Windows opens it without garbling.
@@ -31,12 +32,14 @@ _ACTION = {
             "元の台帳で確認・修正し、リハーサルをやり直してください（この行は登録されていません）"
         ),
         "note": "登録された値を新システムで確認してください",
+        "cleared": "このセルは空欄で登録されました。新システムで正しい値を入力してください",
     },
     "en": {
         "reject": (
             "check and correct it in the source, then rehearse again (the row was not loaded)"
         ),
         "note": "check the loaded value in the new system",
+        "cleared": "the cell was loaded empty; enter the right value in the new system",
     },
 }
 
@@ -54,6 +57,7 @@ def worklist_rows(report: dict[str, Any], lang: str = "ja") -> list[tuple[str, .
         for kind, listed in (
             ("reject", facts.get("rejects", [])),
             ("note", facts.get("notes", [])),
+            ("cleared", facts.get("cleared", [])),
         ):
             for place in listed:
                 for slug in place["reasons"]:

@@ -53,6 +53,7 @@ def run_map(
         "skipped": sum(len(m.skipped) for m in mapped.values()),
         "problems": sum(len(m.problems) for m in mapped.values()),
         "notes": sum(len(m.notes) for m in mapped.values()),
+        "cleared": sum(len(m.cleared) for m in mapped.values()),
     }
     return Mapped(mapped, encodings), StageReport("map", counts, output)
 

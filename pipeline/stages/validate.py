@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
-from ikou.audit.hashing import row_keys
+from ikou.audit.hashing import encode_table, row_keys
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.map import Mapped, with_all_columns
@@ -36,7 +36,14 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
     """
     validated = {
         name: validate_table(
-            m, plan.contract.tables[name], duplicates=plan.mapping.tables[name].duplicates
+            m,
+            plan.contract.tables[name],
+            duplicates=plan.mapping.tables[name].duplicates,
+            clear=frozenset(
+                column
+                for column, spec in plan.mapping.tables[name].columns.items()
+                if spec.on_error == "null"
+            ),
         )
         for name, m in mapped.tables.items()
     }
@@ -47,10 +54,13 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
     for name, table in validated.items():
         contract = plan.contract.tables[name]
         kinds = contract.kinds()
-        accepted = mapped.encodings[name].take(
-            mapped.tables[name].frame.index.isin(table.accepted.index)
-        )
         frame = full_frame(table, kinds)
+        if _cleared_late(table, mapped.tables[name].cleared):  # emptied after map encoded them
+            accepted = encode_table(frame, kinds)
+        else:
+            accepted = mapped.encodings[name].take(
+                mapped.tables[name].frame.index.isin(table.accepted.index)
+            )
         keys = row_keys(frame, {k: kinds[k] for k in contract.primary_key})
         expected[name] = Rows(pd.Series(keys, index=frame.index, dtype=object), accepted)
         table_digests[name] = accepted.digest()
@@ -61,6 +71,7 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
         "accepted": sum(len(v.accepted) for v in validated.values()),
         "rejected": sum(len(v.rejected_rows) for v in validated.values()),
         "noted": sum(len(v.notes) for v in validated.values()),
+        "cleared": sum(len(v.cleared) for v in validated.values()),
     }
     return Validated(validated, expected, table_digests), StageReport("validate", counts, output)
 
@@ -92,9 +103,19 @@ def _apply_references(
                 accepted=table.accepted.loc[~bad.to_numpy()],
                 rejects=rejects,
                 notes=table.notes[~table.notes["row"].isin(rows)],
+                cleared=table.cleared[~table.cleared["row"].isin(rows)],
             )
         out[name] = table
     return out
+
+
+def _cleared_late(table: ValidatedTable, by_map: pd.DataFrame) -> bool:
+    """Whether validation emptied a cell the map stage had encoded with its value."""
+    if table.cleared.empty:
+        return False
+    early = set(zip(by_map["row"], by_map["column"], strict=True))
+    cells = zip(table.cleared["row"], table.cleared["column"], strict=True)
+    return any(cell not in early for cell in cells)
 
 
 def full_frame(table: ValidatedTable, kinds: dict[str, str]) -> pd.DataFrame:

@@ -253,3 +253,49 @@ def test_a_column_can_come_from_the_sheet_or_file_name(housing_plan: Path) -> No
     files = {f["name"] for f in result.report.data["sources"]["ledger"]["files"]}
     assert notes == {f"{name.rsplit('/', 1)[-1]}|入居者台帳" for name in files}
     assert result.report.data["tables"]["tenants"]["rejected"] > 0  # the planted rejects
+
+
+def test_on_error_null_loads_the_row_with_the_cell_empty(housing_plan: Path) -> None:
+    """An optional column mapped ``on_error: null``: a phone number that fails
+    its pattern no longer rejects the row; the row loads with the cell empty,
+    the report and the worklist list the cell, the accounting still closes and
+    reconciliation proves the target holds the emptied cell. A required column
+    cannot take the policy."""
+    import yaml
+
+    from ikou.errors import ConfigError
+    from ikou.pipeline.plan import load_plan
+    from ikou.pipeline.report.worklist import WORKLIST
+
+    mapping = housing_plan.parent / "mapping.yaml"
+    spec = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    spec["tables"]["tenants"]["columns"]["phone"]["transforms"] = [
+        {"blank": {"values": ["なし"]}},  # keeps the phone as typed: 042(393)5111 fails
+    ]
+    mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    strict = rehearse(housing_plan).report.data["tables"]["tenants"]
+    failing = strict["rejects_by_reason"].get("phone.pattern", 0)
+    assert failing > 0 and not strict["cleared"]
+
+    spec["tables"]["tenants"]["columns"]["phone"]["on_error"] = "null"
+    mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    result = rehearse(housing_plan)
+    table = result.report.data["tables"]["tenants"]
+    assert table["balanced"] and "phone.pattern" not in table["rejects_by_reason"]
+    assert table["cleared_by_reason"]["phone.pattern"] >= failing  # rows also failing elsewhere
+    assert table["loaded"] > strict["loaded"]
+    assert table["source_rows"] == table["skipped"] + table["rejected"] + table["loaded"]
+    rows = {c["row"] for c in table["cleared"]}
+    with sqlite3.connect(result.run_dir / "target.sqlite") as db:
+        empty = db.execute("select count(*) from tenants where phone is null").fetchone()[0]
+    assert empty >= len(rows)
+    lines = (result.run_dir / WORKLIST).read_text(encoding="utf-8-sig").splitlines()
+    assert (
+        sum("phone.pattern" in line for line in lines)
+        == table["cleared_by_reason"]["phone.pattern"]
+    )
+
+    spec["tables"]["tenants"]["columns"]["rent"]["on_error"] = "null"
+    mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"columns\.rent\.on_error: .*required"):
+        load_plan(housing_plan)

@@ -158,3 +158,30 @@ def test_a_mapping_names_only_known_duplicate_policies() -> None:
     )
     with pytest.raises(pydantic.ValidationError, match="duplicates"):
         TableMapping.model_validate({**plain, "duplicates": "keep_last"})
+
+
+def test_on_error_null_loads_the_row_with_the_cell_emptied() -> None:
+    """Row 1 fails ``rent`` (-1 under ``min``), ``since`` (1945 under ``min``) and
+    ``ward`` (``allowed``); under ``on_error: null`` for those three it loads
+    with the three cells empty, each listed as cleared. Row 3's rent (相談)
+    fails in the map stage and is cleared too, but the row is still rejected
+    for its key, like every row failing a column that rejects."""
+    columns = dict(MAPPING.columns)
+    for name in ("rent", "ward", "since"):
+        columns[name] = columns[name].model_copy(update={"on_error": "null"})
+    spec = MAPPING.model_copy(update={"columns": columns})
+    mapped = map_table(RAW, table="t", source="s", spec=spec, kinds=CONTRACT.kinds())
+    assert mapped.problems["column"].isin(["rent"]).sum() == 0
+    assert mapped.cleared["slug"].tolist() == ["rent.yen.not_a_number"]
+    result = validate_table(mapped, CONTRACT, clear=frozenset({"rent", "ward", "since"}))
+    cleared = sorted(zip(result.cleared["row"], result.cleared["slug"], strict=True))
+    assert cleared == [(1, "rent.min"), (1, "since.min"), (1, "ward.allowed")]
+    assert result.accepted.loc[1, ["rent", "ward", "since"]].isna().all()
+    assert result.accepted.loc[1, "id"] == "002"
+    assert 3 not in result.accepted.index and 3 in result.rejected_rows
+    assert result.source_rows == len(result.rejected_rows) + len(result.accepted) + len(
+        result.skipped
+    )
+    plain = validate_table(map_table(RAW, table="t", source="s", spec=MAPPING,
+                                     kinds=CONTRACT.kinds()), CONTRACT)  # fmt: skip
+    assert plain.cleared.empty and 1 not in plain.accepted.index
