@@ -37,6 +37,7 @@ __all__ = [
     "HeaderNotFoundError",
     "IkouError",
     "InternalError",
+    "ReadersDisagreeError",
     "SourceChangedError",
     "SourceError",
     "SourceFileError",
@@ -159,6 +160,13 @@ class SourceTooLargeError(UnreadableFileError):
     """A source file beyond the plan's limits (cells per sheet, unpacked size)."""
 
     slug = "source.too_large"
+
+
+class ReadersDisagreeError(UnreadableFileError):
+    """Two readers of one file (ikou's Word 97 reader and LibreOffice) saw
+    different tables, rows or cells."""
+
+    slug = "source.readers_disagree"
 
 
 class EncryptedFileError(SourceError):

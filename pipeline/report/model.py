@@ -171,7 +171,15 @@ def build_report(
         "sources": {
             name: {
                 "rows": len(raw.frame),
-                "files": [{"name": f.name, "size": f.size, "sha256": f.sha256} for f in raw.files],
+                "files": [
+                    {
+                        "name": f.name,
+                        "size": f.size,
+                        "sha256": f.sha256,
+                        **({"reader": f.reader} if f.reader else {}),
+                    }
+                    for f in raw.files
+                ],
             }
             for name, raw in raws.items()
         },

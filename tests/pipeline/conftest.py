@@ -63,3 +63,18 @@ def production_plan(housing_plan: Path) -> Path:
     housing_plan.write_text(text + PEOPLE, encoding="utf-8")
     (folder / "signoff.yaml").write_text(SIGNOFF, encoding="utf-8")
     return housing_plan
+
+
+@pytest.fixture
+def libreoffice() -> str:
+    """The LibreOffice program: without it the test is skipped with the reason, and
+    fails when ``CI=true`` (.ci/run installs it)."""
+    from ikou.pipeline.stages.extract.word97 import soffice
+
+    found = soffice()
+    if found is None:
+        reason = "LibreOffice is not installed (.ci/run installs it)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{reason}, and CI=true requires it")
+        pytest.skip(reason)
+    return found

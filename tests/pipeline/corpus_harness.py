@@ -51,8 +51,8 @@ for line in sys.stdin:
     try:
         data = path.read_bytes()
         declared = EXTENSIONS.get(path.suffix.lower(), "csv")
-        # a .doc is read only within a run (LibreOffice through the artifact store)
-        grids = read_grids(data, path.name, spec, declared, None)
+        # outside a run a .doc is read by ikou's own Word reader alone (no store for LibreOffice)
+        grids, _ = read_grids(data, path.name, spec, declared, None)
         result = {"outcome": "read", "detail": f"{len(grids)} sheet(s)"}
     except IkouError as exc:
         result = {"outcome": "refused", "detail": exc.slug}

@@ -80,21 +80,6 @@ def test_members_from_a_word_table_join_tenants(housing_plan: Path) -> None:
     ]
 
 
-@pytest.fixture
-def libreoffice() -> str:
-    """The LibreOffice program: without it the test is skipped with the reason, and
-    fails when ``CI=true`` (.ci/run installs it)."""
-    from ikou.pipeline.stages.extract.word97 import soffice
-
-    found = soffice()
-    if found is None:
-        reason = "LibreOffice is not installed (.ci/run installs it)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{reason}, and CI=true requires it")
-        pytest.skip(reason)
-    return found
-
-
 needs_libreoffice = pytest.mark.usefixtures("libreoffice")
 
 
@@ -138,6 +123,9 @@ def test_a_doc_is_converted_through_the_artifact_store(housing_plan: Path) -> No
     result = rehearse(housing_plan)
     assert result.report.status == "reconciled"
     assert result.report.data["tables"]["members"]["loaded"] == 3
+    files = result.report.data["sources"]["members"]["files"]
+    assert [f.get("reader") for f in files] == ["doc97+libreoffice"]  # both read, agreed
+    assert "二つの方法で読み" in (result.run_dir / "report.html").read_text(encoding="utf-8")
     artifacts = result.report.data["artifacts"]
     assert [a["purpose"] for a in artifacts] == [
         "Word .doc handed to LibreOffice",
@@ -304,3 +292,62 @@ def test_the_housing_example_reads_its_household_members_from_word(housing_plan:
         ).fetchone()[0]
     assert dangling == 0
     assert merged > 0  # households whose tenant number is one merged Word cell
+
+
+def _docx_bytes(rows: int, tmp_path: Path) -> bytes:
+    import docx
+
+    document = docx.Document()
+    table = document.add_table(rows=rows, cols=3)
+    for r in range(rows):
+        for c in range(3):
+            table.cell(r, c).text = f"Row {r + 1}/Cell {c + 1}"
+    document.save(str(tmp_path / "office.docx"))
+    return (tmp_path / "office.docx").read_bytes()
+
+
+def test_the_two_readers_of_a_doc_must_agree(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ikou's own Word reader and LibreOffice read the same .doc; a pair that
+    differs by one row (LibreOffice's side replaced by a .docx of two rows) is
+    refused naming the file and table, never a cell; an agreeing pair reads."""
+    from ikou.errors import ReadersDisagreeError
+    from ikou.pipeline.stages.extract import word97
+    from ikou.pipeline.stages.extract.package import Limits
+    from tests.conftest import corpus_file
+
+    data = corpus_file("doc/poi__simple-table2.doc").read_bytes()  # 3 × 3
+    store = object()  # convert_doc is replaced: nothing is written
+    monkeypatch.setattr(word97, "soffice", lambda: "soffice")
+    monkeypatch.setattr(word97, "convert_doc", lambda d, f, s: _docx_bytes(2, tmp_path))
+    with pytest.raises(
+        ReadersDisagreeError, match=r"t\.doc, table 1: .* 3 rows .* 2 rows"
+    ) as caught:
+        word97.read_doc(data, "t.doc", None, Limits(), store)  # type: ignore[arg-type]
+    assert "Cell" not in str(caught.value) and caught.value.slug == "source.readers_disagree"
+    monkeypatch.setattr(word97, "convert_doc", lambda d, f, s: _docx_bytes(3, tmp_path))
+    grids, how = word97.read_doc(data, "t.doc", None, Limits(), store)  # type: ignore[arg-type]
+    assert how == "doc97+libreoffice" and grids[0][1][2] == ["Row 3/Cell 1", "Row 3/Cell 2",
+                                                             "Row 3/Cell 3"]  # fmt: skip
+
+    monkeypatch.setattr(word97, "soffice", lambda: None)  # one reader: said so, still read
+    grids, how = word97.read_doc(data, "t.doc", [1], Limits(), store)  # type: ignore[arg-type]
+    assert how == "doc97" and len(grids[0][1]) == 3
+
+
+def test_a_word95_doc_is_read_by_libreoffice_alone_or_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ikou.pipeline.stages.extract import word97
+    from ikou.pipeline.stages.extract.package import Limits
+    from tests.conftest import corpus_file
+
+    data = corpus_file("doc/poi__Bug60942.doc").read_bytes()  # Word 6.0/95
+    monkeypatch.setattr(word97, "soffice", lambda: None)
+    with pytest.raises(UnreadableFileError, match=r"Word 6\.0/95"):
+        word97.read_doc(data, "old.doc", None, Limits(), object())  # type: ignore[arg-type]
+    monkeypatch.setattr(word97, "soffice", lambda: "soffice")
+    monkeypatch.setattr(word97, "convert_doc", lambda d, f, s: _docx_bytes(2, tmp_path))
+    grids, how = word97.read_doc(data, "old.doc", None, Limits(), object())  # type: ignore[arg-type]
+    assert how == "libreoffice" and len(grids[0][1]) == 2

@@ -43,7 +43,7 @@ from ikou.pipeline.stages.extract.readers import (
     read_xlsx,
     read_xml,
 )
-from ikou.pipeline.stages.extract.word97 import convert_doc
+from ikou.pipeline.stages.extract.word97 import read_doc
 
 __all__ = [
     "EXTENSIONS",
@@ -84,6 +84,7 @@ class SourceFile:
     size: int
     sha256: str
     opened: str = "plain"  # or "password", "default" (Excel's built-in password)
+    reader: str | None = None  # for a .doc: which readers read it (word97.READERS)
 
 
 @dataclass(frozen=True)
@@ -196,21 +197,23 @@ def limits_of(spec: SourceSpec) -> Limits:
 
 def read_grids(
     data: bytes, shown: str, spec: SourceSpec, declared: str, store: ArtifactStore | None = None
-) -> list[tuple[str, list[list[Any]]]]:
-    """The grids of one file's bytes, by the reader its first bytes (or ``declared``) call for."""
+) -> tuple[list[tuple[str, list[list[Any]]]], str | None]:
+    """The grids of one file's bytes, by the reader its first bytes (or ``declared``)
+    call for, and for a ``.doc`` which readers read it (:data:`word97.READERS`)."""
     fmt = detect_format(data, declared, shown)
     limits = limits_of(spec)
     if fmt == "xls":
-        return read_xls(data, shown, spec.sheets, limits)
+        return read_xls(data, shown, spec.sheets, limits), None
     if fmt in ("xlsx", "xlsm", "ods", "xlsb"):
-        return read_xlsx(data, shown, spec.sheets, limits, "xlsx" if fmt == "xlsm" else fmt)
+        kind = "xlsx" if fmt == "xlsm" else fmt
+        return read_xlsx(data, shown, spec.sheets, limits, kind), None
     if fmt == "xml":
-        return read_xml(data, shown, spec.sheets, limits)
+        return read_xml(data, shown, spec.sheets, limits), None
     if fmt == "docx":
-        return read_docx(data, shown, spec.tables, limits)
+        return read_docx(data, shown, spec.tables, limits), None
     if fmt == "doc":
-        return read_docx(convert_doc(data, shown, store), shown, spec.tables, limits)
-    return read_csv(data, shown, spec.encoding, spec.delimiter)
+        return read_doc(data, shown, spec.tables, limits, store)
+    return read_csv(data, shown, spec.encoding, spec.delimiter), None
 
 
 def _read_file(
@@ -233,14 +236,14 @@ def _read_file(
     declared = format_for(path, spec, shown)
     opened = "plain"
     try:
-        grids = read_grids(data, shown, spec, declared, store)
+        grids, reader = read_grids(data, shown, spec, declared, store)
     except EncryptedFileError:  # decrypted in memory; the plaintext never touches the disk
         if not data.startswith(_OLE):  # only OLE-wrapped Office encryption can be opened
             raise
         data, opened = unlock(data, shown, _password_source(shown, spec, prompt))
-        grids = read_grids(data, shown, spec, declared, store)
+        grids, reader = read_grids(data, shown, spec, declared, store)
     del data
-    info = SourceFile(shown, path, size, sha256, opened)
+    info = SourceFile(shown, path, size, sha256, opened, reader)
     word = bool(grids) and all(name.startswith("table ") for name, _ in grids)
     tables = []
     missing: HeaderNotFoundError | None = None
@@ -345,7 +348,13 @@ def run_extract(
                 name: {
                     "rows": len(raw.frame),
                     "files": [
-                        {"name": f.name, "size": f.size, "sha256": f.sha256, "opened": f.opened}
+                        {
+                            "name": f.name,
+                            "size": f.size,
+                            "sha256": f.sha256,
+                            "opened": f.opened,
+                            **({"reader": f.reader} if f.reader else {}),
+                        }
                         for f in raw.files
                     ],
                     "sheets": sorted({(f, s) for f, s, _ in per_source[name][0]}),
