@@ -287,6 +287,13 @@ _NOTES = (
         "The family name holds the whole; the given name is empty.",
     ),
     (
+        "name.divided",
+        "{column}: a full name with no space, divided by the name model",
+        "{column}：空白のない氏名を、統計モデルで姓と名に分けて登録しました",
+        "namedivider-python divided it with a score at or above `min_score`; the report "
+        "lists where, for a glance at the split.",
+    ),
+    (
         "duplicate_kept",
         "{column}: the first of several rows with this key, loaded",
         "{column}：同じキーの行のうち最初の行を登録しました",
@@ -368,6 +375,14 @@ _ERRORS = (
         "a file is damaged, truncated, empty or not its format",
         "ファイルが壊れているか、形式が名前と異なります",
         "Or it stopped its reader (a crash, the time or memory limit of the guarded process).",
+    ),
+    (
+        "source.readers_disagree",
+        "two readers of a Word 97-2003 file saw different tables",
+        "Word 97-2003 ファイルを二つの方法で読んだ結果、表の数・行数・列数が一致しません",
+        "ikou reads a `.doc` itself and, when LibreOffice is installed, through LibreOffice "
+        "too; the message names the table and what each saw. Open the file in Word, check "
+        "that table, and save it as `.docx`.",
     ),
     (
         "source.too_large",

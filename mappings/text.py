@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any, Literal
 
 from ikou.mappings.registry import Noted, Reject, register
@@ -191,17 +192,65 @@ def spaces(value: Any, *, to: str = " ") -> Any:
     return out if out else None
 
 
-@register("name", reasons=("unsplit", "not_text"), notes=("unsplit",))
-def name(value: Any, *, part: Literal["family", "given"], required: bool = False) -> Any:
+_DIVIDABLE = re.compile(r"[\u3005\u3041-\u30ff\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f]{2,}")
+
+
+@lru_cache(maxsize=1)
+def _divider() -> Any:
+    """namedivider-python's statistical divider, loaded once. It reads the kanji
+    statistics shipped inside the package (``namedivider/assets/kanji.csv``)
+    and never the network; the GBDT divider, which downloads its model, is not used."""
+    from namedivider import BasicNameDivider
+
+    return BasicNameDivider()
+
+
+@lru_cache(maxsize=65536)
+def divide_name(full: str) -> tuple[str, str, float] | None:
+    """Family name, given name and the divider's score for a name typed without
+    a space (山田太郎 → 山田, 太郎), or ``None`` for text it cannot take (not
+    kanji or kana, a single character)."""
+    if not _DIVIDABLE.fullmatch(full):
+        return None
+    try:
+        found = _divider().divide_name(full)
+    except Exception:  # the divider's own limits (odd lengths, unknown characters)
+        return None
+    cut = len(found.family)  # the divider may read 髙 as 高: cut the name as typed
+    if not found.family or not found.given or cut + len(found.given) != len(full):
+        return None
+    return full[:cut], full[cut:], float(found.score)
+
+
+def _check_name(args: dict[str, Any]) -> None:
+    if not 0 <= args["min_score"] <= 1:
+        raise ValueError("transform 'name' argument 'min_score' must be between 0 and 1")
+
+
+@register("name", reasons=("unsplit", "not_text"), notes=("unsplit", "divided"), check=_check_name)
+def name(
+    value: Any,
+    *,
+    part: Literal["family", "given"],
+    required: bool = False,
+    divide: bool = True,
+    min_score: float = 0.3,
+) -> Any:
     """One part of a full name split at its first space of any kind
-    (``山田　太郎`` → 山田 / 太郎). With no space the whole goes to the family name
-    and the row is noted ``name.unsplit`` — rejected instead if ``required``."""
+    (``山田　太郎`` → 山田 / 太郎). With no space, a name in kanji or kana is
+    divided by namedivider-python (山田太郎 → 山田 / 太郎), noted ``name.divided``,
+    when its score reaches ``min_score``; otherwise (or with ``divide: false``)
+    the whole goes to the family name, noted ``name.unsplit`` — rejected
+    instead if ``required``."""
     full = as_text(value).strip(STRIP_CHARS)
     if not full:
         return None
     pieces = _SPACE_RUN.split(full, maxsplit=1)
     if len(pieces) == 2:
         return pieces[0] if part == "family" else pieces[1]
+    found = divide_name(full) if divide else None
+    if found is not None and found[2] >= min_score:
+        return Noted(found[0] if part == "family" else found[1], "divided")
     if required:
         raise Reject("unsplit")
     return Noted(full if part == "family" else None, "unsplit")

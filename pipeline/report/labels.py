@@ -173,6 +173,11 @@ LABELS: dict[str, dict[str, str]] = {
             "新システムで正しい値を入力してください。"
         ),
         "cleared": "空欄にしたセルのある行（位置）",
+        "reader_doc97+libreoffice": (
+            "ikou と LibreOffice の二つの方法で読み、表・行・列の数が一致することを確認しました"
+        ),
+        "reader_doc97": "ikou の Word 読取のみ（LibreOffice がないため照合していません）",
+        "reader_libreoffice": "LibreOffice のみで読みました（Word 6.0/95 形式）",
         "controls": "管理合計",
         "control": "項目",
         "source_side": "移行元",
@@ -347,6 +352,11 @@ LABELS: dict[str, dict[str, str]] = {
             "cleared cells are counted here. Enter the right values in the new system."
         ),
         "cleared": "Rows loaded with cleared cells (positions)",
+        "reader_doc97+libreoffice": (
+            "read by ikou and by LibreOffice; their tables, rows and widths agree"
+        ),
+        "reader_doc97": "read by ikou's Word reader alone (no LibreOffice: not cross-checked)",
+        "reader_libreoffice": "read by LibreOffice alone (a Word 6.0/95 file)",
         "controls": "Control totals",
         "control": "Control",
         "source_side": "Source",

@@ -107,11 +107,11 @@ def test_notes_are_kept_per_cell_and_only_for_accepted_rows() -> None:
     assert sorted(zip(mapped.notes["row"], mapped.notes["slug"], strict=True)) == [
         (0, "born.wareki.out_of_era"),
         (0, "note.blank.marker"),
-        (1, "family.name.unsplit"),
-        (1, "given.name.unsplit"),
+        (1, "family.name.divided"),
+        (1, "given.name.divided"),
         (2, "born.wareki.out_of_era"),
-        (3, "family.name.unsplit"),
-        (3, "given.name.unsplit"),
+        (3, "family.name.divided"),
+        (3, "given.name.divided"),
         (3, "note.blank.marker"),
     ]
     assert mapped.problems["slug"].tolist() == ["born.date.unparseable"]

@@ -102,14 +102,64 @@ def test_spaces() -> None:
 
 def test_name_split() -> None:
     full = ["山田\u3000太郎", "山田 太郎", "山田\t太郎", "  山田  太郎 ", "山田太郎", None]
-    assert run("name", full, part="family") == (
+    assert run("name", full, part="family", divide=False) == (
         ["山田", "山田", "山田", "山田", "山田太郎", None],
         [None] * 6,
     )
-    assert run("name", full, part="given")[0] == ["太郎", "太郎", "太郎", "太郎", None, None]
-    assert notes("name", full, part="family") == [None, None, None, None, "name.unsplit", None]
-    assert reason("name", "山田太郎", part="family", required=True) == "name.unsplit"
+    assert run("name", full, part="given", divide=False)[0] == ["太郎"] * 4 + [None, None]
+    assert notes("name", full, part="family", divide=False) == [None] * 4 + ["name.unsplit", None]
+    assert reason("name", "山田太郎", part="family", required=True, divide=False) == (
+        "name.unsplit"
+    )
     assert one("name", "マイケル ジョン スミス", part="given") == "ジョン スミス"
+
+
+def test_unspaced_names_are_divided_by_the_model_above_its_score() -> None:
+    names = ["山田太郎", "佐々木小次郎", "中村あゆみ", "やまだたろう", "John", "山", None]
+    assert run("name", names, part="family")[0] == [
+        "山田", "佐々木", "中村", "やまだたろう", "John", "山", None,
+    ]  # fmt: skip
+    assert run("name", names, part="given")[0] == [
+        "太郎",
+        "小次郎",
+        "あゆみ",
+        None,
+        None,
+        None,
+        None,
+    ]
+    assert notes("name", names, part="given") == ["name.divided"] * 3 + ["name.unsplit"] * 3 + [
+        None
+    ]
+    # above the default score but below a stricter one: kept whole, or rejected
+    assert one("name", "山田太郎", part="family", min_score=0.5) == "山田太郎"
+    assert reason("name", "山田太郎", part="given", min_score=0.5, required=True) == (
+        "name.unsplit"
+    )
+    assert one("name", "髙橋一郎", part="family") == "髙橋"  # cut as typed, never normalised
+
+
+def test_the_name_model_loads_from_the_package_without_a_network(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """namedivider's statistical divider reads only the kanji table shipped in its
+    wheel; a socket opened while it loads fails the test."""
+    import socket
+    from pathlib import Path
+
+    import namedivider
+
+    from ikou.mappings import text
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the name model reached for the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    text._divider.cache_clear()
+    text.divide_name.cache_clear()
+    assert text.divide_name("鈴木花子") == ("鈴木", "花子", pytest.approx(0.4688, abs=1e-3))
+    assert (Path(namedivider.__file__).parent / "assets" / "kanji.csv").is_file()
 
 
 def test_blank_markers() -> None:
