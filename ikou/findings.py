@@ -309,6 +309,15 @@ _NOTES = (
 )
 _RECONCILE = (
     (
+        "reconcile.total_differs",
+        "{table}: a total row of the ledger is not accounted for by the loaded and rejected rows",
+        "{table}：台帳の合計行（合計・小計）の額が、登録した行と不採用の行の合計で説明できません",
+        "The mapping's `totals`: the ledger's own figure differs from the loaded rows' sum "
+        "by more than the rejected rows' readable values (or the figure cannot be read). "
+        "The report lists each total row's position and the four sums; check the ledger's "
+        "formula and the rows of that block. `informative: true` reports it without failing.",
+    ),
+    (
         "reconcile.unbalanced",
         "{table}: source rows ≠ skipped + rejected + loaded",
         "{table}：移行元の行数が、除外・不採用・登録の合計と一致しません",

@@ -39,7 +39,7 @@ from ikou.mappings.transforms import (
     typed_factorize,
 )
 
-__all__ = ["TEXT", "MappedTable", "coerce", "map_table", "typed_series"]
+__all__ = ["TEXT", "MappedTable", "coerce", "column_chain", "map_table", "typed_series"]
 
 _INT64 = 2**63
 TEXT = pd.StringDtype("python")
@@ -113,8 +113,17 @@ def _match_rows(series: pd.Series, pattern: str) -> pd.Series:
     return result.fillna(False).astype(bool)
 
 
-def _apply_skips(frame: pd.DataFrame, rules: tuple[SkipRule, ...]) -> pd.Series:
-    """Name of the first skip rule matching each row (None where none does)."""
+def _apply_skips(
+    frame: pd.DataFrame,
+    rules: tuple[SkipRule, ...],
+    last: tuple[str, ...] = (),
+    positions: pd.DataFrame | None = None,
+) -> pd.Series:
+    """Name of the first skip rule matching each row (None where none does).
+
+    ``last`` names totals found by position: the last row of each sheet that
+    no rule skipped is skipped under that name (``positions`` tell sheets apart).
+    """  # fmt: skip
     skipped = pd.Series(None, index=frame.index, dtype=object)
     for rule in rules:
         if rule.blank:
@@ -123,6 +132,16 @@ def _apply_skips(frame: pd.DataFrame, rules: tuple[SkipRule, ...]) -> pd.Series:
             assert rule.column is not None and rule.matches is not None
             hit = _match_rows(frame[rule.column], rule.matches)
         skipped = skipped.mask(hit & skipped.isna(), rule.name)
+    for name in last:
+        if positions is None:
+            raise ValueError("totals found by position need the rows' positions")
+        open_rows = positions.loc[skipped.isna().to_numpy(), ["file", "sheet"]]
+        ends = (
+            open_rows.index.to_series()
+            .groupby([open_rows["file"].to_numpy(), open_rows["sheet"].to_numpy()], sort=False)
+            .max()
+        )
+        skipped.loc[ends.to_numpy()] = name
     return skipped
 
 
@@ -210,7 +229,7 @@ def typed_series(values: pd.Series, kind: str) -> pd.Series:
     return values.astype(object).where(values.notna(), None)
 
 
-def _chain(spec: ColumnMapping, kind: str) -> Callable[[Any], Any]:
+def column_chain(spec: ColumnMapping, kind: str) -> Callable[[Any], Any]:
     """One function for a column's whole transform chain and its type check.
 
     The chain is a pure function of the source value, so it runs once per
@@ -280,7 +299,7 @@ def map_table(
     ``=file`` names a mapping may read from.
     """
     raw = _with_outside_grid(raw, spec, positions)
-    skipped_all = _apply_skips(raw, spec.skip)
+    skipped_all = _apply_skips(raw, spec.skip, spec.last_row_totals(), positions)
     keep = skipped_all.isna().to_numpy()
     kept = raw.loc[keep]
     factorized: dict[str, tuple[np.ndarray, list[Any]]] = {}
@@ -301,7 +320,7 @@ def map_table(
             codes = codes[keep]
         else:
             codes, uniques = typed_factorize(_source_values(kept, column_spec).to_numpy(object))
-        typed = apply_distinct(codes, uniques, _chain(column_spec, kinds[name]), kept.index)
+        typed = apply_distinct(codes, uniques, column_chain(column_spec, kinds[name]), kept.index)
         columns[name] = typed_series(typed.values, kinds[name])
         failed = cleared if column_spec.on_error == "null" else problems
         for found, slugs in ((failed, typed.reasons), (notes, typed.notes)):

@@ -31,11 +31,13 @@ __all__ = [
     "ColumnMapping",
     "Control",
     "CrossControl",
+    "LedgerTotal",
     "Mapping",
     "SkipRule",
     "TableMapping",
     "TransformStep",
     "load_mapping",
+    "title_cell",
 ]
 
 
@@ -65,6 +67,20 @@ OUTSIDE_GRID = ("=sheet", "=file")
 """Names a ``from`` may use for what lies outside the grid: the name of the
 sheet (or Word table) a row was read from, and the name of its file."""
 
+_CELL = re.compile(r"=([A-Z]{1,3})([1-9][0-9]{0,6})")
+
+
+def title_cell(name: str) -> tuple[int, int] | None:
+    """``=A1`` style: a fixed cell of each sheet (a title above the header, such
+    as 令和6年度), as 0-based (row, column); ``None`` for any other name."""
+    match = _CELL.fullmatch(name)
+    if match is None:
+        return None
+    column = 0
+    for letter in match[1]:
+        column = column * 26 + ord(letter) - ord("A") + 1
+    return int(match[2]) - 1, column - 1
+
 
 class ColumnMapping(Strict):
     """Where one target column comes from and how it is transformed."""
@@ -82,6 +98,11 @@ class ColumnMapping(Strict):
     def _named(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         if not value or any(not name.strip() for name in value):
             raise ValueError("'from' must name at least one source column")
+        for name in value:
+            if name.startswith("=") and name not in OUTSIDE_GRID and title_cell(name) is None:
+                raise ValueError(
+                    f"{name!r}: a name starting with = is =sheet, =file or a cell such as =A1"
+                )
         return value
 
     @field_validator("transforms", mode="before")
@@ -167,6 +188,31 @@ class Control(Strict):
         return self.kind if self.column is None else f"{self.kind}({self.column})"
 
 
+class LedgerTotal(Strict):
+    """The ledger's own total rows (合計, 小計), compared with what was loaded.
+
+    ``rows`` names the skip rule that finds them (a 小計 label), or is
+    ``last`` — the last row of each sheet that no other rule skipped, a total
+    without a label. ``covers`` says which rows each one totals: ``block``,
+    the rows since the previous total row of the same kind in its sheet (a
+    subtotal per estate), or ``sheet``, every row above it in its sheet (the
+    grand total). ``columns`` are the target columns it totals; the figure is
+    read from the total row's cell in each column's source, through the
+    column's own transforms. An unexplained difference fails the run unless
+    ``informative``."""
+
+    name: str
+    rows: str
+    covers: Literal["block", "sheet"] = "block"
+    columns: Names
+    informative: bool = False
+
+    @field_validator("name")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        return _lower_slug(value, "a total's name")
+
+
 class TableMapping(Strict):
     """How one target table is filled."""
 
@@ -176,6 +222,7 @@ class TableMapping(Strict):
     columns: dict[str, ColumnMapping]
     controls: tuple[Control, ...] = ()
     rows: RowCount | None = None
+    totals: tuple[LedgerTotal, ...] = ()
     duplicates: Literal["reject_all", "keep_first"] = "reject_all"
     """What rows sharing a primary key become: every copy rejected, or the first
     copy (in source order, among rows passing every other row check) loaded
@@ -191,11 +238,31 @@ class TableMapping(Strict):
         for name in self.key or ():
             if name not in self.columns:
                 raise ValueError(f"key names {name!r}, which is not a mapped column")
+        totals = [total.name for total in self.totals]
+        if len(totals) != len(set(totals)) or set(totals) & set(names):
+            raise ValueError("totals need names unique within a table and apart from skip rules")
+        for index, total in enumerate(self.totals):
+            if total.rows != "last" and total.rows not in names:
+                raise ValueError(
+                    f"totals[{index}].rows names {total.rows!r}, which is neither a skip rule "
+                    "of this table nor 'last'"
+                )
+            for column in total.columns:
+                if column not in self.columns or len(self.columns[column].source) != 1:
+                    raise ValueError(
+                        f"totals[{index}].columns names {column!r}, which is not a column "
+                        "mapped from one source column"
+                    )
         return self
+
+    def last_row_totals(self) -> tuple[str, ...]:
+        """Names of the totals found by position (``rows: last``): each skips the
+        last row of every sheet that no skip rule skipped."""
+        return tuple(total.name for total in self.totals if total.rows == "last")
 
     def source_columns(self) -> tuple[str, ...]:
         """Every source column this table reads from the grid, in first-use order
-        (not ``=sheet`` or ``=file``: they come from where a row was found)."""
+        (not ``=sheet``, ``=file`` or ``=A1``: they come from where a row was found)."""
         seen: dict[str, None] = {}
         for column in self.columns.values():
             for name in column.source:
@@ -203,7 +270,14 @@ class TableMapping(Strict):
         for rule in self.skip:
             if rule.column is not None:
                 seen.setdefault(rule.column, None)
-        return tuple(name for name in seen if name not in OUTSIDE_GRID)
+        return tuple(name for name in seen if not name.startswith("="))
+
+    def title_cells(self) -> tuple[str, ...]:
+        """The fixed cells (``=A1``) this table reads from each sheet, in first-use order."""
+        named = [n for c in self.columns.values() for n in c.source] + [
+            r.column for r in self.skip if r.column is not None
+        ]
+        return tuple(dict.fromkeys(n for n in named if title_cell(n) is not None))
 
 
 _QUANTITY = re.compile(r"^([A-Za-z_]\w*)\.(count|sum\(([A-Za-z_]\w*)\))$")

@@ -300,6 +300,14 @@ def _cross_check(loaded: LoadedPlan) -> None:
                     f"tables.{table_name}.columns.{column}",
                     f"this column is required, but the mapping {mfile.name} does not feed it",
                 )
+        for index, total in enumerate(table.totals):
+            for column in total.columns:
+                if target.columns[column].type not in ("integer", "decimal"):
+                    fail(
+                        mfile,
+                        f"{where}.totals[{index}].columns",
+                        f"{column} is not an integer or decimal column of the contract",
+                    )
         for index, control in enumerate(table.controls):
             key = f"{where}.controls[{index}]"
             if control.column is None:

@@ -111,6 +111,7 @@ def _recovery_report(
             "notes": [],
             "cleared_by_reason": {},
             "cleared": [],
+            "totals": [],
             "controls": [],
             "findings": {},
         }

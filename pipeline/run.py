@@ -141,7 +141,7 @@ def execute(
         fingerprints = start_fingerprints(plan, raws, mapped, session.run_id)  # other core
         try:
             step("validate", 2, 6)
-            validated = recorder.run("validate", run_validate, plan, mapped)
+            validated = recorder.run("validate", run_validate, plan, mapped, raws)
             expectations = start_expect(plan, validated, warm)  # other core; gate before commit
             reconciled, balanced, failed = _load_and_reconcile(
                 session, raws, validated, target_url, expectations, after, extra, step

@@ -119,6 +119,11 @@ def _scan(root: Path, skip: set[Path], extra: dict[str, str]) -> list[str]:
 def test_no_planted_value_escapes(tmp_path: Path) -> None:
     work = tmp_path / "office"
     write_files(work, example_files())
+    mapping = work / "mapping.yaml"  # the planted 合計 cannot be read: report it, don't fail
+    text = mapping.read_text(encoding="utf-8").replace(
+        "columns: [rent]", "columns: [rent]\n        informative: true"
+    )
+    mapping.write_text(text, encoding="utf-8")
     (work / "data").mkdir()
     ledger = work / "data" / "ledger.xls"
     _canary_ledger(ledger)

@@ -16,6 +16,9 @@ Findings:
 * ``reconcile.row_unexpected`` — the target holds a row nobody loaded;
 * ``reconcile.row_changed`` — same key, a cell differs;
 * ``reconcile.control_differs`` — a control total differs between the sides;
+* ``reconcile.total_differs`` — a total row of the ledger (合計, 小計) that
+  neither the loaded rows nor the rejected rows account for (see
+  :mod:`ikou.validation.totals`), unless the mapping marks it informative;
 * ``reconcile.control_overflow`` — the target database could not compute a
   control total (its integer arithmetic overflowed): the sides cannot be
   compared, so the run does not reconcile.
@@ -29,6 +32,8 @@ from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
+
+from ikou.validation.totals import TotalCheck
 
 __all__ = ["OVERFLOW", "Cells", "ControlResult", "Rows", "TableReconciliation", "reconcile_table"]
 
@@ -78,6 +83,7 @@ class TableReconciliation:
     rejected: int
     loaded: int
     controls: tuple[ControlResult, ...]
+    totals: tuple[TotalCheck, ...] = ()
     findings: dict[str, list[int]] = field(default_factory=dict)
     finding_counts: dict[str, int] = field(default_factory=dict)
 
@@ -96,8 +102,10 @@ def reconcile_table(
     expected: Rows,
     actual: Rows,
     controls: list[ControlResult],
+    totals: tuple[TotalCheck, ...] = (),
 ) -> TableReconciliation:
-    """Compare ``expected`` (validated rows) with ``actual`` (read back)."""
+    """Compare ``expected`` (validated rows) with ``actual`` (read back); count
+    the ledger's ``totals`` that fail."""
     findings: dict[str, list[int]] = {}
     counts: Counter[str] = Counter()
     loaded = len(actual.keys)
@@ -136,6 +144,10 @@ def reconcile_table(
     if differing:
         counts["reconcile.control_differs"] += len(differing)
         findings["reconcile.control_differs"] = []
+    failing = [t for t in totals if not t.ok]
+    if failing:
+        counts["reconcile.total_differs"] += len(failing)
+        findings["reconcile.total_differs"] = []
     return TableReconciliation(
         table=table,
         source_rows=source_rows,
@@ -143,6 +155,7 @@ def reconcile_table(
         rejected=rejected,
         loaded=loaded,
         controls=tuple(controls),
+        totals=tuple(totals),
         findings=findings,
         finding_counts=dict(counts),
     )

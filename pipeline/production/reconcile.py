@@ -100,7 +100,7 @@ def reconcile_later(
                 store=session.store,
             )
             mapped = recorder.run("map", run_map, plan, raws)
-            validated = recorder.run("validate", run_validate, plan, mapped)
+            validated = recorder.run("validate", run_validate, plan, mapped, raws)
             for name, table in manifest["tables"].items():
                 contract = plan.contract.tables[name]
                 frame = full_frame(validated.tables[name], contract.kinds()).reset_index(drop=True)

@@ -179,6 +179,25 @@ LABELS: dict[str, dict[str, str]] = {
         "reader_doc97": "ikou の Word 読取のみ（LibreOffice がないため照合していません）",
         "reader_libreoffice": "LibreOffice のみで読みました（Word 6.0/95 形式）",
         "controls": "管理合計",
+        "totals": "台帳の合計行との照合",
+        "totals_rule": (
+            "台帳自身の合計・小計の行の額を、その範囲の登録した行の合計と比べました。"
+            "差額が不採用の行の（読み取れた）額の合計と一致すれば「不採用で説明」です。"
+            "登録側か不採用側が1行だけの合計行は、その行の値が分かってしまうため額を「—」とし、行数と判定だけを示します。"
+        ),
+        "total": "合計行",
+        "position": "位置",
+        "ledger_side": "台帳の額",
+        "loaded_sum": "登録した行の合計",
+        "rejected_sum": "不採用の行の合計",
+        "unexplained": "説明できない差額",
+        "rows_n": "{n} 行",
+        "withheld": "—",
+        "total_holds": "一致",
+        "total_explained": "不採用で説明",
+        "total_unexplained": "不一致",
+        "total_unreadable": "台帳の額が読めません",
+        "informative": "参考（判定に含めない）",
         "control": "項目",
         "source_side": "移行元",
         "target_side": "移行先",
@@ -358,6 +377,27 @@ LABELS: dict[str, dict[str, str]] = {
         "reader_doc97": "read by ikou's Word reader alone (no LibreOffice: not cross-checked)",
         "reader_libreoffice": "read by LibreOffice alone (a Word 6.0/95 file)",
         "controls": "Control totals",
+        "totals": "The ledger's own totals",
+        "totals_rule": (
+            "Each total row of the ledger (合計, 小計) against the sum of the rows it covers "
+            "that were loaded. A difference equal to the readable values of the rejected rows "
+            "is explained by them. Where the loaded or the rejected side is a single row, the "
+            "figures are shown as — (they would give that row's value); counts and the "
+            "verdict remain."
+        ),
+        "total": "Total row",
+        "position": "Position",
+        "ledger_side": "Ledger",
+        "loaded_sum": "Loaded",
+        "rejected_sum": "Rejected",
+        "unexplained": "Unexplained",
+        "rows_n": "{n} rows",
+        "withheld": "—",
+        "total_holds": "holds",
+        "total_explained": "explained by rejects",
+        "total_unexplained": "differs",
+        "total_unreadable": "ledger figure unreadable",
+        "informative": "informative only",
         "control": "Control",
         "source_side": "Source",
         "target_side": "Target",

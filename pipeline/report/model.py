@@ -162,6 +162,7 @@ def build_report(
                 {"name": c.name, "source": c.source, "target": c.target, "ok": c.ok}
                 for c in rec.controls
             ],
+            "totals": [t.as_dict() for t in rec.totals],
             "findings": dict(rec.finding_counts),
         }
     data = {

@@ -74,6 +74,7 @@ def run_reconcile(
             expected=validated.expected[name],
             actual=actual,
             controls=controls,
+            totals=tuple(validated.totals.get(name, ())),
         )
         digests.append(f"{name}:{encoded.digest()}")
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()

@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import pandas as pd
 
 from ikou.audit.hashing import encode_table, row_keys
+from ikou.mappings.engine import column_chain
+from ikou.mappings.registry import Noted
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import StageReport
+from ikou.pipeline.stages.extract import RawTable
 from ikou.pipeline.stages.map import Mapped, with_all_columns
 from ikou.validation.expectations import orphans
 from ikou.validation.reconcile import Rows
 from ikou.validation.schema import ValidatedTable, validate_table
+from ikou.validation.totals import TotalCheck, check_totals
 
 __all__ = ["Validated", "full_frame", "run_validate"]
 
@@ -25,14 +30,18 @@ class Validated:
     tables: dict[str, ValidatedTable]
     expected: dict[str, Rows]  # per table: each accepted row's key and encoded cells
     digests: dict[str, str]  # per table: digest of the accepted rows, all contract columns
+    totals: dict[str, list[TotalCheck]] = field(default_factory=dict)  # the ledger's own
 
 
-def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageReport]:
+def run_validate(
+    plan: LoadedPlan, mapped: Mapped, raws: dict[str, RawTable] | None = None
+) -> tuple[Validated, StageReport]:
     """The validate stage: pandera checks and keys for every table.
 
     Also fixes what reconciliation will expect: every accepted row's key and
     its cells over all contract columns (unfed ones null), taken from the map
-    stage's encodings rather than computed again.
+    stage's encodings rather than computed again; and, given the ``raws``,
+    the ledger's own total rows against the loaded and rejected rows.
     """
     validated = {
         name: validate_table(
@@ -66,6 +75,7 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
         table_digests[name] = accepted.digest()
         digests.append(f"{name}:{table_digests[name]}")
         digests.append(f"{name}.rejects:{len(table.rejects)}")
+    totals = _ledger_totals(plan, raws, mapped, validated) if raws is not None else {}
     output = hashlib.sha256("\n".join(digests).encode("ascii")).hexdigest()
     counts = {
         "accepted": sum(len(v.accepted) for v in validated.values()),
@@ -73,7 +83,46 @@ def run_validate(plan: LoadedPlan, mapped: Mapped) -> tuple[Validated, StageRepo
         "noted": sum(len(v.notes) for v in validated.values()),
         "cleared": sum(len(v.cleared) for v in validated.values()),
     }
-    return Validated(validated, expected, table_digests), StageReport("validate", counts, output)
+    if totals:
+        counts["totals"] = sum(len(t) for t in totals.values())
+        counts["totals_failed"] = sum(not c.ok for t in totals.values() for c in t)
+    return Validated(validated, expected, table_digests, totals), StageReport(
+        "validate", counts, output
+    )
+
+
+def _ledger_totals(
+    plan: LoadedPlan,
+    raws: dict[str, RawTable],
+    mapped: Mapped,
+    validated: dict[str, ValidatedTable],
+) -> dict[str, list[TotalCheck]]:
+    """Each table's declared total rows checked against its loaded and rejected rows."""
+    out: dict[str, list[TotalCheck]] = {}
+    for name, spec in plan.mapping.tables.items():
+        if not spec.totals or name not in validated:
+            continue
+        kinds = plan.contract.tables[name].kinds()
+        totalled = {c for total in spec.totals for c in total.columns}
+        chains = {c: column_chain(spec.columns[c], kinds[c]) for c in totalled}
+
+        def figure(column: str, cell: Any, chains: dict[str, Any] = chains) -> Any:
+            value = chains[column](cell)
+            return value.value if isinstance(value, Noted) else value
+
+        raw = raws[spec.source]
+        out[name] = check_totals(
+            spec.totals,
+            raw=raw.frame,
+            positions=raw.positions,
+            skipped=mapped.tables[name].skipped,
+            mapped=mapped.tables[name].frame,
+            accepted=validated[name].accepted,
+            kinds=kinds,
+            sources={c: spec.columns[c].source[0] for c in spec.columns},
+            figure=figure,
+        )
+    return out
 
 
 def _apply_references(

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from ikou.audit.chain import verify
-from ikou.errors import TargetError
+from ikou.errors import ConfigError, TargetError
 from ikou.pipeline.examples.housing import make_ledger
 from ikou.pipeline.plan import load_plan
 from ikou.pipeline.run import rehearse
@@ -30,7 +30,8 @@ def test_rehearsal_balances_and_names_positions(housing_plan: Path) -> None:
     assert report["status"] == "reconciled" and table["balanced"]
     assert table["source_rows"] == table["skipped"] + table["rejected"] + table["loaded"]
     ledger = make_ledger(120, 7)
-    assert table["skipped_by_rule"]["subtotal_row"] == 6
+    assert table["skipped_by_rule"]["subtotal_row"] == 5  # one 小計 per estate
+    assert table["skipped_by_rule"]["total_row"] == 1  # the 合計
     assert table["rejected"] == ledger.planted_rejects
     assert table["loaded"] == 120 - ledger.planted_rejects
     bad_row = next(i for i, r in enumerate(ledger.rows) if r[7] == "H31.13.1")
@@ -238,21 +239,27 @@ def test_a_duplicate_key_under_keep_first_loads_the_first_copy(housing_plan: Pat
 
 
 def test_a_column_can_come_from_the_sheet_or_file_name(housing_plan: Path) -> None:
-    """``from: =sheet`` and ``from: =file`` read where a row was found, through the
-    same transforms as any cell; neither is looked for among the headers."""
+    """``from: =sheet``, ``=file`` and a title cell (``=A1``) read where a row was
+    found, through the same transforms as any cell; none is looked for among the
+    headers, and a name like ``=X`` is refused when the mapping loads."""
     import yaml
 
     mapping = housing_plan.parent / "mapping.yaml"
     spec = yaml.safe_load(mapping.read_text(encoding="utf-8"))
-    note = {"from": ["=file", "=sheet"], "join": "|", "transforms": ["strip"]}
+    note = {"from": ["=file", "=sheet", "=A1"], "join": "|", "transforms": ["strip"]}
     spec["tables"]["tenants"]["columns"]["note"] = note
     mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     result = rehearse(housing_plan)
     with sqlite3.connect(result.run_dir / "target.sqlite") as db:
         notes = {n for (n,) in db.execute("select distinct note from tenants")}
     files = {f["name"] for f in result.report.data["sources"]["ledger"]["files"]}
-    assert notes == {f"{name.rsplit('/', 1)[-1]}|入居者台帳" for name in files}
+    title = "市営住宅 入居者台帳（令和6年度）"  # the sheet's merged title cell, A1
+    assert notes == {f"{name.rsplit('/', 1)[-1]}|入居者台帳|{title}" for name in files}
     assert result.report.data["tables"]["tenants"]["rejected"] > 0  # the planted rejects
+    note["from"] = "=title"
+    mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="=sheet, =file or a cell such as =A1"):
+        load_plan(housing_plan)
 
 
 def test_on_error_null_loads_the_row_with_the_cell_empty(housing_plan: Path) -> None:
@@ -299,3 +306,39 @@ def test_on_error_null_loads_the_row_with_the_cell_empty(housing_plan: Path) -> 
     mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"columns\.rent\.on_error: .*required"):
         load_plan(housing_plan)
+
+
+def test_the_ledgers_own_totals_are_reconciled(housing_plan: Path) -> None:
+    """The example's 小計 and 合計 rows: each holds or is explained by the rejected
+    rows; a 小計 typed wrong fails the run (exit 1) naming its position, unless
+    the mapping marks that total informative."""
+    import yaml
+
+    from ikou.pipeline.examples.formats import write_spreadsheetml
+    from ikou.pipeline.examples.housing import ledger_sheet
+
+    result = rehearse(housing_plan)
+    totals = result.report.data["tables"]["tenants"]["totals"]
+    assert {t["status"] for t in totals} == {"holds", "explained"}
+    assert [t["name"] for t in totals].count("grand_total") == 1
+    html = (result.run_dir / "report.html").read_text(encoding="utf-8")
+    assert "台帳の合計行との照合" in html and "不採用で説明" in html
+
+    folder = housing_plan.parent
+    ledger = make_ledger(120, 7)  # what the fixture wrote
+    first = next(i for i, row in enumerate(ledger.rows) if row[1] == "小計")
+    ledger.rows[first][8] += 1000.0  # a 小計 that no longer adds up
+    write_spreadsheetml([ledger_sheet(ledger)], folder / "data" / "ledger.xml")
+    text = housing_plan.read_text(encoding="utf-8").replace("data/ledger*.xls", "data/ledger.xml")
+    housing_plan.write_text(text, encoding="utf-8")
+    bad = rehearse(housing_plan)
+    table = bad.report.data["tables"]["tenants"]
+    assert bad.report.status == "unbalanced" and table["findings"] == {"reconcile.total_differs": 1}
+    (wrong,) = [t for t in table["totals"] if not t["ok"]]
+    assert (wrong["status"], wrong["row"]) == ("unexplained", first + 5)
+
+    mapping = folder / "mapping.yaml"
+    spec = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    spec["tables"]["tenants"]["totals"][0]["informative"] = True
+    mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    assert rehearse(housing_plan).report.status == "reconciled"

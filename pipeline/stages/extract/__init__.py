@@ -29,6 +29,7 @@ from ikou.errors import (
     UnreadableFileError,
 )
 from ikou.mappings.engine import TEXT
+from ikou.mappings.spec import title_cell
 from ikou.mappings.transforms import typed_factorize
 from ikou.pipeline.plan import LoadedPlan, SourceSpec
 from ikou.pipeline.stages import StageReport
@@ -223,6 +224,7 @@ def _read_file(
     wanted: Sequence[str],
     prompt: PasswordPrompt | None = None,
     store: ArtifactStore | None = None,
+    cells: Sequence[str] = (),
 ) -> tuple[SourceFile, list[tuple[str, SheetTable]]]:
     try:
         data = path.read_bytes()
@@ -259,6 +261,10 @@ def _read_file(
                 raise
             missing = missing or exc
             continue
+        for address in cells:  # a title cell: its value on every row of the sheet
+            r, c = title_cell(address) or (0, 0)
+            value = grid[r][c] if r < len(grid) and c < len(grid[r]) else None
+            table.frame[address] = None if value == "" else value
         tables.append((sheet, table))
     if not tables and missing is not None:
         raise missing
@@ -305,9 +311,12 @@ def run_extract(
     LibreOffice); without one, such a file is refused.
     """
     wanted: dict[str, list[str]] = {}
+    cells: dict[str, list[str]] = {}
     for table in plan.mapping.tables.values():
         bucket = wanted.setdefault(table.source, [])
         bucket.extend(c for c in table.source_columns() if c not in bucket)
+        fixed = cells.setdefault(table.source, [])
+        fixed.extend(c for c in table.title_cells() if c not in fixed)
     jobs = [
         (source, path)
         for source in wanted
@@ -320,7 +329,7 @@ def run_extract(
         shown = _display_name(plan.base, path)
         if progress is not None:
             progress(shown, done, len(jobs))
-        info, tables = _read_file(path, shown, spec, wanted[source], password, store)
+        info, tables = _read_file(path, shown, spec, wanted[source], password, store, cells[source])
         if expected is not None and expected.get(str(path)) != info.sha256:
             raise SourceChangedError(
                 f"{shown} changed after the preflight checked it; run ikou migrate again.",

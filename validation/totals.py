@@ -1,0 +1,183 @@
+"""The ledger's own totals (合計, 小計) against what was loaded and rejected.
+
+A ledger kept by hand carries its own control figures: a 小計 row after each
+estate, a 合計 row at the end. The mapping skips them as rows (a skip rule
+that recognises the label, or the last row of each sheet) and declares them
+as totals (:class:`~ikou.mappings.spec.LedgerTotal`). For each total row and
+each column it totals this module gives four aggregates:
+
+* the **ledger's figure** — the total row's own cell, read through the
+  column's transforms (``None`` when it cannot be read);
+* the **loaded sum** — the accepted rows of its block, which reconciliation
+  proves the target holds;
+* the **rejected sum** — what could be read of the block's rejected rows
+  (a rent typed as 相談中 cannot be, and a ledger's SUM skipped it too);
+* the **unexplained difference** — ledger − loaded − rejected.
+
+The total *holds* when ledger = loaded, is *explained* when the difference is
+exactly the rejected rows' sum, and is *unexplained* otherwise (or
+*unreadable*); an unexplained total fails the run unless it is informative.
+Only sums leave this module, never a row's value: where a side is a single
+row, the line's figures are withheld (``None``, the row counts and status
+kept), so that no one cell can be read or worked out from the report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ikou.mappings.spec import LedgerTotal
+
+__all__ = ["TotalCheck", "check_totals"]
+
+Number = int | Decimal
+
+
+@dataclass(frozen=True)
+class TotalCheck:
+    """One total row of the ledger, for one column it totals."""
+
+    name: str
+    column: str
+    file: str
+    sheet: str
+    row: int
+    ledger: Number | None
+    loaded: Number
+    rejected: Number
+    rows_loaded: int
+    rows_rejected: int  # rejected rows with a readable value in the column
+    informative: bool
+
+    @property
+    def difference(self) -> Number | None:
+        """What neither the loaded nor the rejected rows account for."""
+        if self.ledger is None:
+            return None
+        return self.ledger - self.loaded - self.rejected
+
+    @property
+    def status(self) -> str:
+        """``holds``, ``explained`` (by the rejected rows), ``unexplained`` or ``unreadable``."""
+        if self.ledger is None:
+            return "unreadable"
+        if self.ledger == self.loaded:
+            return "holds"
+        return "explained" if self.difference == 0 else "unexplained"
+
+    @property
+    def ok(self) -> bool:
+        """Whether the run may pass: held, explained, or only informative."""
+        return self.informative or self.status in ("holds", "explained")
+
+    def as_dict(self) -> dict[str, Any]:
+        """The report's line. When the loaded or the rejected side is a single
+        row, its sum is that row's value — and ledger − the other side would
+        give it too — so every figure of the line is withheld (``None``), the
+        row counts and the status stay."""
+        private = 1 in (self.rows_loaded, self.rows_rejected)
+
+        def shown(value: Number | None) -> Number | None:
+            return None if private else value
+
+        return {
+            "name": self.name,
+            "column": self.column,
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "ledger": shown(self.ledger),
+            "loaded": shown(self.loaded),
+            "rejected": shown(self.rejected),
+            "rows_loaded": self.rows_loaded,
+            "rows_rejected": self.rows_rejected,
+            "difference": 0 if self.difference == 0 else shown(self.difference),
+            "status": self.status,
+            "informative": self.informative,
+            "ok": self.ok,
+        }
+
+
+def _sum(values: pd.Series, kind: str) -> Number:
+    present = values.dropna()
+    if kind == "integer":
+        return sum((int(v) for v in present), 0)
+    return sum((Decimal(v) for v in present), Decimal(0))
+
+
+def check_totals(
+    totals: tuple[LedgerTotal, ...],
+    *,
+    raw: pd.DataFrame,
+    positions: pd.DataFrame,
+    skipped: pd.Series,
+    mapped: pd.DataFrame,
+    accepted: pd.DataFrame,
+    kinds: dict[str, str],
+    sources: dict[str, str],
+    figure: Callable[[str, Any], Any],
+) -> list[TotalCheck]:
+    """Every declared total row, per column, in sheet order.
+
+    ``raw`` and ``positions`` are the source's rows; ``skipped`` maps a raw
+    row to the skip rule (or positional total) that skipped it; ``mapped`` is
+    the map stage's frame (every row not skipped, typed; null where a cell
+    failed) and ``accepted`` the rows loaded, as validation left them. ``sources``
+    gives each target column's source column and ``figure(column, cell)`` its
+    transform chain (raising for a cell it cannot read).
+    """
+    out: list[TotalCheck] = []
+    where = positions[["file", "sheet"]].astype(str)
+    group = pd.Series(
+        pd.factorize(pd.MultiIndex.from_frame(where))[0], index=positions.index
+    )  # one number per sheet of a file
+    starts = group.index.to_series().groupby(group.to_numpy()).min()
+    rejected_rows = mapped.index.difference(accepted.index)
+    for total in totals:
+        rule = total.rows if total.rows != "last" else total.name
+        rows = skipped.index[skipped.to_numpy() == rule]
+        previous: dict[int, int] = {}
+        for at in sorted(rows.tolist()):
+            sheet = int(group.loc[at])
+            low = previous.get(sheet) if total.covers == "block" else None
+            low = int(starts.loc[sheet]) - 1 if low is None else low
+            previous[sheet] = at
+            inside = (mapped.index > low) & (mapped.index < at)
+            block = mapped.index[inside]
+            block = block[(group.loc[block] == sheet).to_numpy()]
+            loaded = block.intersection(accepted.index)
+            refused = block.intersection(rejected_rows)
+            for column in total.columns:
+                try:
+                    ledger = figure(column, raw.at[at, sources[column]])
+                    ledger = None if ledger is None else _number(ledger, kinds[column])
+                except Exception:  # a figure the column's transforms cannot read
+                    ledger = None
+                out.append(
+                    TotalCheck(
+                        name=total.name,
+                        column=column,
+                        file=str(positions.at[at, "file"]),
+                        sheet=str(positions.at[at, "sheet"]),
+                        row=int(positions.at[at, "row"]),
+                        ledger=ledger,
+                        loaded=_sum(accepted.loc[loaded, column], kinds[column]),
+                        rejected=_sum(mapped.loc[refused, column], kinds[column]),
+                        rows_loaded=len(loaded),
+                        rows_rejected=int(np.count_nonzero(mapped.loc[refused, column].notna())),
+                        informative=total.informative,
+                    )
+                )
+    return out
+
+
+def _number(value: Any, kind: str) -> Number:
+    if kind == "integer":
+        return int(value)
+    return Decimal(value)
