@@ -285,6 +285,14 @@ def _cross_check(loaded: LoadedPlan) -> None:
                     f"the contract's table {table_name!r} has no column {column!r}",
                 )
         for column, spec in target.columns.items():
+            if spec.generated is not None:
+                if column in table.columns:
+                    fail(
+                        mfile,
+                        f"{where}.columns.{column}",
+                        f"the contract generates {column} ({spec.generated}); do not map it",
+                    )
+                continue
             needed = spec.required or column in target.primary_key
             if needed and column in table.columns and table.columns[column].on_error == "null":
                 fail(

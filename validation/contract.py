@@ -70,6 +70,10 @@ class ColumnContract(Strict):
     """For a postal-code column: the column whose address the code's prefecture
     and city must begin (checked against Japan Post's data, offline)."""
     address_mismatch: Literal["warn", "reject"] = "warn"
+    generated: Literal["sequence", "uuid"] | None = None
+    """A surrogate key ikou makes for a legacy file without a stable one:
+    ``sequence`` numbers the loaded rows 1, 2, … in source order (integer);
+    ``uuid`` derives a UUID from each row's file, sheet and row (string)."""
 
     @field_validator("references")
     @classmethod
@@ -89,6 +93,10 @@ class ColumnContract(Strict):
             raise ValueError("pattern applies to string columns only")
         if self.max_length is not None and self.type != "string":
             raise ValueError("max_length applies to string columns only")
+        if self.generated == "sequence" and self.type != "integer":
+            raise ValueError("generated: sequence needs an integer column")
+        if self.generated == "uuid" and self.type != "string":
+            raise ValueError("generated: uuid needs a string column")
         if self.matches_address is not None and self.type != "string":
             raise ValueError("matches_address applies to string columns (postal codes) only")
         if (self.precision is not None or self.scale is not None) and self.type != "decimal":
@@ -157,6 +165,10 @@ class TableContract(Strict):
             if address == name:
                 raise ValueError(f"columns.{name}.matches_address names the column itself")
         return self
+
+    def generated(self) -> dict[str, str]:
+        """Columns ikou generates (column → ``sequence`` or ``uuid``)."""
+        return {n: c.generated for n, c in self.columns.items() if c.generated is not None}
 
     def kinds(self) -> dict[str, str]:
         """Column name → logical type, in contract order (for hashing)."""

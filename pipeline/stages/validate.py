@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from ikou.audit.hashing import encode_table, row_keys
-from ikou.mappings.engine import column_chain
+from ikou.mappings.engine import column_chain, typed_series
 from ikou.mappings.registry import Noted
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import StageReport
@@ -57,6 +58,9 @@ def run_validate(
         for name, m in mapped.tables.items()
     }
     validated = _apply_references(plan, validated)
+    validated = {
+        name: _with_generated(plan, name, table, raws) for name, table in validated.items()
+    }
     digests = []
     expected: dict[str, pd.DataFrame] = {}
     table_digests: dict[str, str] = {}
@@ -64,7 +68,8 @@ def run_validate(
         contract = plan.contract.tables[name]
         kinds = contract.kinds()
         frame = full_frame(table, kinds)
-        if _cleared_late(table, mapped.tables[name].cleared):  # emptied after map encoded them
+        late = _cleared_late(table, mapped.tables[name].cleared)  # emptied after map encoded them
+        if late or contract.generated():  # or keys the map stage had not made
             accepted = encode_table(frame, kinds)
         else:
             accepted = mapped.encodings[name].take(
@@ -156,6 +161,36 @@ def _apply_references(
             )
         out[name] = table
     return out
+
+
+def _with_generated(
+    plan: LoadedPlan, name: str, table: ValidatedTable, raws: dict[str, RawTable] | None
+) -> ValidatedTable:
+    """The accepted rows with the contract's generated keys: a sequence numbers
+    them 1, 2, … in source order; a UUID is derived from the row's table, its
+    file's SHA-256, sheet and row, so the same file gives the same keys."""
+    generated = plan.contract.tables[name].generated()
+    if not generated:
+        return table
+    accepted = table.accepted.sort_index()
+    values: dict[str, list[Any]] = {}
+    for column, kind in generated.items():
+        if kind == "sequence":
+            values[column] = list(range(1, len(accepted) + 1))
+            continue
+        if raws is None:
+            raise ValueError("generated: uuid needs the rows' positions")
+        raw = raws[table.source]
+        sha = {f.name: f.sha256 for f in raw.files}
+        where = raw.positions.loc[accepted.index]
+        values[column] = [
+            str(uuid.uuid5(uuid.NAMESPACE_URL, f"ikou:{name}:{sha[str(f)]}:{s}:{r}"))
+            for f, s, r in zip(where["file"], where["sheet"], where["row"], strict=True)
+        ]
+    kinds = plan.contract.tables[name].kinds()
+    made = {c: typed_series(pd.Series(v, index=accepted.index, dtype=object), kinds[c])
+            for c, v in values.items()}  # fmt: skip
+    return replace(table, accepted=accepted.assign(**made))
 
 
 def _cleared_late(table: ValidatedTable, by_map: pd.DataFrame) -> bool:

@@ -342,3 +342,44 @@ def test_the_ledgers_own_totals_are_reconciled(housing_plan: Path) -> None:
     spec["tables"]["tenants"]["totals"][0]["informative"] = True
     mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     assert rehearse(housing_plan).report.status == "reconciled"
+
+
+def test_a_contract_can_generate_the_key(housing_plan: Path) -> None:
+    """A legacy file without a stable key: the contract generates one — a
+    sequence in source order as the primary key, a UUID per source position —
+    and reconciliation and the report's positions work from it; the same file
+    gives the same keys; a mapping may not feed a generated column."""
+    import yaml
+
+    folder = housing_plan.parent
+    contract_path = folder / "contract.yaml"
+    contract = yaml.safe_load(contract_path.read_text(encoding="utf-8"))
+    tenants = contract["tables"]["tenants"]
+    tenants["primary_key"] = "ledger_no"
+    tenants["columns"] = {
+        "ledger_no": {"type": "integer", "generated": "sequence"},
+        "uid": {"type": "string", "generated": "uuid"},
+        **tenants["columns"],
+    }
+    del contract["tables"]["members"]["columns"]["tenant_id"]["references"]
+    contract_path.write_text(yaml.safe_dump(contract, allow_unicode=True), encoding="utf-8")
+
+    first = rehearse(housing_plan)
+    table = first.report.data["tables"]["tenants"]
+    assert first.report.status == "reconciled" and table["balanced"]
+    with sqlite3.connect(first.run_dir / "target.sqlite") as db:
+        numbers = [n for (n,) in db.execute("select ledger_no from tenants order by ledger_no")]
+        uids = dict(db.execute("select ledger_no, uid from tenants"))
+    assert numbers == list(range(1, table["loaded"] + 1))
+    assert len(set(uids.values())) == len(uids) and all(len(u) == 36 for u in uids.values())
+
+    again = rehearse(housing_plan)  # the same file: the same keys
+    with sqlite3.connect(again.run_dir / "target.sqlite") as db:
+        assert dict(db.execute("select ledger_no, uid from tenants")) == uids
+
+    mapping = folder / "mapping.yaml"
+    spec = yaml.safe_load(mapping.read_text(encoding="utf-8"))
+    spec["tables"]["tenants"]["columns"]["uid"] = {"from": "入居者番号"}
+    mapping.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match="generates uid"):
+        load_plan(housing_plan)
