@@ -93,6 +93,11 @@ class ColumnMapping(Strict):
     own value) does to its row: ``reject`` the row, or load the row with the
     cell empty (``null``), counted as a cleared cell with its rule and position."""
 
+    @field_validator("on_error", mode="before")
+    @classmethod
+    def _yaml_null(cls, value: object) -> object:
+        return "null" if value is None else value  # YAML reads a bare null as None
+
     @field_validator("source")
     @classmethod
     def _named(cls, value: tuple[str, ...]) -> tuple[str, ...]:

@@ -96,6 +96,21 @@ def _canary_members(path: Path) -> None:
     write_members_docx(Members(rows, 2), path)
 
 
+def _canary_applicants(path: Path) -> None:
+    """The waiting list with canaries: a title, an unspaced name, a phone no one can
+    dial (loaded empty), a postal code of another city, and a row rejected for its date."""
+    from ikou.pipeline.examples.applicants import APPLICANT_HEADER, Applicants, write_applicants
+
+    rows = [
+        ["W91827", "雀野カナリア", "カナリア電話", "100-0001", "カナリア町1-2-3", "R6.7.13", 2.0],
+        ["W91828", "雀野 ツバメ", "090-8765-4321", "999-9999", "東京都千代田区千代田1-1",
+         "H7.11.29", 3.0],
+        [None] * 6 + [5.0],
+    ]  # fmt: skip
+    assert len(rows[0]) == len(APPLICANT_HEADER)
+    write_applicants(Applicants({ESTATES[0]: rows}, 0, 1, 1, 1), path, title="カナリア名簿 雀野")
+
+
 def _scan(root: Path, skip: set[Path], extra: dict[str, str]) -> list[str]:
     """Hits of any canary in the files under ``root`` (zip packages unpacked too:
     a leaked .docx/.xlsx copy hides its text from a byte scan) and in ``extra``."""
@@ -129,6 +144,7 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     _canary_ledger(ledger)
     members = work / "data" / "members.docx"
     _canary_members(members)
+    _canary_applicants(work / "data" / "applicants.ods")
     home, temp = tmp_path / "home", tmp_path / "tmp"
     home.mkdir()
     temp.mkdir()
@@ -181,6 +197,10 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
             "    rehearsal: data/members.docx\n",
             "    rehearsal: data/members.docx\n    production: data/members.docx\n",
         )
+        .replace(
+            "    rehearsal: data/applicants.ods\n",
+            "    rehearsal: data/applicants.ods\n    production: data/applicants.ods\n",
+        )
         .replace("postgresql://housing@db.example.invalid/housing", f"sqlite:///{live.as_posix()}")
         + "people:\n  owner: 住宅課\n  operator: 作業 太郎\n  witnesses: [立会 花子]\n"
         "  approvals:\n    課長: [承認 四郎]\n",
@@ -227,7 +247,7 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         "contract.yaml",
         "estates.csv",
     )
-    inputs = {ledger, members, *(work / n for n in names)}
+    inputs = {ledger, members, work / "data" / "applicants.ods", *(work / n for n in names)}
     hits = _scan(tmp_path, targets | inputs, outputs)
     scratch = Path("/dev/shm")
     if scratch.is_dir():  # RAM-backed scratch: every run's folder is gone

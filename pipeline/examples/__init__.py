@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ikou.pipeline.examples.applicants import make_applicants, write_applicants
 from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 
 __all__ = ["bundled_profile", "example_files", "write_demo"]
@@ -51,7 +52,8 @@ def write_demo(
     folder: Path | None = None, *, rows: int = 300, seed: int = 2026, twin: bool = False
 ) -> Path:
     """Write a synthetic ``ledger.xls``, its household members as ``members.docx``
-    (a Word table, made by code) and the example plan files; return the plan's path.
+    (a Word table, made by code), the waiting list as ``applicants.ods`` (one
+    sheet per estate) and the example plan files; return the plan's path.
 
     ``twin`` synthesises the ledger from the bundled profile (what ``ikou
     demo`` does, as an office would from a profile of its live files);
@@ -68,6 +70,7 @@ def write_demo(
     else:
         write_xls(make_ledger(rows, seed), target / "data" / "ledger.xls")
     write_members_docx(make_members(rows, seed), target / "data" / "members.docx")
+    write_applicants(make_applicants(seed=seed), target / "data" / "applicants.ods")
     for name, text in example_files().items():
         (target / name).write_text(text, encoding="utf-8")
     return target / "plan.yaml"

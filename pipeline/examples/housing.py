@@ -353,8 +353,10 @@ def make_members(tenants: int, seed: int = 2026, *, plant_rejects: bool = True) 
     Zero to three members each, numbered from 1 within the household, dates
     as typed (era or Western, sometimes full width), the tenant number
     sometimes in full-width digits. Planted: a member of a tenant number the
-    ledger does not have (``tenant_id.fk_missing``) and a relation the new
-    system does not know (``relation.allowed``).
+    ledger does not have (``tenant_id.fk_missing``), a relation the new
+    system does not know (``relation.allowed``) and a member typed twice
+    (``tenant_id+member_no.duplicate``, both copies, as ``duplicates:
+    reject_all`` says).
     """
     from faker import Faker
 
@@ -384,7 +386,8 @@ def make_members(tenants: int, seed: int = 2026, *, plant_rejects: bool = True) 
             [f"{tenants + 500:06d}", "1", "子", f"{fake.last_name()} {fake.first_name()}", ""]
         )
         rows[len(rows) // 2][2] = "同居人"  # not a relation the new system knows
-        planted = 2
+        rows.insert(2, list(rows[1]))  # a member typed twice: both copies rejected
+        planted = 4
     return Members(rows, planted)
 
 

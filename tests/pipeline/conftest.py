@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ikou.pipeline.examples.applicants import make_applicants, write_applicants
 from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 from tests.conftest import run_ikou
 
@@ -48,13 +49,21 @@ def production_plan(housing_plan: Path) -> Path:
     (folder / "data" / "live").mkdir()
     write_xls(make_ledger(150, 11), folder / "data" / "live" / "ledger.xls")
     write_members_docx(make_members(150, 11), folder / "data" / "live" / "members.docx")
+    write_applicants(make_applicants(10, 11), folder / "data" / "live" / "applicants.ods")
     text = housing_plan.read_text(encoding="utf-8")
-    text = text.replace(
-        "    rehearsal: data/ledger*.xls\n",
-        "    rehearsal: data/ledger*.xls\n    production: data/live/ledger.xls\n",
-    ).replace(
-        "    rehearsal: data/members.docx\n",
-        "    rehearsal: data/members.docx\n    production: data/live/members.docx\n",
+    text = (
+        text.replace(
+            "    rehearsal: data/ledger*.xls\n",
+            "    rehearsal: data/ledger*.xls\n    production: data/live/ledger.xls\n",
+        )
+        .replace(
+            "    rehearsal: data/members.docx\n",
+            "    rehearsal: data/members.docx\n    production: data/live/members.docx\n",
+        )
+        .replace(
+            "    rehearsal: data/applicants.ods\n",
+            "    rehearsal: data/applicants.ods\n    production: data/live/applicants.ods\n",
+        )
     )
     text = text.replace(
         "  url: postgresql://housing@db.example.invalid/housing",

@@ -28,6 +28,7 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
     with sqlite3.connect(target_of(production_plan)) as connection:
         count = connection.execute("SELECT count(*) FROM tenants").fetchone()[0]
         members = connection.execute("SELECT count(*) FROM members").fetchone()[0]
+        applicants = connection.execute("SELECT count(*) FROM applicants").fetchone()[0]
     assert count == 150 - live.planted_rejects
     run_dir = next(
         p
@@ -35,7 +36,9 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
         if json.loads((p / "report.json").read_text("utf-8"))["mode"] == "production"
     )
     report = json.loads((run_dir / "report.json").read_text("utf-8"))
-    assert report["status"] == "reconciled" and report["seal"]["rows"] == count + members
+    assert (
+        report["status"] == "reconciled" and report["seal"]["rows"] == count + members + applicants
+    )
     assert {p["role"]: (p["name"], p["method"]) for p in report["signon"]} == {
         "witness": ("立会 花子", "file"),
         "係長": ("代理 三郎", "file"),

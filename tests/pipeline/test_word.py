@@ -278,7 +278,12 @@ def test_the_housing_example_reads_its_household_members_from_word(housing_plan:
     assert members["loaded"] + members["rejected"] == len(made.rows)
     reasons = [r["reasons"] for r in members["rejects"]]
     assert reasons.count(["relation.allowed"]) == 1
-    assert all(r in (["tenant_id.fk_missing"], ["relation.allowed"]) for r in reasons)
+    twice = [r for r in members["rejects"] if "tenant_id+member_no.duplicate" in r["reasons"]]
+    assert [r["row"] for r in twice] == [3, 4]  # both copies (the header is row 1)
+    assert all(
+        set(r) <= {"tenant_id.fk_missing", "relation.allowed", "tenant_id+member_no.duplicate"}
+        for r in reasons
+    )
     last = {"file": "data/members.docx", "sheet": "table 2", "row": len(made.rows) + 1}
     assert {**last, "reasons": ["tenant_id.fk_missing"]} in members["rejects"]  # the orphan
     with sqlite3.connect(result.run_dir / "target.sqlite") as db:

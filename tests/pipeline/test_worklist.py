@@ -24,7 +24,7 @@ def test_every_reject_and_note_is_a_line_with_its_position(housing_plan: Path) -
     expected = [
         [name, p["file"], p["sheet"], str(p["row"]), slug.split(".")[0], slug]
         for name, table in result.report.data["tables"].items()
-        for listed in (table["rejects"], table["notes"])
+        for listed in (table["rejects"], table["notes"], table["cleared"])
         for p in listed
         for slug in p["reasons"]
     ]
