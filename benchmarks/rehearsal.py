@@ -132,8 +132,9 @@ def write_plan(folder: Path, source: Path, sheets: list[str], cells: int | None 
     plan["sources"]["ledger"]["sheets"] = sheets
     mapping = yaml.safe_load(files["mapping.yaml"])
     contract = yaml.safe_load(files["contract.yaml"])
-    # the ledger alone, as the naive script reads it: no household-members table
-    del plan["sources"]["members"], mapping["tables"]["members"], contract["tables"]["members"]
+    # the ledger alone, as the naive script reads it: no members or applicants table
+    for other in ("members", "applicants"):
+        del plan["sources"][other], mapping["tables"][other], contract["tables"][other]
     for j, name in enumerate(EXTRA_NAMES):
         column = f"extra_{j + 1:02d}"
         kind = "integer" if j % 3 == 0 else "string"

@@ -199,16 +199,17 @@ class LedgerTotal(Strict):
     ``rows`` names the skip rule that finds them (a 小計 label), or is
     ``last`` — the last row of each sheet that no other rule skipped, a total
     without a label. ``covers`` says which rows each one totals: ``block``,
-    the rows since the previous total row of the same kind in its sheet (a
-    subtotal per estate), or ``sheet``, every row above it in its sheet (the
-    grand total). ``columns`` are the target columns it totals; the figure is
+    the rows since the previous total row of the same kind in its file (a
+    subtotal per estate, even when the ledger continues on the next sheet),
+    ``sheet``, every row above it in its sheet, or ``file``, every row above
+    it in its file (the grand total). ``columns`` are the target columns it totals; the figure is
     read from the total row's cell in each column's source, through the
     column's own transforms. An unexplained difference fails the run unless
     ``informative``."""
 
     name: str
     rows: str
-    covers: Literal["block", "sheet"] = "block"
+    covers: Literal["block", "sheet", "file"] = "block"
     columns: Names
     informative: bool = False
 

@@ -133,24 +133,24 @@ def check_totals(
     transform chain (raising for a cell it cannot read).
     """
     out: list[TotalCheck] = []
+    files = pd.Series(pd.factorize(positions["file"].astype(str))[0], index=positions.index)
     where = positions[["file", "sheet"]].astype(str)
-    group = pd.Series(
-        pd.factorize(pd.MultiIndex.from_frame(where))[0], index=positions.index
-    )  # one number per sheet of a file
-    starts = group.index.to_series().groupby(group.to_numpy()).min()
+    sheets = pd.Series(pd.factorize(pd.MultiIndex.from_frame(where))[0], index=positions.index)
     rejected_rows = mapped.index.difference(accepted.index)
     for total in totals:
+        group = sheets if total.covers == "sheet" else files  # a block runs on across sheets
+        starts = group.index.to_series().groupby(group.to_numpy()).min()
         rule = total.rows if total.rows != "last" else total.name
         rows = skipped.index[skipped.to_numpy() == rule]
         previous: dict[int, int] = {}
         for at in sorted(rows.tolist()):
-            sheet = int(group.loc[at])
-            low = previous.get(sheet) if total.covers == "block" else None
-            low = int(starts.loc[sheet]) - 1 if low is None else low
-            previous[sheet] = at
+            part = int(group.loc[at])
+            low = previous.get(part) if total.covers == "block" else None
+            low = int(starts.loc[part]) - 1 if low is None else low
+            previous[part] = at
             inside = (mapped.index > low) & (mapped.index < at)
             block = mapped.index[inside]
-            block = block[(group.loc[block] == sheet).to_numpy()]
+            block = block[(group.loc[block] == part).to_numpy()]
             loaded = block.intersection(accepted.index)
             refused = block.intersection(rejected_rows)
             for column in total.columns:

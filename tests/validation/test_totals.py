@@ -48,16 +48,25 @@ def _spec(totals: list[dict[str, object]]) -> TableMapping:
     )
 
 
-def _checked(spec: TableMapping, rows: list[tuple[object, ...]] = SHEET, sheets: int = 1):
-    raw = pd.DataFrame(rows * sheets, columns=["番号", "氏名", "家賃"], dtype=object)
+def _checked(
+    spec: TableMapping,
+    rows: list[tuple[object, ...]] = SHEET,
+    sheets: int = 1,
+    parts: list[list[tuple[object, ...]]] | None = None,
+):  # type: ignore[no-untyped-def]
+    """The totals of one file whose sheets hold ``parts`` (default: ``rows`` on
+    each of ``sheets`` sheets)."""
+    parts = parts if parts is not None else [rows] * sheets
+    cells = [row for part in parts for row in part]
+    raw = pd.DataFrame(cells, columns=["番号", "氏名", "家賃"], dtype=object)
     positions = pd.DataFrame(
         {
             "file": "ledger.xls",
-            "sheet": [f"sheet {i // len(rows) + 1}" for i in range(len(raw))],
-            "row": [i % len(rows) + 5 for i in range(len(raw))],
+            "sheet": [f"sheet {n + 1}" for n, part in enumerate(parts) for _ in part],
+            "row": [i + 5 for part in parts for i in range(len(part))],
         }
     )
-    if sheets > 1:  # the same ids on every sheet would collide: number them apart
+    if len(parts) > 1:  # the same ids on every sheet would collide: number them apart
         raw["番号"] = [None if v is None else f"{i}-{v}" for i, v in enumerate(raw["番号"])]
     kinds = CONTRACT.kinds()
     mapped = map_table(raw, table="t", source="s", spec=spec, kinds=kinds, positions=positions)
@@ -80,7 +89,7 @@ def test_each_total_row_is_held_explained_or_unexplained() -> None:
     spec = _spec(
         [
             {"name": "estate", "rows": "subtotal", "columns": ["rent"]},
-            {"name": "grand", "rows": "total", "covers": "sheet", "columns": ["rent"]},
+            {"name": "grand", "rows": "total", "covers": "file", "columns": ["rent"]},
         ]
     )
     checks = _checked(spec)
@@ -102,21 +111,36 @@ def test_each_total_row_is_held_explained_or_unexplained() -> None:
 
 
 def test_an_informative_total_is_reported_but_does_not_fail() -> None:
-    spec = _spec([{"name": "grand", "rows": "total", "covers": "sheet", "columns": ["rent"],
+    spec = _spec([{"name": "grand", "rows": "total", "covers": "file", "columns": ["rent"],
                    "informative": True}])  # fmt: skip
     (grand,) = _checked(spec)
     assert grand.status == "unexplained" and grand.ok
 
 
-def test_an_unreadable_figure_fails_and_blocks_stay_within_their_sheet() -> None:
+def test_an_unreadable_figure_fails_and_a_block_runs_on_across_sheets() -> None:
     rows = [*SHEET[:3], (None, "小計", "不明")]
     spec = _spec([{"name": "estate", "rows": "subtotal", "columns": ["rent"]}])
     (check,) = _checked(spec, rows)
     assert check.status == "unreadable" and not check.ok and check.ledger is None
-    checks = _checked(spec, SHEET, sheets=2)  # the second sheet's first 小計 starts afresh
+    checks = _checked(spec, SHEET, sheets=2)  # sheet 2's first 小計: rows since sheet 1's last
     assert [(c.sheet, c.status) for c in checks] == [
         ("sheet 1", "holds"), ("sheet 1", "explained"),
         ("sheet 2", "holds"), ("sheet 2", "explained"),
+    ]  # fmt: skip
+    # a ledger continued on the next sheet: the 小計 there covers both sheets' rows
+    first = [("1", "甲", "1,000"), ("2", "乙", "2,000")]
+    second = [("3", "丙", "3,000"), (None, "小計", "6,000")]
+    (check,) = _checked(spec, parts=[first, second])
+    assert (check.sheet, check.status, check.loaded, check.rows_loaded) == ("sheet 2", "holds",
+                                                                            6000, 3)  # fmt: skip
+    rows = [("1", "甲", "1,000"), ("2", "乙", "2,000"), ("3", "丙", "3,000")]
+    spec_file = _spec([{"name": "grand", "rows": "total", "covers": "file", "columns": ["rent"]},
+                       {"name": "per_sheet", "rows": "total", "covers": "sheet",
+                        "columns": ["rent"]}])  # fmt: skip
+    checks = _checked(spec_file, [*rows, (None, "合計", "6,000")], sheets=2)
+    assert [(c.name, c.sheet, c.status, c.loaded) for c in checks] == [
+        ("grand", "sheet 1", "holds", 6000), ("grand", "sheet 2", "unexplained", 12000),
+        ("per_sheet", "sheet 1", "holds", 6000), ("per_sheet", "sheet 2", "holds", 6000),
     ]  # fmt: skip
 
 
