@@ -104,8 +104,8 @@ class TotalCheck:
         }
 
 
-def _sum(values: pd.Series, kind: str) -> Number:
-    present = values.dropna()
+def _sum(values: np.ndarray, kind: str) -> Number:
+    present = values[~pd.isna(values)]
     if kind == "integer":
         return sum((int(v) for v in present), 0)
     return sum((Decimal(v) for v in present), Decimal(0))
@@ -133,29 +133,41 @@ def check_totals(
     transform chain (raising for a cell it cannot read).
     """
     out: list[TotalCheck] = []
-    files = pd.Series(pd.factorize(positions["file"].astype(str))[0], index=positions.index)
-    where = positions[["file", "sheet"]].astype(str)
-    sheets = pd.Series(pd.factorize(pd.MultiIndex.from_frame(where))[0], index=positions.index)
-    rejected_rows = mapped.index.difference(accepted.index)
+    n = len(positions)  # rows by position (raw indexes are looked up once, not per block)
+    files = pd.factorize(positions["file"])[0]
+    sheet_codes = pd.factorize(positions["sheet"])[0]
+    sheets = files * (int(sheet_codes.max(initial=0)) + 1) + sheet_codes  # one per (file, sheet)
+    at_mapped = positions.index.get_indexer(mapped.index)
+    at_accepted = positions.index.get_indexer(accepted.index)
+    is_mapped = np.zeros(n, dtype=bool)
+    is_mapped[at_mapped] = True
+    is_accepted = np.zeros(n, dtype=bool)
+    is_accepted[at_accepted] = True
+    totalled = {column for total in totals for column in total.columns}
+    loaded_cells = {c: _column(accepted, at_accepted, c, n) for c in totalled}
+    mapped_cells = {c: _column(mapped, at_mapped, c, n) for c in totalled}
     for total in totals:
         group = sheets if total.covers == "sheet" else files  # a block runs on across sheets
-        starts = group.index.to_series().groupby(group.to_numpy()).min()
+        parts, starts = np.unique(group, return_index=True)
+        first = dict(zip(parts.tolist(), starts.tolist(), strict=True))
         rule = total.rows if total.rows != "last" else total.name
-        rows = skipped.index[skipped.to_numpy() == rule]
+        found = positions.index.get_indexer(skipped.index[skipped.to_numpy() == rule])
         previous: dict[int, int] = {}
-        for at in sorted(rows.tolist()):
-            part = int(group.loc[at])
-            low = previous.get(part) if total.covers == "block" else None
-            low = int(starts.loc[part]) - 1 if low is None else low
+        for at in sorted(found.tolist()):
+            part = int(group[at])
+            low = previous.get(part, first[part] - 1) if total.covers == "block" else None
+            low = first[part] - 1 if low is None else low
             previous[part] = at
-            inside = (mapped.index > low) & (mapped.index < at)
-            block = mapped.index[inside]
-            block = block[(group.loc[block] == part).to_numpy()]
-            loaded = block.intersection(accepted.index)
-            refused = block.intersection(rejected_rows)
+            span = slice(low + 1, at)
+            mine = group[span] == part
+            loaded = np.flatnonzero(mine & is_accepted[span]) + low + 1
+            refused = np.flatnonzero(mine & is_mapped[span] & ~is_accepted[span]) + low + 1
             for column in total.columns:
+                loaded_values = loaded_cells[column][loaded]
+                refused_values = mapped_cells[column][refused]
+                readable = refused_values[~pd.isna(refused_values)]
                 try:
-                    ledger = figure(column, raw.at[at, sources[column]])
+                    ledger = figure(column, raw[sources[column]].iloc[at])
                     ledger = None if ledger is None else _number(ledger, kinds[column])
                 except Exception:  # a figure the column's transforms cannot read
                     ledger = None
@@ -163,17 +175,24 @@ def check_totals(
                     TotalCheck(
                         name=total.name,
                         column=column,
-                        file=str(positions.at[at, "file"]),
-                        sheet=str(positions.at[at, "sheet"]),
-                        row=int(positions.at[at, "row"]),
+                        file=str(positions["file"].iloc[at]),
+                        sheet=str(positions["sheet"].iloc[at]),
+                        row=int(positions["row"].iloc[at]),
                         ledger=ledger,
-                        loaded=_sum(accepted.loc[loaded, column], kinds[column]),
-                        rejected=_sum(mapped.loc[refused, column], kinds[column]),
+                        loaded=_sum(loaded_values, kinds[column]),
+                        rejected=_sum(readable, kinds[column]),
                         rows_loaded=len(loaded),
-                        rows_rejected=int(np.count_nonzero(mapped.loc[refused, column].notna())),
+                        rows_rejected=len(readable),
                         informative=total.informative,
                     )
                 )
+    return out
+
+
+def _column(frame: pd.DataFrame, at: np.ndarray, column: str, n: int) -> np.ndarray:
+    """``frame[column]`` spread over all ``n`` rows by position (null elsewhere)."""
+    out = np.full(n, None, dtype=object)
+    out[at] = frame[column].to_numpy(dtype=object)
     return out
 
 
