@@ -37,6 +37,7 @@ __all__ = [
     "HeaderNotFoundError",
     "IkouError",
     "InternalError",
+    "OutputExistsError",
     "ReadersDisagreeError",
     "SourceChangedError",
     "SourceError",
@@ -209,6 +210,12 @@ class AuditLogError(BadInput):
     """The audit log cannot be written (permissions, disk full)."""
 
     slug = "audit.unwritable"
+
+
+class OutputExistsError(BadInput):
+    """A file a command would write is already there, and ``--force`` was not given."""
+
+    slug = "output.exists"
 
 
 class TamperedError(CheckFailed):

@@ -469,6 +469,13 @@ _ERRORS = (
         "Permissions or a full disk; nothing is done without the record.",
     ),
     (
+        "output.exists",
+        "a file the command would write already exists",
+        "書き出すファイルが既にあります",
+        "Nothing is written: the message names the file. Choose another folder, or give "
+        "`--force` to overwrite it.",
+    ),
+    (
         "input.invalid",
         "the input is wrong",
         "入力に誤りがあります",
