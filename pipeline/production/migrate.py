@@ -1,7 +1,11 @@
 """``ikou migrate``: the supervised production run — preflight, sign-on, run once, seal.
 
 None of it prints or prompts: people are asked through the ``ask`` callback
-the CLI passes.
+the CLI passes, and only once the preflight has passed — nobody signs for a
+run that is refused anyway. The chain records, in order, ``preflight``
+(passed or failed, its checks), ``sign-on`` (confirmed, incomplete, or not
+started when the preflight failed) and, after a sign-on, ``sources`` (the
+production files hashed again: unchanged or changed).
 """
 
 from __future__ import annotations
@@ -67,9 +71,9 @@ def migrate(
     now: dt.datetime | None = None,
     warm: WarmChild | None = None,
 ) -> MigrationResult:
-    """The production run: preflight, sign-on, run once, seal. ``warm``: a child
-    already importing great-expectations (the CLI starts it before the
-    preflight and the sign-on, which leave it time)."""
+    """The production run: preflight, then (if it passed) sign-on, run once,
+    seal. ``warm``: a child already importing great-expectations (the CLI
+    starts it before the preflight and the sign-on, which leave it time)."""
     plan = load_plan(plan_path)
     _need(plan)
     signoff = read_signoff(signoff_file) if signoff_file is not None else None
@@ -88,33 +92,43 @@ def migrate(
         session.end("refused")
         return MigrationResult("refused", [], refusal=refusal)
     checks, hashes = preflight(plan, events, now)
-    confirmations, people_checks = sign_on(plan, signoff, ask)
-    checks += people_checks
-    again, _ = source_hashes(plan)
-    if again != hashes:
-        checks.append(Check("sources unchanged", "fail", "sources_changed"))
-    else:
-        checks.append(Check("sources unchanged", "ok", "sources_same"))
-    failed = [c for c in checks if c.status == "fail"]
+    passed = not any(c.status == "fail" for c in checks)
     recorder.note(
         "preflight",
-        "failed" if failed else "passed",
+        "passed" if passed else "failed",
         plan_sha256=plan.sha256,
         checks=[c.as_dict() for c in checks],
     )
-    recorder.note(
-        "sign-on",
-        "confirmed"
-        if not any(c.item.startswith("sign-on") and c.status == "fail" for c in checks)
-        else "incomplete",
-        people=[
-            {"role": c.role, "name": c.name, "method": c.method, "time": c.time}
-            for c in confirmations
-        ],
-    )
+    confirmations: list[Confirmation] = []
+    if passed:  # only now is anybody asked to sign
+        confirmations, people_checks = sign_on(plan, signoff, ask)
+        checks += people_checks
+        signed = not any(c.status == "fail" for c in people_checks)
+        recorder.note(
+            "sign-on",
+            "confirmed" if signed else "incomplete",
+            people=[
+                {"role": c.role, "name": c.name, "method": c.method, "time": c.time}
+                for c in confirmations
+            ],
+            checks=[c.as_dict() for c in people_checks],
+        )
+        again, _ = source_hashes(plan)
+        same = again == hashes
+        unchanged = Check(
+            "sources unchanged",
+            "ok" if same else "fail",
+            "sources_same" if same else "sources_changed",
+        )
+        checks.append(unchanged)
+        recorder.note("sources", "unchanged" if same else "changed", checks=[unchanged.as_dict()])
+    else:
+        recorder.note("sign-on", "not started", reason="the preflight failed", people=[])
+    failed = [c for c in checks if c.status == "fail"]
     extra = {
         "preflight": [c.as_dict() for c in checks],
         "signon": [asdict(c) for c in confirmations],
+        "signon_started": passed,
         "people": plan.plan.people.model_dump() if plan.plan.people else None,
         "vendor": plan.plan.vendor.model_dump(mode="json") if plan.plan.vendor else None,
     }
@@ -124,7 +138,8 @@ def migrate(
             "refused",
             checks,
             confirmations,
-            refusal=f"{len(failed)} preflight check(s) failed",
+            refusal=f"{len(failed)} preflight check(s) failed"
+            + ("" if passed else "; nobody was asked to sign on"),
             report_html=refused.report_html,
         )
     run = execute(
