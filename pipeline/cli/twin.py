@@ -1,4 +1,7 @@
-"""``ikou profile`` and ``ikou synth``: structure-only profiles and synthetic twins."""
+"""``ikou profile`` and ``ikou synth``: structure-only profiles and synthetic twins.
+
+Neither overwrites what exists without ``--force`` (exit 2 naming the file).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ikou.errors import position
+from ikou.errors import BadInput, OutputExistsError, position
 from ikou.pipeline.cli.common import out
 
 __all__ = ["profile", "synth"]
@@ -23,14 +26,25 @@ __all__ = ["profile", "synth"]
     help="Comma-separated columns that are not personal (団地名,税目): their values are copied.",
 )
 @click.option("--header-row", type=int, default=None, help="The header's row, if not the guess.")
+@click.option("--force", is_flag=True, help="Overwrite the output if it exists.")
 def profile(
-    files: tuple[Path, ...], output: Path, keep_values: str, header_row: int | None
+    files: tuple[Path, ...], output: Path, keep_values: str, header_row: int | None, force: bool
 ) -> None:
     """Write a structure-only profile of legacy FILES (no cell values) for ikou synth."""
     import yaml
 
     from ikou.pipeline.twin import profile_files
 
+    if output.is_dir():
+        raise BadInput(f"{output} is a folder; give -o the profile's file name.", file=str(output))
+    if any(output.exists() and output.samefile(f) for f in files if f.exists()):
+        raise BadInput(f"{output} is one of the files to profile; give -o another name.")
+    if not force and (output.exists() or output.is_symlink()):
+        raise OutputExistsError(
+            f"{output} already exists and ikou profile would overwrite it; choose another "
+            "-o, or give --force to overwrite it.",
+            file=str(output),
+        )
     keep = tuple(name.strip() for name in keep_values.split(",") if name.strip())
     data = profile_files(list(files), keep_values=keep, header_row=header_row)
     head = (
@@ -38,6 +52,8 @@ def profile(
         "# (except the distinct values of keep_values columns). Review it before it leaves\n"
         "# the office; then: ikou synth THIS_FILE -o twin/\n"
     )
+    if output.is_symlink():  # replaced, never written through to where it points
+        output.unlink()
     output.write_text(
         head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8"
     )
@@ -57,7 +73,8 @@ def profile(
 )
 @click.option("--rows", type=int, default=None, help="Data rows per sheet (default: as profiled).")
 @click.option("--seed", type=int, default=2026, show_default=True, help="Faker and layout seed.")
-def synth(profile_file: Path, output: Path, rows: int | None, seed: int) -> None:
+@click.option("--force", is_flag=True, help="Overwrite twin files already in the folder.")
+def synth(profile_file: Path, output: Path, rows: int | None, seed: int, force: bool) -> None:
     """Write synthetic twins of the files a PROFILE describes (Faker ja_JP data)."""
     import yaml
 
@@ -69,5 +86,5 @@ def synth(profile_file: Path, output: Path, rows: int | None, seed: int) -> None
         raise click.UsageError(f"cannot read the profile {profile_file}: {exc}") from None
     if not isinstance(data, dict) or data.get("ikou_profile") != 1:
         raise click.UsageError(f"{profile_file} is not an ikou profile (ikou_profile: 1).")
-    for path in synthesize(data, output, rows=rows, seed=seed):
+    for path in synthesize(data, output, rows=rows, seed=seed, force=force):
         out().print(f"wrote {path}")

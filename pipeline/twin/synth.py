@@ -13,11 +13,12 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ikou.errors import BadInput, OutputExistsError
 from ikou.mappings.dates import era_of
 from ikou.pipeline.stages.extract.header import BLANK_MARKERS
 from ikou.pipeline.twin.profile import TOTAL_LABELS, as_number, squeezed
 
-__all__ = ["synthesize"]
+__all__ = ["synthesize", "twin_paths"]
 
 _FULL = str.maketrans("0123456789,-", "０１２３４５６７８９，－")
 
@@ -214,25 +215,61 @@ def _sheet_rows(
     return out
 
 
+def twin_paths(profile: dict[str, Any], folder: Path) -> list[Path]:
+    """The files :func:`synthesize` writes into ``folder``: one per profiled file,
+    by its name — a plain file name, never a path that leads elsewhere."""
+    paths = []
+    for file in profile["files"]:
+        name = str(file["name"])
+        if name in ("", ".", "..") or Path(name).name != name or "\\" in name:
+            raise BadInput(f"the profile names a file {name!r} that is not a plain file name.")
+        paths.append(folder / name)
+    return paths
+
+
 def synthesize(
-    profile: dict[str, Any], folder: Path, *, rows: int | None = None, seed: int = 2026
+    profile: dict[str, Any],
+    folder: Path,
+    *,
+    rows: int | None = None,
+    seed: int = 2026,
+    force: bool = False,
 ) -> list[Path]:
-    """Write a twin of every profiled file into ``folder``; return their paths."""
+    """Write a twin of every profiled file into ``folder``; return their paths.
+
+    A file it would write that already exists is refused with
+    :class:`~ikou.errors.OutputExistsError` naming it, before anything is
+    written (a twin never replaces a ledger by surprise), unless ``force``;
+    an existing empty or unrelated folder is fine."""
+    paths = twin_paths(profile, folder)
+    if folder.exists() and not folder.is_dir():
+        raise BadInput(f"{folder} is a file, not a folder; give -o a folder for the twin.")
+    taken = [p for p in paths if p.exists() or p.is_symlink()]
+    for path in taken:
+        if path.is_dir() and not path.is_symlink():
+            raise BadInput(f"{path} is a folder; the twin of {path.name} cannot be written there.")
+    if taken and not force:
+        more = f" (and {len(taken) - 1} more of its files)" if len(taken) > 1 else ""
+        raise OutputExistsError(
+            f"{taken[0]} already exists{more} and ikou synth would overwrite it; choose "
+            "another -o folder, or give --force to overwrite.",
+            file=str(taken[0]),
+        )
     rng = random.Random(seed)
     fake = _faker(seed)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for file in profile["files"]:
+    for path in taken:
+        if path.is_symlink():  # replaced, never written through to where it points
+            path.unlink()
+    for file, path in zip(profile["files"], paths, strict=True):
         sheets = [(s, _sheet_rows(s, rng, fake, rows)) for s in file["sheets"]]
-        path = folder / file["name"]
         if file["format"] == "xls":
             _write_xls(path, sheets)
         elif file["format"] == "xlsx":
             _write_xlsx(path, sheets)
         else:
             _write_csv(path, sheets[0])
-        written.append(path)
-    return written
+    return paths
 
 
 def _layout(sheet: dict[str, Any]) -> list[tuple[int, int, Any]]:
