@@ -54,6 +54,9 @@ class ColumnContract(Strict):
     """One column of a target table."""
 
     type: ColumnType
+    label: str | None = None
+    """The column's name in the office's language (入居者番号), shown in reports
+    instead of the SQL name (the SQL name beside it, small)."""
     description: str | None = None
     required: bool = False
     unique: bool = False
@@ -117,6 +120,8 @@ class ColumnContract(Strict):
 class TableContract(Strict):
     """One target table: its columns (in order) and primary key."""
 
+    label: str | None = None
+    """The table's name in the office's language (入居者), shown in reports."""
     description: str | None = None
     primary_key: Names
     columns: dict[str, ColumnContract]

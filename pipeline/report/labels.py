@@ -1,5 +1,7 @@
 """The report's words in Japanese and English, by key (finding slugs' own words
-come from the finding catalog, :mod:`ikou.findings`)."""
+come from the finding catalog, :mod:`ikou.findings`).
+
+Longer than 500 lines: two languages' words, one key per line; the module is data."""
 
 from __future__ import annotations
 
@@ -124,7 +126,66 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "結果",
         "plan": "計画",
         "plan_sha256": "計画のハッシュ (SHA-256)",
-        "generated": "作成日時 (UTC)",
+        "generated": "作成日時",
+        "expect_column_values_to_be_between": "値が範囲内",
+        "expect_column_values_to_be_in_set": "定められた値のみ",
+        "expect_column_values_to_be_unique": "値が重複しない",
+        "expect_column_values_to_match_regex": "書式に合う",
+        "expect_column_values_to_match_regex_list": "書式のいずれかに合う",
+        "expect_column_values_to_not_be_null": "空欄がない",
+        "expect_column_values_to_not_match_regex": "禁止された書式を含まない",
+        "expect_column_values_to_not_match_regex_list": "禁止された書式を含まない",
+        "expect_compound_columns_to_be_unique": "列の組合せが重複しない",
+        "expect_table_row_count_to_be_between": "行数が範囲内",
+        "expect_counts": "対象 {element}・不適合 {unexpected}",
+        "expect_rows": "{n} 行",
+        "chain_short_footer": "監査",
+        "status_reconciled": (
+            "移行元の全行が、登録・不採用・除外のいずれかとして数え上げられ、"
+            "登録した行は移行先から読み戻して一致しました。"
+        ),
+        "status_unbalanced": "照合が一致しなかったため、移行先への登録は取り消しました。",
+        "status_failed": "入力に問題があり、処理を中断しました。移行先には何も登録していません。",
+        "signon_not_started": "事前確認が不合格のため、立会い・承認の確認は行っていません。",
+        "funnel_text": (
+            "{table}：移行元 {source} 行のうち、除外 {skipped} 行、不採用 {rejected} 行、"
+            "登録 {loaded} 行。"
+        ),
+        "reasons_chart": "{table}：不採用の理由別の行数",
+        "where": "位置（ファイル・シート・行）",
+        "more_rows": "ほか {n} 行（worklist.csv に全件）",
+        "rejects_rule": (
+            "行の位置はすべて worklist.csv（同じフォルダ）と report.json にあります"
+            "。1行に複数の理由があるときは、理由ごとに数えています。"
+        ),
+        "control_count": "件数",
+        "control_sum": "{column}の合計",
+        "control_count_by": "{column}別の件数",
+        "stage_plan": "計画の読込み",
+        "stage_extract": "抽出（ファイルの読取り）",
+        "stage_map": "変換（マッピング）",
+        "stage_validate": "検証（契約の規則）",
+        "stage_expect": "期待値の確認",
+        "stage_fingerprints": "レコード指紋の作成",
+        "stage_load": "移行先への登録",
+        "stage_reconcile": "照合（読み戻し）",
+        "stage_cross-controls": "テーブル間の照合",
+        "stage_seal": "照合台帳の封印",
+        "stage_commit": "登録の確定",
+        "stage_result": "結果",
+        "outcome_ok": "完了",
+        "outcome_failed": "失敗",
+        "outcome_refused": "拒否",
+        "outcome_written": "記録",
+        "outcome_sealed": "封印",
+        "outcome_committed": "確定",
+        "outcome_rolled_back": "取消し",
+        "confirmed": "本人確認",
+        "approver": "承認者",
+        "substitute_for": "{name} の代理",
+        "substitutes": "代理：{names}",
+        "blank_date": "令和　　年　　月　　日",
+        "ran_the_run": "本番移行を実行",
         "target": "移行先",
         "version": "ikou バージョン",
         "rehearsal": "リハーサル",
@@ -159,7 +220,7 @@ LABELS: dict[str, dict[str, str]] = {
         "reason": "理由コード",
         "rejects": "不採用の行（位置）",
         "reasons": "理由",
-        "rejects_more": "ほか {n} 行は report.json に全件あります。",
+        "rejects_more": "ほか {n} 件は report.json に全件あります。",
         "notes_by_reason": "注記つきで登録（理由別）",
         "notes_rule": (
             "登録はしたが、変換に注意を要した件数です"
@@ -321,7 +382,37 @@ LABELS: dict[str, dict[str, str]] = {
         "status": "Status",
         "plan": "Plan",
         "plan_sha256": "Plan hash (SHA-256)",
-        "generated": "Generated (UTC)",
+        "generated": "Generated",
+        "expect_counts": "{element} checked, {unexpected} unexpected",
+        "expect_rows": "{n} rows",
+        "chain_short_footer": "chain",
+        "status_reconciled": (
+            "Every source row is accounted for as loaded, rejected or skipped, and "
+            "the loaded rows read back from the target agree."
+        ),
+        "status_unbalanced": "Reconciliation did not agree, so the load was rolled back.",
+        "status_failed": "The input had a problem and the run stopped; nothing was loaded.",
+        "signon_not_started": "The preflight failed, so nobody was asked to sign on.",
+        "funnel_text": (
+            "{table}: of {source} source rows, {skipped} skipped, {rejected} reject"
+            "ed, {loaded} loaded."
+        ),
+        "reasons_chart": "{table}: rejected rows by reason",
+        "where": "Where (file, sheet, rows)",
+        "more_rows": "and {n} more rows (all in worklist.csv)",
+        "rejects_rule": (
+            "Every position is in worklist.csv (beside this report) and in report.j"
+            "son. A row with several reasons is counted under each."
+        ),
+        "control_count": "row count",
+        "control_sum": "sum of {column}",
+        "control_count_by": "rows by {column}",
+        "confirmed": "Confirmed",
+        "approver": "Approver",
+        "substitute_for": "substitute for {name}",
+        "substitutes": "substitutes: {names}",
+        "blank_date": "____ / ____ / ______",
+        "ran_the_run": "ran the production run",
         "target": "Target",
         "version": "ikou version",
         "rehearsal": "rehearsal",

@@ -88,6 +88,20 @@ def _identity(run_id: str, mode: str, plan: LoadedPlan) -> dict[str, Any]:
         "generated": utc_now(),
         "plan": {"name": plan.plan.plan, "path": plan.path.name, "files": plan.file_sha256},
         "plan_sha256": plan.sha256,
+        "labels": _labels(plan),
+    }
+
+
+def _labels(plan: LoadedPlan) -> dict[str, Any]:
+    """The contract's words for its tables and columns (``label:``), for the
+    printed report; names without one are left out."""
+    tables = plan.contract.tables
+    return {
+        "tables": {name: t.label for name, t in tables.items() if t.label},
+        "columns": {
+            name: {c: col.label for c, col in t.columns.items() if col.label}
+            for name, t in tables.items()
+        },
     }
 
 
