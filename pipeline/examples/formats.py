@@ -1,16 +1,18 @@
-"""Writers for the spreadsheet formats no Python library writes: ``.ods`` and Excel 2003 XML.
+"""Writers for the spreadsheet formats no Python library writes: ``.ods`` and Excel 2003 XML,
+and a Word table's markup at once where python-docx's API is too slow for it.
 
 They exist so that tests and examples can make these files from synthetic
 data by code. Each writes what its office program writes for the same
 content — LibreOffice's markup for an ``.ods`` (an error cell is a formula
 cell with ``calcext:value-type="error"``), Excel 2003's for an XML
 Spreadsheet (``ss:Index`` to skip empty rows and cells, ``ss:MergeAcross``
-for merged titles) — and nothing more.
+for merged titles), python-docx's own for a Word table — and nothing more.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-__all__ = ["Sheet", "write_ods", "write_spreadsheetml"]
+__all__ = ["Sheet", "word_table_xml", "write_ods", "write_spreadsheetml"]
 
 
 @dataclass(frozen=True)
@@ -185,3 +187,76 @@ def write_ods(sheets: Sequence[Sheet], path: Path) -> Path:
         archive.writestr("META-INF/manifest.xml", _MANIFEST, zipfile.ZIP_DEFLATED)
         archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
     return path
+
+
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_TAB_OR_BREAK = re.compile(r"(\t|\r|\n)")
+
+
+def _word_paragraph(text: str) -> str:
+    """A cell's paragraph as python-docx's ``cell.text = text`` writes it: one run,
+    a tab as ``<w:tab/>``, each CR or LF as ``<w:br/>``, ``xml:space`` kept where
+    a piece starts or ends with white space; ``<w:p/>`` for no text."""
+    if not text:
+        return "<w:p/>"
+    parts = []
+    for piece in _TAB_OR_BREAK.split(text):
+        if piece == "\t":
+            parts.append("<w:tab/>")
+        elif piece in ("\r", "\n"):
+            parts.append("<w:br/>")
+        elif piece:
+            keep = ' xml:space="preserve"' if len(piece.strip()) < len(piece) else ""
+            parts.append(f"<w:t{keep}>{escape(piece)}</w:t>")
+    return "<w:p><w:r>" + "".join(parts) + "</w:r></w:p>"
+
+
+def word_table_xml(
+    rows: Sequence[Sequence[str]],
+    column_twips: int,
+    *,
+    merged_down: Sequence[tuple[int, int, int]] = (),
+) -> str:
+    """The ``<w:tbl>`` element of a Word table, as text, built in one pass.
+
+    The markup is what python-docx's ``add_table``, ``cell.text = …`` and
+    ``cell.merge`` produce for the same cells, so a document holding it reads
+    back the same; but python-docx finds a cell by walking the table, which
+    makes filling a table of n rows cost n² (20,000 rows took most of an hour).
+    ``merged_down`` are ``(column, first row, last row)``, 0-based: the first
+    row's cell keeps its text and the cells below continue it (``w:vMerge``),
+    empty, as Word stores a cell merged down.
+    """
+    width = max((len(row) for row in rows), default=0)
+    cell_width = f'<w:tcW w:type="dxa" w:w="{column_twips}"/>'
+    starts: dict[tuple[int, int], bool] = {}  # (row, column) → True on the first row
+    for column, first, last in merged_down:
+        if last > first:
+            starts[first, column] = True
+            for r in range(first + 1, last + 1):
+                starts[r, column] = False
+    out = [
+        f'<w:tbl xmlns:w="{_W_NS}"><w:tblPr><w:tblW w:type="auto" w:w="0"/>'
+        '<w:tblLook w:firstColumn="1" w:firstRow="1" w:lastColumn="0" w:lastRow="0" '
+        'w:noHBand="0" w:noVBand="1" w:val="04A0"/></w:tblPr><w:tblGrid>',
+        f'<w:gridCol w:w="{column_twips}"/>' * width,
+        "</w:tblGrid>",
+    ]
+    plain = f"<w:tc><w:tcPr>{cell_width}</w:tcPr>"
+    for r, row in enumerate(rows):
+        out.append("<w:tr>")
+        for c, text in enumerate(row):
+            first = starts.get((r, c))
+            if first is None:
+                out.append(plain + _word_paragraph(text) + "</w:tc>")
+            elif first:
+                out.append(
+                    f'<w:tc><w:tcPr>{cell_width}<w:vMerge w:val="restart"/></w:tcPr>'
+                    + _word_paragraph(text)
+                    + "</w:tc>"
+                )
+            else:
+                out.append(f"<w:tc><w:tcPr>{cell_width}<w:vMerge/></w:tcPr><w:p/></w:tc>")
+        out.append("</w:tr>")
+    out.append("</w:tbl>")
+    return "".join(out)
