@@ -101,12 +101,18 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
     help="Tenants in the synthetic ledger.",
 )
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed for Faker.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Overwrite the demo's files (plan, mapping, contract, data) already in --dir.",
+)
 @lang_option
-def demo(folder: Path | None, rows: int, seed: int, lang: str) -> None:
+def demo(folder: Path | None, rows: int, seed: int, force: bool, lang: str) -> None:
     """The whole story on bundled synthetic data: a twin .xls from a profile and a
-    Word table of household members, rehearsed."""
+    Word table of household members, rehearsed. A --dir that already holds one of
+    the demo's files is refused (exit 2) unless --force."""
     from ikou.pipeline.examples import write_demo
 
-    plan = write_demo(folder, rows=rows, seed=seed, twin=True)
+    plan = write_demo(folder, rows=rows, seed=seed, twin=True, force=force)
     out().print(f"synthetic ledger, members and plan: {plan.parent}")
     _rehearse_and_render(plan, lang, False)

@@ -1,12 +1,14 @@
-"""Issue 18, the demo at size: the members table built as one piece of XML is
-the document python-docx built cell by cell. (How long the demo takes is
-measured in ``benchmarks/demo.py``, not here.)"""
+"""Issue 18, the demo at size and a demo that never overwrites: the members
+table built as one piece of XML is the document python-docx built cell by cell,
+and ``ikou demo --dir`` refuses a folder holding its files unless ``--force``.
+(How long the demo takes is measured in ``benchmarks/demo.py``, not here.)"""
 
 from __future__ import annotations
 
 import zipfile
 from pathlib import Path
 
+from ikou.pipeline.examples import demo_files
 from ikou.pipeline.examples.housing import (
     Members,
     make_members,
@@ -14,6 +16,7 @@ from ikou.pipeline.examples.housing import (
     write_members_docx_by_cell,
 )
 from ikou.pipeline.stages.extract.readers import read_docx
+from tests.conftest import run_ikou
 
 
 def _document_xml(path: Path) -> bytes:
@@ -44,3 +47,33 @@ def test_the_members_table_built_at_once_is_the_one_python_docx_built(tmp_path: 
     xml = _document_xml(new)
     assert _document_xml(old) == xml  # and the very same markup
     assert xml.count(b'<w:vMerge w:val="restart"/>') >= 2  # households merged down
+
+
+def _plain(text: str) -> str:
+    return " ".join(text.split())  # the console wraps long lines
+
+
+def test_demo_dir_refuses_its_own_files_unless_forced(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    (folder / "data").mkdir(parents=True)
+    mapping = folder / "mapping.yaml"
+    members = folder / "data" / "members.docx"
+    mapping.write_bytes(b"# the office's own mapping\n")
+    members.write_bytes(b"not a demo file")
+    first = next(p for p in demo_files(folder, twin=True) if p.exists())
+    assert first == mapping
+
+    refused = run_ikou("demo", "--dir", str(folder), "--rows", "10")
+    assert refused.returncode == 2, refused.stderr
+    message = _plain(refused.stderr)
+    assert f"{mapping} already exists" in message
+    assert "--force" in message and str(members) not in message  # the first one only
+    assert mapping.read_bytes() == b"# the office's own mapping\n"
+    assert members.read_bytes() == b"not a demo file"
+    assert sorted(p.name for p in folder.rglob("*")) == ["data", "mapping.yaml", "members.docx"]
+
+    forced = run_ikou("demo", "--dir", str(folder), "--rows", "10", "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "status: reconciled" in forced.stdout
+    assert mapping.read_bytes() != b"# the office's own mapping\n"
+    assert all(p.exists() for p in demo_files(folder, twin=True))
