@@ -8,7 +8,8 @@ the one exception tree (:data:`ikou.errors.EXIT_CODES`): 0 success, 1 a
 check failed (an unbalanced run, a refusal, a tampered record), 2 bad input
 or usage, 3 an internal error — with one sentence naming the file, sheet,
 row or key, and a traceback only with ``--debug`` (the exit code stays the
-same).
+same). Whatever the console's encoding, printing never raises: a character it
+cannot hold is written as ``?`` (:func:`.common.replacing_output`).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from rich.markup import escape
 from ikou import __version__
 from ikou.errors import EXIT_CODES, IkouError, InternalError
 from ikou.pipeline.cli import audit, production, run, sweep, twin
-from ikou.pipeline.cli.common import err, recovery_said
+from ikou.pipeline.cli.common import err, recovery_said, replacing_output
 
 __all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "cli", "main"]
 
@@ -60,6 +61,11 @@ def exit_code(error: IkouError) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Entry point: run the CLI and turn every outcome into one exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    with replacing_output():  # before anything is printed, and for everything printed
+        return _run(args)
+
+
+def _run(args: list[str]) -> int:
     debug = "--debug" in args
     try:
         with recovery_said():  # a run that died in the workspace is said as it is ended
@@ -68,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         if debug:
             traceback.print_exc()
         if isinstance(exc, InternalError):
-            return _internal()
+            return _internal(exc.message)
         err().print(f"[bold red]ikou:[/] {escape(exc.message)}")
         return exit_code(exc)
     except click.exceptions.Abort:
@@ -87,7 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     return EXIT_OK
 
 
-def _internal() -> int:
+def _internal(said: str | None = None) -> int:
+    """The internal-error line; first what is known of it (``said``: that the run
+    was sealed before it happened, say)."""
+    if said:
+        err().print(f"ikou: {escape(said)}.")
     err().print(
         "ikou: an internal error occurred (a bug, not your input); run again with "
         "--debug to see the traceback, and check it for personal data before sharing."

@@ -1,11 +1,14 @@
-"""What every command shares: the consoles, the progress bar, the language
-option, the password prompt, and recovery before a command acts."""
+"""What every command shares: the consoles, output that never fails to encode,
+the progress bar, the language option, the password prompt, recovery before a
+command acts, and what an error after a run's seal says."""
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import click
 from rich.console import Console
@@ -13,14 +16,18 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ikou.audit.platform import WarmChild
+from ikou.errors import IkouError, InternalError
 
 __all__ = [
+    "after_seal",
+    "encodable",
     "err",
     "lang_option",
     "out",
     "password_prompt",
     "progress_bar",
     "recovery_said",
+    "replacing_output",
     "warm_expectations",
 ]
 
@@ -31,6 +38,72 @@ def err() -> Console:
 
 def out() -> Console:
     return Console(highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def replacing_output() -> Iterator[None]:
+    """Within the block, stdout and stderr write ``?`` for a character their
+    encoding cannot hold, instead of raising.
+
+    A Japanese Windows console redirected to a file or a pipe encodes in
+    CP932, which has no ✔, ✘ or 𠮷: a line holding one raised
+    UnicodeEncodeError — after a production run was sealed, an "internal
+    error" for a run that had succeeded. Every line ikou prints (the rich
+    consoles, ``click.echo``, prompts, ``--debug`` tracebacks) goes through
+    these two streams, so they are reconfigured here, whatever
+    ``PYTHONIOENCODING`` asked for, and restored after.
+    """
+    before: list[tuple[io.TextIOWrapper, str]] = []
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors != "replace":
+            try:
+                errors = stream.errors
+                stream.reconfigure(errors="replace")
+            except (OSError, ValueError):  # closed, or not reconfigurable
+                continue
+            before.append((stream, errors))
+    try:
+        yield
+    finally:
+        for stream, errors in before:
+            try:
+                stream.reconfigure(errors=errors)
+            except (OSError, ValueError):
+                pass
+
+
+def encodable(text: str, fallback: str, console: Console) -> str:
+    """``text`` if the console's encoding holds it, else ``fallback`` — for marks
+    such as ✔ whose '?' would not say what they meant."""
+    try:
+        text.encode(console.encoding)
+    except (UnicodeEncodeError, LookupError):
+        return fallback
+    return text
+
+
+@contextmanager
+def after_seal(run_id: str, report: Path | None) -> Iterator[None]:
+    """Within the block the run ``run_id`` is already sealed: an unexpected error
+    (a bug, exit 3) says so, so that the operator does not take a failure to
+    print for a failed run. Errors ikou raises on purpose pass unchanged; the
+    sentence names the error's type, never its text (which could hold a value)."""
+    try:
+        yield
+    except IkouError as exc:
+        if not isinstance(exc, InternalError):
+            raise
+        raise InternalError(_sealed(run_id, report, type(exc).__name__)) from exc
+    except Exception as exc:
+        raise InternalError(_sealed(run_id, report, type(exc).__name__)) from exc
+
+
+def _sealed(run_id: str, report: Path | None, what: str) -> str:
+    written = f" and its report written at {report}" if report is not None else ""
+    return (
+        f"the run {run_id} was sealed{written}; this error happened after that, while "
+        f"printing its summary ({what}): the run and its record stand"
+    )
 
 
 @contextmanager

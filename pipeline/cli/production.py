@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.markup import escape
@@ -13,6 +14,8 @@ from rich.table import Table
 
 from ikou.errors import CheckFailed
 from ikou.pipeline.cli.common import (
+    after_seal,
+    encodable,
     err,
     lang_option,
     out,
@@ -21,6 +24,9 @@ from ikou.pipeline.cli.common import (
     warm_expectations,
 )
 from ikou.pipeline.cli.run import render_run
+
+if TYPE_CHECKING:
+    from ikou.pipeline.production import MigrationResult
 
 __all__ = ["migrate", "reconcile", "shred"]
 
@@ -55,12 +61,23 @@ def migrate(plan: Path, signoff: Path | None, lang: str) -> None:
             )
     finally:
         warm.close()
+    assert result.run_id is not None
+    with after_seal(result.run_id, result.report_html):  # the run is sealed from here on
+        _render_migration(result, lang)
+
+
+def _render_migration(result: MigrationResult, lang: str) -> None:
+    """The checklist and the run's summary; the outcome's exit code."""
     console = out()
     if result.checks:
         table = Table(title="事前確認" if lang == "ja" else "Preflight")
         for header in ("item", "", "reason"):
             table.add_column(header)
-        marks = {"ok": "[green]✔[/]", "warn": "[yellow]![/]", "fail": "[red]✘[/]"}
+        marks = {
+            "ok": f"[green]{encodable('✔', 'OK', console)}[/]",
+            "warn": "[yellow]![/]",
+            "fail": f"[red]{encodable('✘', 'NG', console)}[/]",
+        }
         for check in result.checks:
             table.add_row(escape(check.item), marks[check.status], escape(check.reason))
         console.print(table)

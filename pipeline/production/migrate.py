@@ -42,6 +42,7 @@ class MigrationResult:
     run: RunResult | None = None
     refusal: str | None = None
     report_html: Path | None = None
+    run_id: str | None = None  # the run sealed: a refused one too
 
 
 def _need(plan: LoadedPlan) -> None:
@@ -90,7 +91,7 @@ def migrate(
         recorder.note("migrate", "refused", plan_sha256=plan.sha256, reason="already sealed")
         session.store.shred_all()
         session.end("refused")
-        return MigrationResult("refused", [], refusal=refusal)
+        return MigrationResult("refused", [], refusal=refusal, run_id=session.run_id)
     checks, hashes = preflight(plan, events, now)
     passed = not any(c.status == "fail" for c in checks)
     recorder.note(
@@ -141,6 +142,7 @@ def migrate(
             refusal=f"{len(failed)} preflight check(s) failed"
             + ("" if passed else "; nobody was asked to sign on"),
             report_html=refused.report_html,
+            run_id=session.run_id,
         )
     run = execute(
         session,
@@ -155,5 +157,10 @@ def migrate(
         warm=warm,
     )
     return MigrationResult(
-        run.report.status, checks, confirmations, run, report_html=run.report_html
+        run.report.status,
+        checks,
+        confirmations,
+        run,
+        report_html=run.report_html,
+        run_id=session.run_id,
     )
