@@ -37,12 +37,14 @@ __all__ = [
     "HeaderNotFoundError",
     "IkouError",
     "InternalError",
+    "LiveDataError",
     "OutputExistsError",
     "ReadersDisagreeError",
     "SourceChangedError",
     "SourceError",
     "SourceFileError",
     "SourceTooLargeError",
+    "SweepPathError",
     "TamperedError",
     "TargetError",
     "UnreadableFileError",
@@ -212,10 +214,24 @@ class AuditLogError(BadInput):
     slug = "audit.unwritable"
 
 
+class LiveDataError(BadInput):
+    """A rehearsal was given a production source (the same path, or the same
+    bytes) as its test data."""
+
+    slug = "source.production_data"
+
+
 class OutputExistsError(BadInput):
     """A file a command would write is already there, and ``--force`` was not given."""
 
     slug = "output.exists"
+
+
+class SweepPathError(BadInput):
+    """A path given to ``ikou sweep`` does not exist or cannot be read: nothing
+    there was searched, which must not read as an all-clear."""
+
+    slug = "sweep.path"
 
 
 class TamperedError(CheckFailed):

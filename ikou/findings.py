@@ -469,11 +469,25 @@ _ERRORS = (
         "Permissions or a full disk; nothing is done without the record.",
     ),
     (
+        "source.production_data",
+        "a rehearsal was given a production source as its test data",
+        "リハーサルに本番の移行元ファイルが指定されています",
+        "A rehearsal runs on test data only. The message names the file and the production "
+        "source it is (the same path) or equals (the same bytes, by SHA-256). Make a synthetic "
+        "twin: `ikou profile` of the live files, then `ikou synth`.",
+    ),
+    (
         "output.exists",
         "a file the command would write already exists",
         "書き出すファイルが既にあります",
         "Nothing is written: the message names the file. Choose another folder, or give "
         "`--force` to overwrite it.",
+    ),
+    (
+        "sweep.path",
+        "a path given to `ikou sweep` does not exist or cannot be read",
+        "`ikou sweep` に指定したパスが存在しないか、読めません",
+        "Nothing was searched, so nothing is cleared; the message names each such path.",
     ),
     (
         "input.invalid",
@@ -539,6 +553,14 @@ _CHECKS = (
         "files hold the migration's data",
         "移行データの複製が見つかりました",
         "`ikou sweep` lists them by path, never by value.",
+    ),
+    (
+        "sweep.incomplete",
+        "some files could not be searched",
+        "検索できなかったファイルがあります",
+        "No copy was found in what was searched, but the sweep is no all-clear: `ikou sweep` "
+        "lists each file it could not search with the reason (unreadable, too large, "
+        "encrypted, a reader that stopped).",
     ),
 )
 

@@ -168,6 +168,9 @@ class RehearsalRule(Strict):
     """How recent the passing rehearsal of the exact plan must be."""
 
     max_age_days: int = 30
+    keep_target: bool = False
+    """Keep the rehearsal's SQLite target in its run folder (for inspection)
+    instead of shredding it before the report; ``ikou shred`` destroys it later."""
 
     @field_validator("max_age_days")
     @classmethod

@@ -17,6 +17,7 @@ from ikou.audit.faults import checkpoint
 from ikou.audit.platform import WarmChild
 from ikou.errors import IkouError
 from ikou.pipeline.plan import load_plan
+from ikou.pipeline.rehearsal import check_test_data, settle_target
 from ikou.pipeline.report import (
     RunReport,
     build_failed_report,
@@ -125,6 +126,14 @@ def execute(
     extra = dict(report_extra or {})
     warm = warm or warm_expect()  # great-expectations' import, on the other core from now
     try:
+        if which == "rehearsal":  # test data only: never a production source
+            extra["test_data"] = check_test_data(plan)
+            kinds = [f["kind"] for f in extra["test_data"].values()]
+            recorder.note(
+                "test-data",
+                "checked",
+                counts={k: kinds.count(k) for k in ("synthetic", "declared")},
+            )
         step("extract", 0, 6)
         raws = recorder.run(
             "extract",
@@ -149,10 +158,10 @@ def execute(
         finally:
             fingerprints(recorder)
         if failed:  # the gate: nothing was committed
-            return _stopped_at_gate(session, failed, lang, extra)
+            return _stopped_at_gate(session, failed, lang, extra, target_url)
     except BaseException as exc:
         if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
-            stop(session, "failed", {}, lang, error=exc)
+            stop(session, "failed", {}, lang, error=exc, target_url=target_url)
         else:
             session.fail(exc)
         raise
@@ -252,6 +261,9 @@ def _reported(
     plan, recorder, store, run_dir = session.plan, session.recorder, session.store, session.run_dir
     status = "reconciled" if balanced else "unbalanced"
     store.shred_all()
+    settled = settle_target(session, target_url)
+    if settled is not None:
+        extra["rehearsal_target"] = settled
     head = recorder.note(
         "result",
         status,
@@ -283,11 +295,16 @@ def _reported(
 
 
 def _stopped_at_gate(
-    session: Session, failed: list[ExpectationResult], lang: str, extra: dict[str, Any]
+    session: Session,
+    failed: list[ExpectationResult],
+    lang: str,
+    extra: dict[str, Any],
+    target_url: str,
 ) -> RunResult:
     """A run whose dataset-level expectations failed: nothing loaded, exit 1."""
     slugs = sorted({r.slug for r in failed})
-    return stop(session, "expectations_failed", {**extra, "findings": slugs}, lang, findings=slugs)
+    facts = {**extra, "findings": slugs}
+    return stop(session, "expectations_failed", facts, lang, findings=slugs, target_url=target_url)
 
 
 def stop(
@@ -297,12 +314,17 @@ def stop(
     lang: str,
     *,
     error: IkouError | None = None,
+    target_url: str | None = None,
     **facts: Any,
 ) -> RunResult:
     """End a run that stopped before its report — at a gate, refused, or on bad
-    input (``error``) — with a report of the attempt, and seal it."""
+    input (``error``) — with a report of the attempt, and seal it. A
+    rehearsal's target (``target_url``), if it was created, is settled too."""
     plan, recorder = session.plan, session.recorder
     session.store.shred_all()
+    settled = None if target_url is None else settle_target(session, target_url)
+    if settled is not None:
+        extra = {**extra, "rehearsal_target": settled}
     if error is not None:
         facts["error"] = error.slug
     head = recorder.note("result", status, plan_sha256=plan.sha256, **facts)

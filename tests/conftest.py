@@ -52,6 +52,18 @@ def housing_plan(tmp_path: Path) -> Path:
     return write_demo(tmp_path / "housing", rows=120, seed=7)
 
 
+def keep_target(plan: Path) -> Path:
+    """Make ``plan`` keep its rehearsals' SQLite targets (``rehearsal: keep_target:
+    true``), for a test that looks into what was loaded; returns ``plan``."""
+    text = plan.read_text(encoding="utf-8")
+    if "\nrehearsal:\n" in text:
+        text = text.replace("\nrehearsal:\n", "\nrehearsal:\n  keep_target: true\n", 1)
+    else:
+        text += "rehearsal:\n  keep_target: true\n"
+    plan.write_text(text, encoding="utf-8")
+    return plan
+
+
 def add_members_table(plan: Path, source_file: str, *, cross: str = "") -> None:
     """Point the housing example's household-members table at ``source_file``
     (columns 入居者番号, 続柄番号, 続柄, optionally 氏名), with a mapping and

@@ -6,10 +6,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
 from rich.table import Table
 
 from ikou.errors import CheckFailed
 from ikou.pipeline.cli.common import (
+    encodable,
     lang_option,
     out,
     password_prompt,
@@ -20,8 +22,9 @@ from ikou.pipeline.cli.common import (
 __all__ = ["demo", "rehearse", "render_run"]
 
 
-def _summary(report: dict[str, Any], lang: str) -> Table:
+def _summary(report: dict[str, Any], lang: str, console: Console) -> Table:
     ja = lang == "ja"
+    yes, no = encodable("✔", "OK", console), encodable("✘", "NG", console)
     table = Table(title="件数の内訳" if ja else "Row counts")
     for header in (
         ["テーブル", "移行元", "除外", "不採用", "登録", "一致"]
@@ -36,7 +39,7 @@ def _summary(report: dict[str, Any], lang: str) -> Table:
             f"{t['skipped']:,}",
             f"{t['rejected']:,}",
             f"{t['loaded']:,}",
-            "✔" if t["balanced"] else "✘",
+            yes if t["balanced"] else no,
         )
     return table
 
@@ -47,7 +50,7 @@ def render_run(result: Any, lang: str, as_json: bool) -> None:
     if as_json:  # the report.json just written: the same text, not encoded twice
         click.echo(result.report_json.read_text(encoding="utf-8"), nl=False)
         return
-    console.print(_summary(report, lang))
+    console.print(_summary(report, lang, console))
     status = report["status"]
     console.print(f"status: {status}")
     console.print(f"report: {result.report_html}")

@@ -17,6 +17,7 @@ import yaml
 from ikou.errors import OutputExistsError
 from ikou.pipeline.examples.applicants import make_applicants, write_applicants
 from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
+from ikou.pipeline.twin.marker import mark_synthetic
 
 __all__ = ["bundled_profile", "demo_files", "example_files", "write_demo"]
 
@@ -106,6 +107,11 @@ def write_demo(
         write_xls(make_ledger(rows, seed), target / "data" / "ledger.xls")
     write_members_docx(make_members(rows, seed), target / "data" / "members.docx")
     write_applicants(make_applicants(seed=seed), target / "data" / "applicants.ods")
+    mark_synthetic(
+        [target / "data" / name for name in ("members.docx", "applicants.ods")]
+        + ([] if twin else [target / "data" / "ledger.xls"]),
+        "ikou demo",
+    )
     for name, text in example_files().items():
         (target / name).write_text(text, encoding="utf-8")
     return target / "plan.yaml"

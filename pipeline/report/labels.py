@@ -127,6 +127,20 @@ LABELS: dict[str, dict[str, str]] = {
         "plan": "計画",
         "plan_sha256": "計画のハッシュ (SHA-256)",
         "generated": "作成日時",
+        "purpose_rehearsal_target": "リハーサルの移行先データベース（平文）",
+        "target_kept": "保存",
+        "target_kept_keep_target": (
+            "リハーサルの移行先データベースは、計画の rehearsal: keep_target: true により"
+            "実行フォルダに残しています。確認が済んだら ikou shred で消去してください。"
+        ),
+        "target_kept_rehearsal_url": (
+            "リハーサルの移行先は計画の target.rehearsal_url が指すデータベースのため、"
+            "残しています。ikou shred で消去できます。"
+        ),
+        "test_synthetic": "合成データ（{made_by} が作成）",
+        "test_declared": (
+            "運用者がテストデータとして申告したファイル（ikou の合成データではありません）"
+        ),
         "expect_column_values_to_be_between": "値が範囲内",
         "expect_column_values_to_be_in_set": "定められた値のみ",
         "expect_column_values_to_be_unique": "値が重複しない",
@@ -383,6 +397,18 @@ LABELS: dict[str, dict[str, str]] = {
         "plan": "Plan",
         "plan_sha256": "Plan hash (SHA-256)",
         "generated": "Generated",
+        "purpose_rehearsal_target": "rehearsal target database (plaintext)",
+        "target_kept": "kept",
+        "target_kept_keep_target": (
+            "The rehearsal's target database is kept in the run folder (rehearsal: "
+            "keep_target: true). Destroy it with ikou shred once it has been looked at."
+        ),
+        "target_kept_rehearsal_url": (
+            "The rehearsal loaded the database target.rehearsal_url names, which is kept; "
+            "ikou shred destroys it."
+        ),
+        "test_synthetic": "synthetic data (made by {made_by})",
+        "test_declared": "test data declared by the operator (not made by ikou)",
         "expect_counts": "{element} checked, {unexpected} unexpected",
         "expect_rows": "{n} rows",
         "chain_short_footer": "chain",

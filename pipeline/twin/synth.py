@@ -16,6 +16,7 @@ from typing import Any
 from ikou.errors import BadInput, OutputExistsError
 from ikou.mappings.dates import era_of
 from ikou.pipeline.stages.extract.header import BLANK_MARKERS
+from ikou.pipeline.twin.marker import mark_synthetic
 from ikou.pipeline.twin.profile import TOTAL_LABELS, as_number, squeezed
 
 __all__ = ["synthesize", "twin_paths"]
@@ -269,6 +270,7 @@ def synthesize(
             _write_xlsx(path, sheets)
         else:
             _write_csv(path, sheets[0])
+    mark_synthetic(paths, "ikou synth")
     return paths
 
 

@@ -10,10 +10,12 @@ from pathlib import Path
 from ikou.pipeline.examples import write_demo
 from ikou.pipeline.examples.applicants import make_applicants
 from ikou.pipeline.run import rehearse
+from tests.conftest import keep_target
 
 
 def test_the_demo_report_shows_each_fidelity_policy(tmp_path: Path) -> None:
     plan = write_demo(tmp_path / "demo", rows=120, seed=2026, twin=True)  # as ikou demo does
+    keep_target(plan)  # the test looks into the target
     result = rehearse(plan)
     assert result.report.status == "reconciled"
     tables = result.report.data["tables"]

@@ -19,6 +19,7 @@ from ikou.pipeline.stages.load import open_target, run_load, transaction
 from ikou.pipeline.stages.map import run_map
 from ikou.pipeline.stages.reconcile import run_reconcile
 from ikou.pipeline.stages.validate import run_validate
+from tests.conftest import keep_target
 
 HEADER_ROW = 4  # title, note, group headers, then the header row
 
@@ -56,6 +57,7 @@ def test_rehearsal_balances_and_names_positions(housing_plan: Path) -> None:
 
 
 def test_loaded_rows_equal_the_target(housing_plan: Path) -> None:
+    keep_target(housing_plan)  # the test looks into the target
     result = rehearse(housing_plan)
     with sqlite3.connect(result.run_dir / "target.sqlite") as db:
         rows = db.execute("select count(*), sum(rent) from tenants").fetchone()
@@ -242,6 +244,7 @@ def test_a_column_can_come_from_the_sheet_or_file_name(housing_plan: Path) -> No
     """``from: =sheet``, ``=file`` and a title cell (``=A1``) read where a row was
     found, through the same transforms as any cell; none is looked for among the
     headers, and a name like ``=X`` is refused when the mapping loads."""
+    keep_target(housing_plan)  # the test looks into the target
     import yaml
 
     mapping = housing_plan.parent / "mapping.yaml"
@@ -268,6 +271,7 @@ def test_on_error_null_loads_the_row_with_the_cell_empty(housing_plan: Path) -> 
     the report and the worklist list the cell, the accounting still closes and
     reconciliation proves the target holds the emptied cell. A required column
     cannot take the policy."""
+    keep_target(housing_plan)  # the test looks into the target
     import yaml
 
     from ikou.errors import ConfigError
@@ -349,6 +353,7 @@ def test_a_contract_can_generate_the_key(housing_plan: Path) -> None:
     sequence in source order as the primary key, a UUID per source position —
     and reconciliation and the report's positions work from it; the same file
     gives the same keys; a mapping may not feed a generated column."""
+    keep_target(housing_plan)  # the test looks into the target
     import yaml
 
     folder = housing_plan.parent

@@ -18,7 +18,7 @@ import pytest
 from ikou.errors import HeaderNotFoundError, UnreadableFileError
 from ikou.pipeline.run import rehearse
 from ikou.pipeline.stages.extract.readers import detect_format, read_docx
-from tests.conftest import add_members_table, run_ikou
+from tests.conftest import add_members_table, keep_target, run_ikou
 
 HEADER = ["入居者番号", "続柄番号", "続柄", "氏名"]
 
@@ -266,6 +266,7 @@ def test_without_libreoffice_a_doc_is_refused_with_what_to_install(
 
 def test_the_housing_example_reads_its_household_members_from_word(housing_plan: Path) -> None:
     """The bundled example: a Word table made by code, joined to tenants by foreign key."""
+    keep_target(housing_plan)  # the test looks into the target
     import sqlite3
 
     from ikou.pipeline.examples.housing import make_members
