@@ -11,7 +11,6 @@ from typing import Any
 import click
 from rich.markup import escape
 from rich.progress import Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from ikou.errors import CheckFailed, TamperedError
 from ikou.pipeline.cli.common import err, out
@@ -33,19 +32,20 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
     """Find copies of the migration's data under PATHS (folders or files).
 
     Exact copies (a source file or artifact, by SHA-256) and derived ones (a
-    re-saved workbook, a CSV export, a text paste, by keyed record
-    fingerprints). Prints paths, kinds and record counts — never a value.
-    Exit 1 if anything is found.
+    re-saved workbook, a CSV export, a text paste, rows in a SQLite database,
+    by keyed record fingerprints). Prints paths, kinds, tables, rows and record
+    counts — never a value — what was searched, and what could not be.
+    Exit 1 if anything is found or a file could not be searched; exit 2 if a
+    PATH does not exist or cannot be read.
     """
-    from dataclasses import asdict
-
     from ikou.audit.chain import audit_key, key_folder
-    from ikou.audit.sweep import load_knowledge
+    from ikou.audit.sweep import check_paths, load_knowledge
     from ikou.audit.sweep import sweep as run_sweep
     from ikou.mappings.normalise import fingerprint_text
     from ikou.pipeline.plan import load_plan
     from ikou.pipeline.session import recover_workspace
 
+    check_paths(paths)  # a mistyped path is exit 2 before anything is done
     plan = load_plan(plan_path)
     workspace = plan.workspace
     if audit_key() is not None:  # verified, and runs that died here ended, first
@@ -66,23 +66,22 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
     with _sweep_progress(not as_json) as progress:
         result = run_sweep(paths, knowledge, progress=progress)
     if as_json:
-        click.echo(
-            json.dumps(
-                {
-                    "findings": [asdict(f) for f in result.findings],
-                    "files": result.files,
-                    "bytes": result.bytes,
-                    "skipped": [{"path": p, "reason": r} for p, r in result.skipped],
-                },
-                ensure_ascii=False,
-                indent=2,
-            )
-        )
+        click.echo(json.dumps(result.as_dict(), ensure_ascii=False, indent=2))
     else:
         _render_sweep(result, knowledge)
+    missed = (
+        f"{len(result.not_searched)} file(s) or folder(s) could not be searched (listed with "
+        "the reason); make them readable and sweep them again"
+    )
     if result.findings:
         raise CheckFailed(
-            f"{len(result.findings)} file(s) hold the migration's data.", slug="sweep.copies_found"
+            f"{len(result.findings)} file(s) hold the migration's data"
+            + (f", and {missed}." if not result.complete else "."),
+            slug="sweep.copies_found",
+        )
+    if not result.complete:
+        raise CheckFailed(
+            f"no copy was found, but this is no all-clear: {missed}.", slug="sweep.incomplete"
         )
 
 
@@ -125,22 +124,40 @@ def _sweep_progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None
 
 
 def _render_sweep(result: Any, knowledge: Any) -> None:
-    console = out()
+    from ikou.audit.sweep import KINDS
+
+    console = out()  # a line per file, whole paths: read on a narrow console, or grepped
     if result.findings:
-        table = Table(title="copies found")
-        for header in ("path", "kind", "of", "records", "bytes", "modified (UTC)"):
-            table.add_column(header, justify="right" if header in ("records", "bytes") else "left")
+        console.print(f"copies found ({len(result.findings):,}):")
         for f in result.findings:
-            table.add_row(
-                escape(f.path), f.kind, f.what, f"{f.records:,}", f"{f.size:,}", f.modified
+            what = f"{f.records:,} record(s)" if f.kind == "derived" else f"a {f.what}"
+            where = "".join(f"; {place}" for place in f.places)
+            console.print(
+                f"  {escape(f.path)}: {f.kind} copy of {what}{escape(where)} "
+                f"({f.size:,} bytes, modified {f.modified})"
             )
-        console.print(table)
-    console.print(
-        f"looked at {result.files:,} file(s), {result.bytes / 1e6:,.1f} MB, for "
-        f"{len(knowledge.exact)} known file hash(es) and {knowledge.records:,} record(s); "
-        f"found {len(result.findings)}."
+    kinds = ", ".join(
+        f"{result.searched[kind]:,} {label}"
+        for kind, label in KINDS.items()
+        if kind in result.searched
     )
-    for path, reason in result.skipped[:20]:
-        err().print(f"skipped {escape(path)}: {escape(reason)}")
-    if len(result.skipped) > 20:
-        err().print(f"… and {len(result.skipped) - 20} more skipped (see --json).")
+    passed = [
+        f"{count:,} {what}"
+        for count, what in (
+            (result.links, "symbolic link(s) not followed"),
+            (result.special, "pipe(s), socket(s) or device(s) passed over"),
+        )
+        if count
+    ]
+    console.print(
+        f"searched {sum(result.searched.values()):,} file(s), {result.bytes / 1e6:,.1f} MB"
+        + (f" ({kinds})" if kinds else "")
+        + f", for {len(knowledge.exact)} known file hash(es) and {knowledge.records:,} "
+        f"record(s); found {len(result.findings)}." + (f" {'; '.join(passed)}." if passed else "")
+    )
+    if result.not_searched:
+        console.print(f"could not be searched ({len(result.not_searched):,}):")
+        for path, reason in result.not_searched[:50]:
+            console.print(f"  {escape(path)}: {escape(reason)}")
+        if len(result.not_searched) > 50:
+            console.print(f"  … and {len(result.not_searched) - 50:,} more (see --json).")
