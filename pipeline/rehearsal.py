@@ -3,7 +3,13 @@
 A rehearsal runs on test data only. Before it reads anything it compares its
 source files with the plan's production sources — the same path, or the
 same bytes (SHA-256, read where the production file is reachable, never
-copied) — and refuses a live file with exit 2 naming both. Each test file is
+copied) — and refuses a live file with exit 2 naming both. After a
+production run of the workspace, it also compares its records with that run's
+keyed fingerprints (the ones ``ikou sweep`` uses) and refuses test data of
+which at least :data:`RESEMBLANCE` of the records are live records — a copy
+re-saved, re-sorted or re-typed has other bytes but the same records; a few
+chance matches (a common name beside a common rent) are counted in the report
+instead. Each test file is
 named in the report as a *synthetic twin* (listed with its bytes in the
 marker ``ikou synth`` writes) or as *test data declared by the operator*.
 
@@ -18,19 +24,26 @@ kept. The report says which, and ``ikou shred`` destroys what was kept.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ikou.audit.hashing import file_sha256
 from ikou.audit.shredding import NotOurs, file_identity, shred_file
+from ikou.audit.sweep import load_knowledge, matched_records
 from ikou.errors import IkouError, LiveDataError
+from ikou.mappings.normalise import fingerprint_text
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.session import Session
-from ikou.pipeline.stages.extract import resolve_files, source_pattern
+from ikou.pipeline.stages.extract import RawTable, resolve_files, source_pattern
 from ikou.pipeline.stages.load import sqlite_file
 from ikou.pipeline.twin.marker import made_by
 
-__all__ = ["check_test_data", "settle_target"]
+__all__ = ["RESEMBLANCE", "check_records", "check_test_data", "settle_target"]
+
+RESEMBLANCE = 0.05
+"""The share of a source's records matching a production run's fingerprints
+(and at least three) from which a rehearsal refuses the source."""
 
 
 def _shown(plan: LoadedPlan, path: Path) -> str:
@@ -101,6 +114,43 @@ def check_test_data(plan: LoadedPlan) -> dict[str, Any]:
                 else {"source": source, "kind": "declared"}
             )
     return provenance
+
+
+def check_records(
+    plan: LoadedPlan, raws: dict[str, RawTable], events: list[dict[str, Any]]
+) -> dict[str, int]:
+    """Refuse a source whose records are, from :data:`RESEMBLANCE` on, records of
+    a production run of this workspace (by its keyed fingerprints); return the
+    chance matches below that, per source, for the report."""
+    production = {
+        str(e["run_id"]) for e in events if e.get("mode") == "production" and e.get("run_id")
+    }
+    if not production:
+        return {}
+    knowledge = load_knowledge(plan.workspace, [], fingerprint_text)
+    indexes = [i for i in knowledge.indexes if i.run_id.split(".", 1)[0] in production]
+    if knowledge.key is None or not indexes:
+        return {}
+    knowledge = replace(
+        knowledge,
+        indexes=indexes,
+        digests=frozenset(d for i in indexes for d in i.digests.tolist()),
+    )
+    found = {}
+    for name, raw in raws.items():
+        matched = matched_records(raw.frame.itertuples(index=False, name=None), knowledge)
+        rows = len(raw.frame)
+        if matched >= max(3, RESEMBLANCE * rows):
+            files = ", ".join(f.name for f in raw.files)
+            raise LiveDataError(
+                f"{matched} of the {rows} records of source {name!r} ({files}) are records of "
+                "a production run of this workspace (by its keyed fingerprints): a rehearsal "
+                "runs on test data only (a synthetic twin: ikou profile, then ikou synth).",
+                file=files,
+            )
+        if matched:
+            found[name] = matched
+    return found
 
 
 def settle_target(session: Session, target_url: str) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from ikou.audit.faults import checkpoint
 from ikou.audit.platform import WarmChild
 from ikou.errors import IkouError
 from ikou.pipeline.plan import load_plan
-from ikou.pipeline.rehearsal import check_test_data, settle_target
+from ikou.pipeline.rehearsal import check_records, check_test_data, settle_target
 from ikou.pipeline.report import (
     RunReport,
     build_failed_report,
@@ -145,6 +145,10 @@ def execute(
             expected=expected,
             store=session.store,
         )
+        if which == "rehearsal":  # nor a copy of live records with other bytes
+            resembling = check_records(plan, raws, list(session.writer.events()))
+            if resembling:
+                extra["resembling_production"] = resembling
         step("map", 1, 6)
         mapped = recorder.run("map", run_map, plan, raws)
         fingerprints = start_fingerprints(plan, raws, mapped, session.run_id)  # other core

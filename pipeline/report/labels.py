@@ -138,6 +138,10 @@ LABELS: dict[str, dict[str, str]] = {
             "残しています。ikou shred で消去できます。"
         ),
         "test_synthetic": "合成データ（{made_by} が作成）",
+        "resembling": (
+            "移行元 {source} の {n} 件が、本番移行の記録（鍵付き指紋）と偶然一致しました"
+            "（少数のため、偶然の一致として扱っています）。"
+        ),
         "test_declared": (
             "運用者がテストデータとして申告したファイル（ikou の合成データではありません）"
         ),
@@ -408,6 +412,10 @@ LABELS: dict[str, dict[str, str]] = {
             "ikou shred destroys it."
         ),
         "test_synthetic": "synthetic data (made by {made_by})",
+        "resembling": (
+            "{n} records of source {source} match a production run's records by keyed "
+            "fingerprint: few enough to be chance."
+        ),
         "test_declared": "test data declared by the operator (not made by ikou)",
         "expect_counts": "{element} checked, {unexpected} unexpected",
         "expect_rows": "{n} rows",

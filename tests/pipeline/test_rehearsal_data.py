@@ -13,7 +13,7 @@ from ikou.pipeline.examples.applicants import make_applicants, write_applicants
 from ikou.pipeline.twin import synthesize
 from ikou.pipeline.twin.marker import MARKER, made_by
 from tests.conftest import chain_events, keep_target
-from tests.pipeline.conftest import ikou
+from tests.pipeline.conftest import SIGNOFF, ikou
 
 
 def _last_run(plan: Path) -> Path:
@@ -92,3 +92,24 @@ def test_synthetic_twins_are_named_so_and_other_files_are_declared(tmp_path: Pat
     assert report["test_data"]["data/ledger.xls"]["made_by"] == "ikou synth"
     assert report["test_data"]["data/members.docx"]["made_by"] == "ikou demo"
     assert kinds["data/applicants.ods"] == "declared"  # its bytes are no longer the demo's
+
+
+def test_a_rehearsal_refuses_live_records_in_other_bytes(production_plan: Path) -> None:
+    """After the production run, a re-typed copy of the live ledger (one tenant
+    fewer: other bytes, the same records) is refused by the run's fingerprints."""
+    from ikou.pipeline.examples.housing import make_ledger, write_xls
+
+    folder = production_plan.parent
+    assert ikou("rehearse", str(production_plan)).returncode == 0
+    signoff = folder / "signoff.yaml"
+    signoff.write_text(SIGNOFF, encoding="utf-8")
+    assert ikou("migrate", str(production_plan), "--signoff", str(signoff)).returncode == 0
+    write_xls(make_ledger(149, 11), folder / "data" / "ledger.xls")  # what the live file holds
+    assert file_sha256(folder / "data" / "ledger.xls") != file_sha256(
+        folder / "data" / "live" / "ledger.xls"
+    )
+    done = ikou("rehearse", str(production_plan))
+    assert done.returncode == 2, done.stderr
+    assert "records of source 'ledger' (data/ledger.xls) are records of a production run" in (
+        done.stderr
+    )
