@@ -19,7 +19,16 @@ from pathlib import Path
 import xlwt
 
 from ikou.pipeline.examples import example_files
-from ikou.pipeline.examples.housing import ESTATES, HEADER, Members, write_members_docx
+from ikou.pipeline.examples.applicants import make_applicants, write_applicants
+from ikou.pipeline.examples.housing import (
+    ESTATES,
+    HEADER,
+    Members,
+    make_ledger,
+    make_members,
+    write_members_docx,
+    write_xls,
+)
 from tests.conftest import run_ikou, write_files
 
 # (pattern, what it is); numeric canaries must not touch other hex/decimal digits
@@ -183,7 +192,15 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     assert failed.returncode == 2, failed.stderr
     assert "recovered interrupted run" in failed.stderr  # the killed run, cleaned up
     outputs["stdout failed"], outputs["stderr failed"] = failed.stdout, failed.stderr
-    # the production run of the same ledger, its sign-off sheet, and a later reconcile
+    # the production run of the canary files (moved to data/live: a rehearsal refuses a
+    # production file, so it rehearses on a fresh synthetic ledger), its sign-off sheet,
+    # and a later reconcile
+    (work / "data" / "live").mkdir()
+    for name in ("ledger.xls", "members.docx", "applicants.ods"):
+        (work / "data" / name).rename(work / "data" / "live" / name)
+    write_xls(make_ledger(120, 99), work / "data" / "ledger.xls")
+    write_members_docx(make_members(120, 99), work / "data" / "members.docx")
+    write_applicants(make_applicants(seed=99), work / "data" / "applicants.ods")
     live = tmp_path / "new-system.sqlite"
     production = work / "production.yaml"
     production.write_text(
@@ -191,15 +208,15 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         .read_text(encoding="utf-8")
         .replace(
             "    rehearsal: data/ledger*.xls\n",
-            "    rehearsal: data/ledger*.xls\n    production: data/ledger.xls\n",
+            "    rehearsal: data/ledger*.xls\n    production: data/live/ledger.xls\n",
         )
         .replace(
             "    rehearsal: data/members.docx\n",
-            "    rehearsal: data/members.docx\n    production: data/members.docx\n",
+            "    rehearsal: data/members.docx\n    production: data/live/members.docx\n",
         )
         .replace(
             "    rehearsal: data/applicants.ods\n",
-            "    rehearsal: data/applicants.ods\n    production: data/applicants.ods\n",
+            "    rehearsal: data/applicants.ods\n    production: data/live/applicants.ods\n",
         )
         .replace("postgresql://housing@db.example.invalid/housing", f"sqlite:///{live.as_posix()}")
         + "people:\n  owner: 住宅課\n  operator: 作業 太郎\n  witnesses: [立会 花子]\n"
@@ -232,7 +249,8 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     # ikou shred destroyed every rehearsal target; what stays is the new system's database
     assert not list(work.glob("ikou-work/runs/*/target.sqlite*"))
     targets = {full, live}
-    reports = [p.read_text(encoding="utf-8") for p in work.glob("ikou-work/runs/*/report.json")]
+    runs = sorted(work.glob("ikou-work/runs/*/report.json"))  # the first: the canary rehearsal
+    reports = [p.read_text(encoding="utf-8") for p in runs]
     assert sum('"status": "failed"' in r for r in reports) == 1
     report = next(r for r in reports if '"status": "reconciled"' in r)
     assert '"rejected": 1' in report and '"loaded": 4' in report
@@ -247,7 +265,8 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         "contract.yaml",
         "estates.csv",
     )
-    inputs = {ledger, members, work / "data" / "applicants.ods", *(work / n for n in names)}
+    planted = [work / "data" / "live" / n for n in ("ledger.xls", "members.docx", "applicants.ods")]
+    inputs = {*planted, *(work / n for n in names)}
     hits = _scan(tmp_path, targets | inputs, outputs)
     scratch = Path("/dev/shm")
     if scratch.is_dir():  # RAM-backed scratch: every run's folder is gone

@@ -114,8 +114,9 @@ def test_example_plan_loads_with_a_stable_hash(tmp_path: Path) -> None:
         ),
         (
             "contract.yaml",
-            "      household_size:\n        type: integer\n",
-            "      household_size:\n        type: integer\n        required: true\n",
+            "      household_size:\n        label: 世帯人数\n        type: integer\n",
+            "      household_size:\n        label: 世帯人数\n        type: integer\n"
+            "        required: true\n",
             r"contract.yaml: tables.tenants.columns.household_size: this column is required, but",
         ),
     ],

@@ -15,7 +15,7 @@ import pytest
 from ikou.pipeline.examples.housing import make_ledger, write_xls
 from ikou.pipeline.production import migrate, reconcile_later, shred_workspace
 from ikou.pipeline.run import rehearse
-from tests.conftest import chain_events, run_ikou
+from tests.conftest import chain_events, keep_target, run_ikou
 from tests.pipeline.conftest import ikou, target_of
 
 
@@ -204,6 +204,7 @@ def test_a_wrong_code_at_the_terminal_is_not_a_sign_on(production_plan: Path) ->
 
 
 def test_shred_certificate_destroys_every_copy_and_is_chained(production_plan: Path) -> None:
+    keep_target(production_plan)  # a kept rehearsal target is ikou shred's to destroy
     rehearse(production_plan)
     migrate(production_plan, signoff_file=production_plan.parent / "signoff.yaml")
     workspace = production_plan.parent / "ikou-work"
