@@ -46,7 +46,11 @@ __all__ = [
     "SourceTooLargeError",
     "SweepPathError",
     "TamperedError",
+    "TargetDriverError",
     "TargetError",
+    "TargetKeyExistsError",
+    "TargetNotEmptyError",
+    "TargetSchemaError",
     "UnreadableFileError",
     "WrongPasswordError",
     "position",
@@ -206,6 +210,35 @@ class TargetError(BadInput):
     """The target database cannot be used (unreachable, tables not empty)."""
 
     slug = "target.invalid"
+
+
+class TargetDriverError(TargetError):
+    """The target's database driver is not installed (the message has the install line)."""
+
+    slug = "target.driver"
+
+
+class TargetNotEmptyError(TargetError):
+    """A target table already holds rows and the plan does not say ``if_exists: append``."""
+
+    slug = "target.not_empty"
+
+
+class TargetKeyExistsError(TargetError):
+    """``if_exists: append``, and the target already holds a key this run would load."""
+
+    slug = "target.key_exists"
+
+
+class TargetSchemaError(TargetError):
+    """The target's existing tables differ from the contract; ``differences`` holds
+    one sentence per difference (names only)."""
+
+    slug = "target.schema"
+
+    def __init__(self, message: str, differences: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.differences = differences
 
 
 class AuditLogError(BadInput):

@@ -463,6 +463,34 @@ _ERRORS = (
         "Nothing is loaded: the load is one transaction, rolled back.",
     ),
     (
+        "target.driver",
+        "the target database's driver is not installed",
+        "移行先データベースのドライバーがインストールされていません",
+        'For PostgreSQL: `pip install "ikou[postgres]"` (psycopg 3). Nothing is loaded.',
+    ),
+    (
+        "target.not_empty",
+        "a target table already holds rows",
+        "移行先のテーブルにすでに行があります",
+        "ikou loads into absent or empty tables unless the plan says `target.if_exists: "
+        "append` (docs/targets.md). Nothing is loaded.",
+    ),
+    (
+        "target.key_exists",
+        "the target already holds keys this run would append",
+        "追加しようとした行のキーが移行先にすでにあります",
+        "Under `if_exists: append` every loaded key must be new: the message names the table "
+        "and how many keys it holds already, never which. Nothing is loaded.",
+    ),
+    (
+        "target.schema",
+        "the target's existing tables differ from the contract",
+        "移行先の既存テーブルが契約（contract）と異なります",
+        "One sentence per difference — a missing table or column, a type, NULL or NOT NULL, "
+        "the primary key, a foreign key — all found before anything is loaded "
+        "(docs/targets.md). Fix the vendor's schema or the contract, and run again.",
+    ),
+    (
         "audit.unwritable",
         "the audit log cannot be written",
         "監査ログに書き込めません",

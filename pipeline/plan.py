@@ -119,6 +119,9 @@ class TargetSpec(Strict):
 
     url: str | None = None
     rehearsal_url: str | None = None
+    if_exists: Literal["fail", "append"] = "fail"
+    """A target table that already holds rows: refused (``fail``), or this run's
+    rows added beside them and reconciled alone (``append``; docs/targets.md)."""
 
 
 class People(Strict):

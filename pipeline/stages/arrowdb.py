@@ -13,8 +13,9 @@ means one connection serving both: :class:`SQLiteADBC` is SQLAlchemy's
 ``pysqlite`` dialect over ``adbc_driver_sqlite``'s DB-API module (the same SQL,
 the same types, the same transaction), registered as ``sqlite+adbc`` and
 chosen by :func:`~ikou.pipeline.stages.load.open_target` for every
-``sqlite://`` URL. Other databases keep their SQLAlchemy driver and the
-row-wise path until their ADBC driver is wired in (PostgreSQL: issue 19).
+``sqlite://`` URL. PostgreSQL through psycopg 3 moves its rows with COPY and a
+server-side cursor instead (:mod:`.postgres`); other databases keep their
+SQLAlchemy driver and the row-wise path.
 """
 
 from __future__ import annotations
@@ -101,15 +102,18 @@ def adbc_connection(connection: sa.Connection) -> Any | None:
     return connection.connection.dbapi_connection
 
 
-def ingest(connection: sa.Connection, table: str, data: pa.Table) -> bool:
-    """Append ``data`` to existing table ``table`` in the connection's transaction;
-    ``False`` (nothing written) when the connection is not ADBC."""
+def ingest(
+    connection: sa.Connection, table: str, data: pa.Table, *, temporary: bool = False
+) -> bool:
+    """Append ``data`` to existing table ``table`` (a temporary one: ``temporary``) in
+    the connection's transaction; ``False`` (nothing written) when the connection
+    is not ADBC."""
     raw = adbc_connection(connection)
     if raw is None:
         return False
     cursor = raw.cursor()
     try:
-        cursor.adbc_ingest(table, data, mode="append")
+        cursor.adbc_ingest(table, data, mode="append", temporary=temporary)
     finally:
         cursor.close()
     return True

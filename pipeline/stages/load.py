@@ -1,13 +1,21 @@
 """The load stage and the target database: DDL from the contract, one transaction.
 
-Tables are created from the contract (typed columns, primary key, NOT NULL
-for required columns) and every accepted row is inserted with
-``executemany`` inside the run's one transaction (:func:`transaction`),
-which the run commits only after the rows read back reconcile; any failure
-rolls the whole load back, DDL included (SQLite is put in
-explicit-transaction mode so that ``CREATE TABLE`` is part of the
-transaction too). A target table that already holds rows is refused before
-anything is written.
+Tables are created from the contract (:mod:`.ddl`: typed columns, keys,
+NOT NULL, CHECK, foreign keys, comments) — or, when the target already holds
+them (the vendor's schema), checked against it, every difference named
+before anything is written — and every accepted row goes in inside the
+run's one transaction (:func:`transaction`), parents before children: as
+Arrow through ADBC on SQLite, with COPY on PostgreSQL (:mod:`.postgres`),
+with ``executemany`` elsewhere. The run commits only after the rows read
+back reconcile; any failure rolls the whole load back, DDL included (SQLite
+is put in explicit-transaction mode so that ``CREATE TABLE`` is part of the
+transaction too).
+
+A target table that already holds rows is refused before anything is
+written, unless the plan says ``target.if_exists: append``: then every key
+this run loads must be new to the target, and the read-back and the
+controls cover exactly this run's keys (:func:`run_keys`, a temporary table
+joined to each target table).
 """
 
 from __future__ import annotations
@@ -15,7 +23,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,26 +33,45 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from ikou.audit.hashing import table_digest
-from ikou.errors import TargetError
+from ikou.errors import (
+    TargetDriverError,
+    TargetError,
+    TargetKeyExistsError,
+    TargetNotEmptyError,
+    TargetSchemaError,
+)
 from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.arrowdb import (
     adbc_errors,
-    canonical_column,
-    fetch_arrow,
     ingest,
     per_distinct,
-    python_values,
     sqlite_column,
 )
+from ikou.pipeline.stages.ddl import (
+    ExactDecimal,
+    schema_differences,
+    target_metadata,
+    target_metadata_one,
+)
+from ikou.pipeline.stages.postgres import copy_in, is_psycopg, postgres_url
+from ikou.pipeline.stages.readback import (
+    category,
+    connected,
+    joined,
+    read_back,
+    read_back_arrow,
+    target_aggregates,
+)
 from ikou.validation.contract import Contract, TableContract
-from ikou.validation.reconcile import OVERFLOW
 from ikou.validation.schema import ValidatedTable
 
 __all__ = [
     "ExactDecimal",
+    "category",
     "open_target",
     "read_back",
     "read_back_arrow",
+    "run_keys",
     "run_load",
     "sqlite_file",
     "target_aggregates",
@@ -54,72 +80,25 @@ __all__ = [
     "transaction",
 ]
 
-Target = Engine | sa.Connection
-"""Where rows are read from: an engine (a connection of its own) or the load's
-connection, inside its transaction."""
-
-
-class ExactDecimal(sa.types.TypeDecorator[Decimal]):
-    """``NUMERIC`` where the database has exact decimals; canonical text on SQLite,
-    whose NUMERIC affinity would turn 0.1 into a binary float."""
-
-    impl = sa.Numeric
-    cache_ok = True
-
-    def __init__(self, precision: int | None = None, scale: int | None = None) -> None:
-        super().__init__()
-        self._precision = precision
-        self._scale = scale
-
-    def load_dialect_impl(self, dialect: sa.Dialect) -> sa.types.TypeEngine[Any]:
-        if dialect.name == "sqlite":
-            return dialect.type_descriptor(sa.String())
-        return dialect.type_descriptor(
-            sa.Numeric(self._precision or 38, self._scale or 0, asdecimal=True)
-        )
-
-    def process_bind_param(self, value: Any, dialect: sa.Dialect) -> Any:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return format(Decimal(value), "f")
-        return Decimal(value)
-
-    def process_result_value(self, value: Any, dialect: sa.Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return Decimal(str(value))
-
-
-def _column_type(kind: str, spec: Any) -> sa.types.TypeEngine[Any]:
-    if kind == "string":
-        return sa.String(spec.max_length) if spec.max_length else sa.Text()
-    if kind == "integer":
-        return sa.BigInteger()
-    if kind == "decimal":
-        return ExactDecimal(spec.precision, spec.scale)
-    if kind == "date":
-        return sa.Date()
-    return sa.Boolean()
-
-
-def target_metadata(contract: Contract, tables: list[str]) -> sa.MetaData:
-    """SQLAlchemy tables for the named contract tables."""
-    metadata = sa.MetaData()
-    for name in tables:
-        target_metadata_one(metadata, name, contract.tables[name])
-    return metadata
-
 
 def open_target(url: str) -> Engine:
     """An engine for ``url``. SQLite goes through ADBC (:mod:`.arrowdb`: Arrow for the
-    load and the read-back, the same SQL and one transaction, DDL included)."""
+    load and the read-back, the same SQL and one transaction, DDL included); a
+    plain ``postgresql://`` through psycopg 3 (:mod:`.postgres`), which ``pip
+    install "ikou[postgres]"`` brings."""
     try:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.get_driver_name() == "pysqlite":
             parsed = parsed.set(drivername="sqlite+adbc")
-        engine = sa.create_engine(parsed)
-    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        parsed = postgres_url(parsed)
+        utf8 = {"client_encoding": "utf8"} if parsed.drivername == "postgresql+psycopg" else {}
+        engine = sa.create_engine(parsed, connect_args=utf8)
+    except ImportError as exc:
+        raise TargetDriverError(
+            f"the driver for {parsed.get_backend_name()} targets ({exc.name or 'its module'}) "
+            "is not installed; install it and run again.",
+        ) from None
+    except (sa.exc.ArgumentError, ValueError) as exc:
         kind = type(exc).__name__
         raise TargetError(
             f"the target URL is not usable ({kind}); write it as a SQLAlchemy URL such as "
@@ -150,25 +129,10 @@ def sqlite_file(url: str) -> Path | None:
 
 
 @contextmanager
-def _connected(target: Target) -> Iterator[sa.Connection]:
-    if isinstance(target, sa.Connection):
-        yield target
-        return
-    try:
-        with target.connect() as connection:
-            yield connection
-    except sa.exc.OperationalError as exc:
-        raise TargetError(
-            f"the target database ({target.dialect.name}) cannot be reached or used "
-            f"({type(exc.orig).__name__}); check the target URL and that it is writable.",
-        ) from None
-
-
-@contextmanager
 def transaction(engine: Engine) -> Iterator[sa.Connection]:
     """A connection in one transaction: committed when the block ends, unless
     the block rolled it back; rolled back if the block raises (or is killed)."""
-    with _connected(engine) as connection:
+    with connected(engine) as connection:
         begun = connection.begin()
         try:
             yield connection
@@ -189,13 +153,16 @@ def transaction(engine: Engine) -> Iterator[sa.Connection]:
 def _insert(
     connection: sa.Connection, table: sa.Table, frame: pd.DataFrame, kinds: dict[str, str]
 ) -> int:
-    """Every row of ``frame`` into ``table``: one Arrow ingest through ADBC, or
-    :func:`_insert_rows` where the driver is not ADBC."""
+    """Every row of ``frame`` into ``table``: COPY on PostgreSQL, one Arrow ingest
+    through ADBC, or :func:`_insert_rows` where the driver is neither."""
     names = [column.name for column in table.columns if column.name in frame.columns]
     if frame.empty:
         return 0
     data = pa.table({name: sqlite_column(frame[name], kinds[name]) for name in names})
-    if not ingest(connection, table.name, data):
+    if is_psycopg(connection):
+        copy_in(connection, table, data)
+        return len(frame)
+    if not ingest(connection, table.name, data, temporary=table.schema == "temp"):
         return _insert_rows(connection, table, frame)
     return len(frame)
 
@@ -231,16 +198,94 @@ def _insert_rows(connection: sa.Connection, table: sa.Table, frame: pd.DataFrame
     return len(params)
 
 
-def _assert_empty(connection: sa.Connection, metadata: sa.MetaData) -> None:
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """What the drivers raise where SQLAlchemy does not wrap it (ADBC's ingest and
+    fetch, psycopg's COPY and server-side cursor)."""
+    try:
+        import psycopg
+    except ImportError:
+        return adbc_errors()
+    return (*adbc_errors(), psycopg.Error)
+
+
+def _refuse_rows(connection: sa.Connection, metadata: sa.MetaData, if_exists: str) -> None:
+    """Refuse a table that already holds rows, unless the plan appends."""
     inspector = sa.inspect(connection)
     for table in metadata.tables.values():
-        if inspector.has_table(table.name):
+        if if_exists != "append" and inspector.has_table(table.name):
             count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
             if count:
-                raise TargetError(
-                    f"target table {table.name!r} already holds {count} row(s); "
-                    "ikou loads only into absent or empty tables.",
+                raise TargetNotEmptyError(
+                    f"target table {table.name!r} already holds {count} row(s); ikou loads "
+                    "only into absent or empty tables unless the plan says "
+                    "target.if_exists: append.",
                 )
+
+
+def _make_or_check(connection: sa.Connection, metadata: sa.MetaData, contract: Contract) -> None:
+    """Create the tables when none exists; otherwise check the ones there (the
+    vendor's schema) against the contract and refuse every difference at once."""
+    inspector = sa.inspect(connection)
+    if not any(inspector.has_table(name) for name in metadata.tables):
+        metadata.create_all(connection, checkfirst=False)
+        return
+    differences = tuple(schema_differences(connection, metadata, contract))
+    if differences:
+        listed = "\n".join(f"  - {d}" for d in differences)
+        raise TargetSchemaError(
+            f"the target's tables differ from the contract in {len(differences)} way(s); "
+            f"nothing was loaded:\n{listed}",
+            differences,
+        )
+
+
+def run_keys(
+    connection: sa.Connection, name: str, contract: TableContract, frame: pd.DataFrame
+) -> sa.Table:
+    """A temporary table holding the primary keys of ``frame`` (this run's rows of
+    table ``name``), made afresh in ``connection``'s transaction: what an appending
+    run's read-back and controls are joined to."""
+    schema = {"postgresql": "pg_temp", "sqlite": "temp"}.get(connection.dialect.name)
+    if schema is None:
+        raise TargetError(
+            f"target.if_exists: append works on PostgreSQL and SQLite targets, not on "
+            f"{connection.dialect.name}; load into empty tables instead.",
+        )
+    table = target_metadata_one(sa.MetaData(), name, contract)
+    keys = sa.Table(
+        f"ikou_keys_{name}"[:63],
+        sa.MetaData(),
+        *(sa.Column(k, table.c[k].type, primary_key=True) for k in contract.primary_key),
+        schema=schema,
+    )
+    connection.execute(sa.schema.DropTable(keys, if_exists=True))
+    connection.execute(sa.schema.CreateTable(keys))
+    kinds = {k: contract.columns[k].type for k in contract.primary_key}
+    _insert(connection, keys, frame[list(contract.primary_key)], kinds)
+    return keys
+
+
+def _refuse_known_keys(
+    connection: sa.Connection,
+    metadata: sa.MetaData,
+    validated: dict[str, ValidatedTable],
+    contract: Contract,
+) -> None:
+    """Under ``if_exists: append``, refuse every key already in the target."""
+    held = []
+    for name, table in metadata.tables.items():
+        keys = run_keys(connection, name, contract.tables[name], validated[name].accepted)
+        count = connection.execute(
+            sa.select(sa.func.count()).select_from(joined(table, keys))
+        ).scalar()
+        if count:
+            held.append(f"{name!r} ({count})")
+    if held:
+        raise TargetKeyExistsError(
+            "the target already holds keys this run would append, in table(s) "
+            f"{', '.join(held)}; under if_exists: append every loaded key must be new. "
+            "Nothing was loaded.",
+        )
 
 
 def run_load(
@@ -249,22 +294,27 @@ def run_load(
     connection: sa.Connection,
     *,
     digests: dict[str, str] | None = None,
+    if_exists: str = "fail",
 ) -> tuple[dict[str, int], StageReport]:
-    """Create the tables and insert every accepted row, inside ``connection``'s
-    transaction (see :func:`transaction`; the caller commits).
+    """Create (or check) the tables and insert every accepted row, parents first,
+    inside ``connection``'s transaction (see :func:`transaction`; the caller commits).
 
     ``digests`` (table → digest of the accepted rows, from the validate stage)
     saves encoding the same rows again for the stage's output hash.
+    ``if_exists`` is the plan's ``target.if_exists``.
     """
     metadata = target_metadata(contract, list(validated))
     loaded: dict[str, int] = {}
     loaded_digests: list[str] = []
     try:
-        _assert_empty(connection, metadata)
-        metadata.create_all(connection, checkfirst=True)
+        _refuse_rows(connection, metadata, if_exists)
+        _make_or_check(connection, metadata, contract)
+        if if_exists == "append":
+            _refuse_known_keys(connection, metadata, validated, contract)
+        for table in metadata.sorted_tables:  # parents before children: foreign keys hold
+            kinds = contract.tables[table.name].kinds()
+            loaded[table.name] = _insert(connection, table, validated[table.name].accepted, kinds)
         for name, table in validated.items():
-            kinds = contract.tables[name].kinds()
-            loaded[name] = _insert(connection, metadata.tables[name], table.accepted, kinds)
             if digests is not None and name in digests:
                 loaded_digests.append(f"{name}:{digests[name]}")
             else:
@@ -274,155 +324,11 @@ def run_load(
                     if k in table.accepted.columns
                 }
                 loaded_digests.append(f"{name}:{table_digest(table.accepted, kinds)}")
-    except (sa.exc.SQLAlchemyError, *adbc_errors()) as exc:
+    except (sa.exc.SQLAlchemyError, *_driver_errors()) as exc:
         raise TargetError(
             f"the load into the target failed and was rolled back ({type(exc).__name__}); "
             "the target is as it was.",
         ) from None
+    loaded = {name: loaded[name] for name in validated}
     output = hashlib.sha256("\n".join(loaded_digests).encode("ascii")).hexdigest()
     return loaded, StageReport("load", {"loaded": sum(loaded.values())}, output, {"tables": loaded})
-
-
-def read_back(target: Target, contract: TableContract, name: str) -> pd.DataFrame:
-    """Every row of target table ``name`` in key order, as plain Python values —
-    ``str``, ``int``, ``Decimal``, ``date``, ``bool`` or ``None``, what SQLAlchemy
-    returns and the canonical hash encodes (no rows when the table does not exist)."""
-    rows = read_back_arrow(target, contract, name)
-    kinds = contract.kinds()
-    return pd.DataFrame(
-        {
-            column: pd.Series(python_values(rows.column(i), kind), dtype=object)
-            for i, (column, kind) in enumerate(kinds.items())
-        }
-    )
-
-
-def read_back_arrow(target: Target, contract: TableContract, name: str) -> pa.Table:
-    """Every row of target table ``name`` in key order, as Arrow in the canonical
-    form of :func:`~.arrowdb.canonical_column` (one column per contract column,
-    in contract order; no rows when the table does not exist).
-
-    Through ADBC the rows never become Python objects; another driver's rows
-    come back as tuples and each column goes through its type's result
-    processor in one pass (what Core would do row by row).
-    """
-    metadata = sa.MetaData()
-    kinds = contract.kinds()
-    table = target_metadata_one(metadata, name, contract)
-    with _connected(target) as connection:
-        if not sa.inspect(connection).has_table(name):
-            return pa.table(
-                {c: canonical_column(pa.array([], pa.large_string()), k) for c, k in kinds.items()}
-            )
-        dialect = connection.dialect
-        query = sa.select(table).order_by(*(table.c[k] for k in contract.primary_key))
-        sql = str(query.compile(dialect=dialect))
-        count = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar() or 0
-        fetched = fetch_arrow(connection, sql, count)
-        if fetched is None:
-            fetched = _fetch_rows(connection, table, sql, kinds)
-    return pa.table(
-        {
-            column: canonical_column(fetched.column(i), kind)
-            for i, (column, kind) in enumerate(kinds.items())
-        }
-    )
-
-
-def _fetch_rows(
-    connection: sa.Connection, table: sa.Table, sql: str, kinds: dict[str, str]
-) -> pa.Table:
-    """The rows of ``sql`` through a DB-API cursor, as Arrow in canonical form."""
-    dialect = connection.dialect
-    cursor = connection.connection.cursor()  # plain tuples, no Row objects
-    try:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    columns = list(zip(*rows, strict=True)) if rows else [() for _ in kinds]
-    out = {}
-    for (column, kind), values in zip(kinds.items(), columns, strict=True):
-        process = table.c[column].type.dialect_impl(dialect).result_processor(dialect, None)
-        if process is None:
-            plain = list(values)
-        elif isinstance(table.c[column].type, sa.Date):
-            plain = per_distinct(np.array(values, dtype=object), process)
-        else:
-            plain = [process(v) for v in values]
-        if kind == "decimal":
-            plain = [None if v is None else format(Decimal(v), "f") for v in plain]
-        elif kind == "date":
-            plain = [None if v is None else v.isoformat() for v in plain]
-        out[column] = pa.array(plain, type=_ARROW_KIND[kind])
-    return pa.table(out)
-
-
-_ARROW_KIND = {
-    "string": pa.large_string(),
-    "integer": pa.int64(),
-    "decimal": pa.large_string(),
-    "date": pa.large_string(),
-    "boolean": pa.bool_(),
-}
-
-
-def target_metadata_one(metadata: sa.MetaData, name: str, contract: TableContract) -> sa.Table:
-    """One contract table bound to ``metadata``: typed columns, primary key, NOT NULL."""
-    return sa.Table(
-        name,
-        metadata,
-        *(
-            sa.Column(
-                column,
-                _column_type(spec.type, spec),
-                primary_key=column in contract.primary_key,
-                nullable=not (spec.required or column in contract.primary_key),
-            )
-            for column, spec in contract.columns.items()
-        ),
-    )
-
-
-def target_aggregates(
-    target: Target, name: str, contract: TableContract, sums: list[str], count_by: list[str]
-) -> dict[str, Any]:
-    """``count``, ``sum(col)`` and ``count_by(col)`` computed by the database itself.
-
-    An integer sum the database cannot compute (SQLite raises "integer
-    overflow" past 2⁶³) is :data:`~validation.reconcile.OVERFLOW`, a finding,
-    never a wrapped-around number or a failed run.
-    """
-    metadata = sa.MetaData()
-    table = target_metadata_one(metadata, name, contract)
-    out: dict[str, Any] = {}
-    with _connected(target) as connection:
-        out["count"] = connection.execute(sa.select(sa.func.count()).select_from(table)).scalar()
-        for column in sums:
-            if contract.columns[column].type == "integer":
-                out[f"sum({column})"] = _integer_sum(connection, table.c[column])
-        for column in count_by:
-            rows = connection.execute(
-                sa.select(table.c[column], sa.func.count()).group_by(table.c[column])
-            ).fetchall()
-            out[f"count_by({column})"] = {_category(v): int(n) for v, n in rows}
-    return out
-
-
-def _integer_sum(connection: sa.Connection, column: sa.Column[Any]) -> int | str:
-    savepoint = connection.begin_nested() if connection.in_transaction() else None
-    try:
-        total = connection.execute(sa.select(sa.func.sum(column))).scalar()
-    except (sa.exc.OperationalError, sa.exc.DataError) as exc:
-        if "overflow" not in str(exc.orig).lower() and "out of range" not in str(exc.orig).lower():
-            raise
-        if savepoint is not None:
-            savepoint.rollback()
-        return OVERFLOW
-    if savepoint is not None:
-        savepoint.commit()
-    return int(total or 0)
-
-
-def _category(value: Any) -> str:
-    return "(null)" if value is None else str(value)

@@ -1,4 +1,10 @@
-"""The reconcile stage: the target read back and proved to hold exactly what was validated."""
+"""The reconcile stage: the target read back and proved to hold exactly what was validated.
+
+Under the plan's ``target.if_exists: append`` the target also holds rows of
+earlier runs; then the read-back and every control cover exactly the rows
+whose keys this run loaded (a temporary table of them, joined), so the
+funnel and the totals are this run's and an earlier row is never counted.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +18,9 @@ from ikou.audit.hashing import encode_arrow
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.load import (
+    category,
     read_back_arrow,
+    run_keys,
     target_aggregates,
 )
 from ikou.pipeline.stages.validate import Validated, full_frame
@@ -35,30 +43,40 @@ def _source_controls(plan: LoadedPlan, name: str, frame: pd.DataFrame) -> dict[s
                 out[control.label] = sum((Decimal(v) for v in values), Decimal(0))
         elif control.kind == "count_by" and control.column is not None:
             counts = frame[control.column].astype(object).where(frame[control.column].notna(), None)
+            kind = contract.columns[control.column].type
             tally: dict[str, int] = {}
             for value in counts:
-                label = "(null)" if value is None else str(value)
+                label = category(value, kind)
                 tally[label] = tally.get(label, 0) + 1
             out[control.label] = tally
     return out
 
 
+def _this_run(plan: LoadedPlan, validated: Validated, engine: Any, name: str) -> Any:
+    """The table of this run's keys of ``name`` when the plan appends, else ``None``."""
+    if plan.plan.target.if_exists != "append":
+        return None
+    return run_keys(engine, name, plan.contract.tables[name], validated.tables[name].accepted)
+
+
 def run_reconcile(
     plan: LoadedPlan, validated: Validated, engine: Any
 ) -> tuple[dict[str, TableReconciliation], StageReport]:
-    """Read every table back and prove it holds exactly what was validated."""
+    """Read every table back and prove it holds exactly what was validated (this
+    run's rows only, when the plan appends: ``engine`` is then the load's connection)."""
     results: dict[str, TableReconciliation] = {}
     digests = []
     for name, table in validated.tables.items():
         contract = plan.contract.tables[name]
         kinds = contract.kinds()
-        rows = read_back_arrow(engine, contract, name)
+        keys = _this_run(plan, validated, engine, name)
+        rows = read_back_arrow(engine, contract, name, keys=keys)
         encoded = encode_arrow(rows, kinds)
         actual = Rows(pd.Series(encoded.keys(list(contract.primary_key)), dtype=object), encoded)
         controls_spec = plan.mapping.tables[name].controls
         sums = [c.column for c in controls_spec if c.kind == "sum" and c.column]
         by = [c.column for c in controls_spec if c.kind == "count_by" and c.column]
-        target = target_aggregates(engine, name, contract, sums, by)
+        target = target_aggregates(engine, name, contract, sums, by, keys=keys)
         for column in sums:  # exact decimals: summed from the rows read back
             if contract.columns[column].type == "decimal":
                 values = rows.column(column).drop_null().to_pylist()
@@ -95,7 +113,9 @@ def run_cross_controls(plan: LoadedPlan, validated: Validated, engine: Any) -> l
             table, column = control.parse(quantity)
             accepted = validated.tables[table].accepted
             contract = plan.contract.tables[table]
-            target = target_aggregates(engine, table, contract, [column] if column else [], [])
+            keys = _this_run(plan, validated, engine, table)
+            sums = [column] if column else []
+            target = target_aggregates(engine, table, contract, sums, [], keys=keys)
             if column is None:
                 sides[label] = (len(accepted), int(target["count"]))
             else:
