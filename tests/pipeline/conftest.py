@@ -11,6 +11,7 @@ import pytest
 from ikou.pipeline.examples.applicants import make_applicants, write_applicants
 from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
 from tests.conftest import run_ikou
+from tests.pipeline.postgres import postgres_url  # noqa: F401 - a fixture: a fresh database
 
 PEOPLE = """
 people:
