@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+import yaml
 
 from ikou.audit.hashing import encode_arrow, table_digest
 from ikou.errors import TargetKeyExistsError, TargetNotEmptyError, TargetSchemaError
@@ -42,16 +43,21 @@ from tests.conftest import chain_events
 from tests.pipeline.conftest import ikou
 from tests.pipeline.postgres import connect, with_database
 
-HOUSING_URL = "  url: postgresql://housing@db.example.invalid/housing\n"
 TABLES = ("tenants", "members", "applicants")
 
 
 def _target(plan: Path, url: str | None, *, append: bool = False) -> Path:
-    """Point ``plan``'s rehearsals at ``url`` (the default SQLite file when ``None``)."""
-    text = re.sub(r"  (rehearsal_url|if_exists): .*\n", "", plan.read_text(encoding="utf-8"))
-    extra = "" if url is None else f"  rehearsal_url: {url}\n"
-    extra += "  if_exists: append\n" if append else ""
-    plan.write_text(text.replace(HOUSING_URL, HOUSING_URL + extra), encoding="utf-8")
+    """Point ``plan``'s rehearsals at ``url`` (the default SQLite file when ``None``),
+    every table to the database (no ``target.files``: these tests are about it)."""
+    data = yaml.safe_load(plan.read_text(encoding="utf-8"))
+    target = data.setdefault("target", {})
+    for key in ("files", "rehearsal_url", "if_exists"):
+        target.pop(key, None)
+    if url is not None:
+        target["rehearsal_url"] = url
+    if append:
+        target["if_exists"] = "append"
+    plan.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return plan
 
 
@@ -80,7 +86,7 @@ def _count(url: str, table: str) -> int:
 def test_the_housing_example_reconciles_on_postgres_as_on_sqlite(
     housing_plan: Path, postgres_url: str
 ) -> None:
-    on_sqlite = ikou("rehearse", str(housing_plan))
+    on_sqlite = ikou("rehearse", str(_target(housing_plan, None)))
     assert on_sqlite.returncode == 0, on_sqlite.stdout + on_sqlite.stderr
     on_postgres = ikou("rehearse", str(_target(housing_plan, postgres_url)))
     assert on_postgres.returncode == 0, on_postgres.stdout + on_postgres.stderr
@@ -467,7 +473,7 @@ def test_a_sqlite_schema_that_differs_is_refused_too(housing_plan: Path, tmp_pat
     db = tmp_path / "vendor.sqlite"
     with sqlite3.connect(db) as con:
         con.executescript(VENDOR_SCHEMA)
-    plan, validated = _stages(housing_plan)
+    plan, validated = _stages(_target(housing_plan, None))
     engine = open_target(f"sqlite:///{db}")
     try:
         with pytest.raises(TargetSchemaError) as raised, transaction(engine) as connection:
