@@ -97,7 +97,9 @@ def _decimal_text(value: Decimal) -> str:
 
 
 def _float(value: float) -> tuple[str, str]:
-    return ("n", "") if value != value else ("f", str(value))  # NaN: pandas' missing float
+    # NaN: pandas' missing float. -0.0 is 0.0 (+ 0.0 makes it so): a ledger's −0
+    # is zero, and a factorize takes the two as one value, as the encoding must.
+    return ("n", "") if value != value else ("f", str(value + 0.0))
 
 
 _BY_TYPE: dict[type, Any] = {
@@ -242,7 +244,8 @@ def _by_type(values: np.ndarray, types: set[type]) -> _Cells:
             nan = group != group
             tags[rows] = np.where(nan, _NULL, ord("f"))
             payloads[rows] = [
-                "" if n else str(v) for v, n in zip(group.tolist(), nan.tolist(), strict=True)
+                "" if n else str(v + 0.0)  # -0.0 is 0.0, as in _float
+                for v, n in zip(group.tolist(), nan.tolist(), strict=True)
             ]
         elif kind is int:
             tags[rows], payloads[rows] = ord("i"), list(map(str, group))
