@@ -36,6 +36,7 @@ __all__ = [
     "EncryptedFileError",
     "HeaderNotFoundError",
     "IkouError",
+    "ImportFileError",
     "InternalError",
     "LiveDataError",
     "OutputExistsError",
@@ -265,6 +266,13 @@ class SweepPathError(BadInput):
     there was searched, which must not read as an all-clear."""
 
     slug = "sweep.path"
+
+
+class ImportFileError(BadInput):
+    """The vendor's import file cannot be written, placed or read back as declared
+    (its folder missing, a file already there, a file that does not parse again)."""
+
+    slug = "target.import_file"
 
 
 class TamperedError(CheckFailed):

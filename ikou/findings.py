@@ -286,6 +286,30 @@ _REJECTS = (
         "{column}：参照先の行が登録されていません",
         "`references: table.column`: the parent row is absent, or was rejected itself.",
     ),
+    (
+        "import.unencodable",
+        "{column}: a character the import file's encoding cannot hold",
+        "{column}：移行先ファイルの文字コードで表せない文字があります",
+        "The table goes to the vendor's import file (`target.files`), whose encoding lacks a "
+        "character of the value (𠮷 in CP932; 塚 U+FA10 in `shift_jis`) or would write "
+        "another in its place (CP932 writes 〜 U+301C as ～): it is never written as `?`. "
+        "Declare a substitution in the file's `gaiji:` table (外字表), or correct the source.",
+    ),
+    (
+        "import.too_long",
+        "{column}: longer than its field in the import file",
+        "{column}：移行先ファイルの項目の桁数（バイト数）を超えています",
+        "A fixed-length record's `width` counts bytes of the file's encoding (a kanji is 2 "
+        "in CP932); a value is never cut, so never a character in two.",
+    ),
+    (
+        "import.unrepresentable",
+        "{column}: a value the import file would read back as another",
+        "{column}：移行先ファイルに書くと別の値として読まれる値です",
+        "An empty text (an empty field is an empty cell), trailing spaces in a space-padded "
+        "field, a line break in a fixed-length record, a delimiter or quote under "
+        "`quoting: none`, or a text already starting with the formula escape before = + - @.",
+    ),
 )
 _NOTES = (
     (
@@ -516,6 +540,14 @@ _ERRORS = (
         "a path given to `ikou sweep` does not exist or cannot be read",
         "`ikou sweep` に指定したパスが存在しないか、読めません",
         "Nothing was searched, so nothing is cleared; the message names each such path.",
+    ),
+    (
+        "target.import_file",
+        "the vendor's import file cannot be written or does not read back",
+        "移行先ファイル（ベンダーの取込ファイル）を書けないか、読み戻せません",
+        "Its folder is missing, a file is already at its path (ikou never overwrites one), or "
+        "the file written does not parse again as declared; the message names the file and "
+        "the record. Nothing is placed: the run's files are written under a temporary name.",
     ),
     (
         "input.invalid",

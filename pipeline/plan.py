@@ -21,6 +21,7 @@ from pydantic import Field, field_validator
 from ikou.errors import ConfigError
 from ikou.mappings.spec import Mapping, load_mapping
 from ikou.mappings.yamlfile import Names, Strict, load_model
+from ikou.pipeline.importspec import ImportFile, check_import_files, gaiji_files
 from ikou.validation.contract import Contract, load_contract
 
 __all__ = [
@@ -115,10 +116,12 @@ class SourceSpec(Strict):
 
 
 class TargetSpec(Strict):
-    """The new system's database (SQLAlchemy URLs)."""
+    """The new system's database (SQLAlchemy URLs), and the tables written instead to
+    the vendor's import files (``files``: table → :class:`~.importspec.ImportFile`)."""
 
     url: str | None = None
     rehearsal_url: str | None = None
+    files: dict[str, ImportFile] = Field(default_factory=dict)
     if_exists: Literal["fail", "append"] = "fail"
     """A target table that already holds rows: refused (``fail``), or this run's
     rows added beside them and reconciled alone (``append``; docs/targets.md)."""
@@ -377,6 +380,9 @@ def load_plan(path: str | Path) -> LoadedPlan:
     }
     for file, digest in sorted(mapping.files().items()):  # lookup tables
         hashes[f"lookup:{_relative(Path(file), mapping_path.parent)}"] = digest
+    for table, path in gaiji_files(plan.target.files, plan_path.parent).items():  # 外字表
+        if path.is_file():  # a missing one: check_import_files names it
+            hashes[f"gaiji:{table}"] = _sha256(path)
     combined = "\n".join(f"{name}:{digest}" for name, digest in hashes.items())
     loaded = LoadedPlan(
         path=plan_path,
@@ -390,4 +396,5 @@ def load_plan(path: str | Path) -> LoadedPlan:
     )
     _cross_check(loaded)
     run_cross_controls(loaded)
+    check_import_files(plan.target.files, contract, mapping, plan_path)
     return loaded

@@ -15,6 +15,7 @@ from ikou.mappings.registry import Noted
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.extract import RawTable
+from ikou.pipeline.stages.importfile import import_rejects
 from ikou.pipeline.stages.map import Mapped, with_all_columns
 from ikou.validation.expectations import orphans
 from ikou.validation.reconcile import Rows
@@ -39,6 +40,10 @@ def run_validate(
 ) -> tuple[Validated, StageReport]:
     """The validate stage: pandera checks and keys for every table.
 
+    A table written to the vendor's import file also rejects the rows that file
+    cannot hold exactly (``<column>.import.…``), before references are settled,
+    so a parent it rejects takes its children with it.
+
     Also fixes what reconciliation will expect: every accepted row's key and
     its cells over all contract columns (unfed ones null), taken from the map
     stage's encodings rather than computed again; and, given the ``raws``,
@@ -57,6 +62,7 @@ def run_validate(
         )
         for name, m in mapped.tables.items()
     }
+    validated = import_rejects(plan, validated)  # what an import file cannot hold exactly
     validated = _apply_references(plan, validated)
     validated = {
         name: _with_generated(plan, name, table, raws) for name, table in validated.items()
