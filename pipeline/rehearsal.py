@@ -19,6 +19,12 @@ SHA-256 and shredded (overwritten, renamed, unlinked, verified) before the
 report is written — unless the plan says ``rehearsal: {keep_target: true}``;
 a database named by ``target.rehearsal_url`` belongs to the office and is
 kept. The report says which, and ``ikou shred`` destroys what was kept.
+
+A rehearsal's import files (``target.files``) follow the same rule: always
+written into its run folder (never to the ``path`` a vendor's loader reads),
+listed with their size, SHA-256 and rows, and shredded before the report
+unless ``keep_target``. A production run's import files are kept — they are
+the point — until ``ikou shred``, once the office confirms the vendor's import.
 """
 
 from __future__ import annotations
@@ -33,13 +39,14 @@ from ikou.audit.shredding import NotOurs, file_identity, shred_file
 from ikou.audit.sweep import load_knowledge, matched_records
 from ikou.errors import IkouError, LiveDataError
 from ikou.mappings.normalise import fingerprint_text
+from ikou.pipeline.importfiles import Imports
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.session import Session
 from ikou.pipeline.stages.extract import RawTable, resolve_files, source_pattern
 from ikou.pipeline.stages.load import sqlite_file
 from ikou.pipeline.twin.marker import made_by
 
-__all__ = ["RESEMBLANCE", "check_records", "check_test_data", "settle_target"]
+__all__ = ["RESEMBLANCE", "check_records", "check_test_data", "settle_imports", "settle_target"]
 
 RESEMBLANCE = 0.05
 """The share of a source's records matching a production run's fingerprints
@@ -192,3 +199,18 @@ def settle_target(session: Session, target_url: str) -> dict[str, Any] | None:
         kept=keep,
     )
     return facts
+
+
+def settle_imports(session: Session, imports: Imports) -> list[dict[str, Any]]:
+    """Each placed import file kept or shredded by the rule above (chained and
+    journalled); the report's list of the run's import files."""
+    for target in imports.files.values():
+        if target.state != "placed":
+            continue
+        if session.mode != "rehearsal":
+            imports.keep(target, "production")
+        elif session.plan.plan.rehearsal.keep_target:
+            imports.keep(target, "keep_target")
+        else:
+            imports.shred_placed(target)
+    return imports.facts()

@@ -7,7 +7,8 @@ parses, calls it and renders. Every stage goes through one
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from ikou import __version__
 from ikou.audit.faults import checkpoint
 from ikou.audit.platform import WarmChild
 from ikou.errors import IkouError
+from ikou.pipeline.importfiles import Imports, prepare_imports
 from ikou.pipeline.plan import load_plan
-from ikou.pipeline.rehearsal import check_records, check_test_data, settle_target
+from ikou.pipeline.rehearsal import check_records, check_test_data, settle_imports, settle_target
 from ikou.pipeline.report import (
     RunReport,
     build_failed_report,
@@ -90,9 +92,9 @@ def rehearse(
     """
     plan = load_plan(plan_path)
     session = open_session(plan, "rehearsal")
-    url = plan.target_url("rehearsal") or (
-        f"sqlite:///{(session.run_dir / 'target.sqlite').as_posix()}"
-    )
+    url = plan.target_url("rehearsal")
+    if url is None and set(plan.mapping.tables) - set(plan.plan.target.files):
+        url = f"sqlite:///{(session.run_dir / 'target.sqlite').as_posix()}"
     return execute(
         session, target_url=url, lang=lang, progress=progress, password=password, warm=warm
     )
@@ -101,7 +103,7 @@ def rehearse(
 def execute(
     session: Session,
     *,
-    target_url: str,
+    target_url: str | None,
     lang: str = "ja",
     progress: Progress | None = None,
     password: PasswordPrompt | None = None,
@@ -117,8 +119,11 @@ def execute(
     refuse a source that changed since. The load, the reconciliation, the
     controls and ``after`` (the production manifest) happen in one
     transaction, committed only when everything balances: a run that fails
-    or does not reconcile leaves the target as it was. The run ends in a
-    seal whatever happens (:meth:`Session.end`).
+    or does not reconcile leaves the target as it was. A table the plan
+    writes to the vendor's import file (``target.files``) joins the same
+    transaction: written under a temporary name, read back and reconciled, and
+    placed only after the commit (``target_url`` is ``None`` when every table
+    goes to a file). The run ends in a seal whatever happens (:meth:`Session.end`).
     """
     plan, recorder = session.plan, session.recorder
     _record_start(session, target_url)
@@ -126,6 +131,7 @@ def execute(
     extra = dict(report_extra or {})
     warm = warm or warm_expect()  # great-expectations' import, on the other core from now
     try:
+        imports = prepare_imports(session)  # refused before a source is read if a file is there
         if which == "rehearsal":  # test data only: never a production source
             extra["test_data"] = check_test_data(plan)
             kinds = [f["kind"] for f in extra["test_data"].values()]
@@ -157,7 +163,7 @@ def execute(
             validated = recorder.run("validate", run_validate, plan, mapped, raws)
             expectations = start_expect(plan, validated, warm)  # other core; gate before commit
             reconciled, balanced, failed = _load_and_reconcile(
-                session, raws, validated, target_url, expectations, after, extra, step
+                session, raws, validated, target_url, imports, expectations, after, extra, step
             )
         finally:
             fingerprints(recorder)
@@ -172,14 +178,16 @@ def execute(
     finally:
         warm.close()  # if it never got its tables
     step("report", 5, 6)
-    result = _reported(session, raws, validated, reconciled, balanced, target_url, extra, lang)
+    result = _reported(
+        session, raws, validated, reconciled, balanced, target_url, imports, extra, lang
+    )
     step("done", 6, 6)
     return result
 
 
-def _record_start(session: Session, target_url: str) -> None:
+def _record_start(session: Session, target_url: str | None) -> None:
     """The run's first event: which plan, which files, which ikou, which target."""
-    target_file = sqlite_file(target_url)
+    target_file = None if target_url is None else sqlite_file(target_url)
     session.recorder.note(
         "run",
         "started",
@@ -187,16 +195,28 @@ def _record_start(session: Session, target_url: str) -> None:
         files=session.plan.file_sha256,
         ikou_version=__version__,
         scratch_ram_backed=session.store.ram_backed,
-        target=redact(target_url),
+        target=None if target_url is None else redact(target_url),
         target_file=None if target_file is None else str(target_file),
+        import_files=sorted(session.plan.plan.target.files) or None,
     )
+
+
+@contextmanager
+def _one_transaction(engine: Any) -> Iterator[Any]:
+    """The load's transaction, or none when every table goes to an import file."""
+    if engine is None:
+        yield None
+        return
+    with transaction(engine) as connection:
+        yield connection
 
 
 def _load_and_reconcile(
     session: Session,
     raws: dict[str, RawTable],
     validated: Validated,
-    target_url: str,
+    target_url: str | None,
+    imports: Imports,
     expectations: Callable[[], tuple[list[ExpectationResult], StageReport]],
     after: AfterLoad | None,
     extra: dict[str, Any],
@@ -205,20 +225,34 @@ def _load_and_reconcile(
     """Load, read back and reconcile — then the dataset expectations, running
     meanwhile on the other core, and ``after`` (the production manifest) — in
     one transaction, committed only when every expectation holds and
-    everything balances; the expectations that failed, if any."""
+    everything balances; the expectations that failed, if any. The import
+    files are written beside the load and placed only after the commit; a run
+    that does not commit shreds them."""
     plan, recorder = session.plan, session.recorder
-    engine = open_target(target_url)
+    database = imports.database_part(validated)
+    engine = open_target(target_url) if database.tables and target_url is not None else None
     try:
-        with transaction(engine) as connection:
+        with _one_transaction(engine) as connection:
             step("load", 3, 6)
-            recorder.run(
-                "load", run_load, validated.tables, plan.contract, connection,
-                digests=validated.digests,
-            )  # fmt: skip
-            checkpoint("load")  # every row inserted, nothing committed
+            if connection is not None:
+                recorder.run(
+                    "load", run_load, database.tables, plan.contract, connection,
+                    digests=database.digests, if_exists=plan.plan.target.if_exists,
+                )  # fmt: skip
+            if imports:
+                recorder.run("import", imports.write, validated)
+            checkpoint("load")  # every row inserted or written aside, nothing committed
             step("reconcile", 4, 6)
-            reconciled = recorder.run("reconcile", run_reconcile, plan, validated, connection)
-            crossed = run_cross_controls(plan, validated, connection)
+            found: dict[str, TableReconciliation] = {}
+            if connection is not None:
+                found.update(recorder.run("reconcile", run_reconcile, plan, database, connection))
+            if imports:
+                found.update(recorder.run("import-reconcile", imports.reconcile, validated))
+            reconciled = {name: found[name] for name in validated.tables}
+            if imports:
+                crossed = imports.cross_controls(plan, validated, connection)
+            else:
+                crossed = run_cross_controls(plan, validated, connection)
             if crossed:
                 extra["cross_controls"] = crossed
                 differ = sum(not c["ok"] for c in crossed)
@@ -231,23 +265,36 @@ def _load_and_reconcile(
             extra["expectations"] = by_table(results)
             failed = [r for r in results if not r.success]
             if failed:
-                connection.rollback()
+                if connection is not None:
+                    connection.rollback()
+                imports.discard()
+                if imports:
+                    extra["import_files"] = imports.facts()
                 return reconciled, False, failed
             if balanced and after is not None:
-                extra.update(after(session, raws, validated, connection, reconciled))
+                loaded = {n: r for n, r in reconciled.items() if n in database.tables}
+                extra.update(after(session, raws, database, connection, loaded))
                 checkpoint("manifest")  # the manifest sealed, the load not committed
-            if not balanced:
+            if not balanced and connection is not None:
                 connection.rollback()
-        checkpoint("committed")  # committed, not yet chained
-        loaded = sum(r.loaded for r in reconciled.values()) if balanced else 0
+        checkpoint("committed")  # committed, not yet chained (the files not yet placed)
+        if balanced:
+            imports.place()
+        else:
+            imports.discard()
+        loaded_rows = sum(r.loaded for r in reconciled.values()) if balanced else 0
         recorder.note(
             "commit",
             "ok" if balanced else "rolled back",
-            counts={"loaded": loaded},
-            target_identity=_identity_of(sqlite_file(target_url)),
+            counts={"loaded": loaded_rows},
+            target_identity=None if target_url is None else _identity_of(sqlite_file(target_url)),
         )
+    except BaseException:
+        imports.discard()  # never placed: shredded
+        raise
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     return reconciled, balanced, []
 
 
@@ -257,7 +304,8 @@ def _reported(
     validated: Validated,
     reconciled: dict[str, TableReconciliation],
     balanced: bool,
-    target_url: str,
+    target_url: str | None,
+    imports: Imports,
     extra: dict[str, Any],
     lang: str,
 ) -> RunResult:
@@ -265,9 +313,11 @@ def _reported(
     plan, recorder, store, run_dir = session.plan, session.recorder, session.store, session.run_dir
     status = "reconciled" if balanced else "unbalanced"
     store.shred_all()
-    settled = settle_target(session, target_url)
+    settled = None if target_url is None else settle_target(session, target_url)
     if settled is not None:
         extra["rehearsal_target"] = settled
+    if imports:
+        extra["import_files"] = settle_imports(session, imports)
     head = recorder.note(
         "result",
         status,
@@ -303,7 +353,7 @@ def _stopped_at_gate(
     failed: list[ExpectationResult],
     lang: str,
     extra: dict[str, Any],
-    target_url: str,
+    target_url: str | None,
 ) -> RunResult:
     """A run whose dataset-level expectations failed: nothing loaded, exit 1."""
     slugs = sorted({r.slug for r in failed})

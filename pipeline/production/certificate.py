@@ -12,9 +12,10 @@ from typing import Any
 
 from ikou import __version__
 from ikou.audit.artifacts import Tampered, open_runs, recover_artifacts
-from ikou.audit.chain import key_folder
+from ikou.audit.chain import SEAL, key_folder
 from ikou.audit.shredding import FileIdentity, NotOurs, inside, shred_file
 from ikou.errors import TamperedError
+from ikou.pipeline.importleft import placed_files
 from ikou.pipeline.plan import load_plan
 from ikou.pipeline.report import RunReport, record_report
 from ikou.pipeline.run import (
@@ -37,6 +38,7 @@ class ShredResult:
 _KINDS = {
     "artifact": "artifact",
     "rehearsal target database": "rehearsal_target",
+    "vendor import file": "import_file",
     "record fingerprints": "fingerprints",
     "sealed manifest": "manifest",
     "fingerprint and manifest key": "key",
@@ -51,7 +53,8 @@ def shred_workspace(plan_path: str | Path, *, witness: str | None, lang: str = "
     The chain and the journal are verified first (the session's gate); what
     is destroyed is taken from them — never from a name found lying in the
     workspace: any artifact the journal still holds, every rehearsal target
-    a run wrote (wherever the plan put it), the record fingerprints and
+    a run wrote (wherever the plan put it), every vendor import file a run
+    placed (once the office confirms the vendor's import), the record fingerprints and
     manifests, and the key that made them (its destruction is the
     cryptographic erase of any copy of them elsewhere). Each file is checked
     to be the one ikou wrote before it is overwritten; one that cannot be
@@ -111,6 +114,7 @@ def shred_workspace(plan_path: str | Path, *, witness: str | None, lang: str = "
                     )
         for path, expect in _rehearsal_targets(workspace, list(session.writer.events())):
             destroy(path, "rehearsal target database", expect)
+        _destroy_import_files(session, destroy, record, items)
         for folder, pattern, what in (
             ("fingerprints", "*.npz", "record fingerprints (keyed digests)"),
             ("manifests", "*.json", "sealed manifest (keyed digests)"),
@@ -196,6 +200,28 @@ def _rehearsal_targets(
             if os.path.lexists(candidate):
                 found[candidate] = expect if candidate == path else None
     return sorted(found.items())
+
+
+def _destroy_import_files(
+    session: Any, destroy: Callable[..., None], record: Callable[..., None], items: list[Any]
+) -> None:
+    """Every vendor import file the journal says a run placed and nothing shredded
+    yet (and any a run left under its temporary name), checked to be the file
+    ikou wrote; each outcome journalled, so the file is never destroyed twice."""
+    sealed = {str(e.get("run_id")) for e in session.writer.events() if e.get("stage") == SEAL}
+    for found in placed_files(session.journal.entries(), sealed):
+        path = Path(str(found["file"]))
+        what = "vendor import file" + (" (unfinished)" if found.get("unfinished") else "")
+        if not os.path.lexists(path):
+            record(what, str(path), verified=False, reason="absent", problem="already gone",
+                   time=utc_now())  # fmt: skip
+        else:
+            destroy(path, what, found["identity"])
+        session.journal.append(
+            {"event": "import.shredded", "run_id": found["run_id"], "table": found["table"],
+             "path": str(found["path"]), "verified": bool(items[-1]["verified"]),
+             "by": session.run_id}
+        )  # fmt: skip
 
 
 def _destroy_key(

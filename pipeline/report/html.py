@@ -124,6 +124,11 @@ class _View:
     def stage(self, name: str) -> str:
         return self.L.get(f"stage_{name}", name)
 
+    @staticmethod
+    def codepoints(text: str) -> str:
+        """``U+20BB7`` for 𠮷: a substituted character named beyond doubt (a rule, not a value)."""
+        return " ".join(f"U+{ord(ch):04X}" for ch in text)
+
     def outcome(self, name: str) -> str:
         return self.L.get(f"outcome_{name}", name)
 

@@ -317,6 +317,48 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "error": "中断の理由",
         "error_note": "移行先には何も登録していません。",
+        "import_files": "移行先ファイル（ベンダーの取込ファイル）",
+        "import_files_rule": (
+            "計画の target.files にある表は、データベースではなく"
+            "ベンダーの取込ファイルに書き出しました。"
+            "書き出したファイルを同じ文字コード・区切り・桁数で読み直し、"
+            "行ごとの内容・件数・管理合計を照合しています。ファイルは一時名で書き、"
+            "照合が一致して登録を確定したときにだけ所定の名前にしています。"
+        ),
+        "import_format": "形式",
+        "import_fate": "保管・消去",
+        "import_format_csv": "CSV",
+        "import_format_fixed": "固定長",
+        "import_encoding_cp932": "Shift_JIS（CP932）",
+        "import_encoding_shift_jis": "Shift_JIS（JIS X 0208 のみ）",
+        "import_encoding_utf-8": "UTF-8",
+        "import_newline_crlf": "改行 CRLF",
+        "import_newline_lf": "改行 LF",
+        "import_newline_none": "改行なし",
+        "import_kept_keep_target": "保存",
+        "import_kept_production": "保存（取込用）",
+        "import_kept_note_keep_target": (
+            "リハーサルの取込ファイル {file} は、計画の rehearsal: keep_target: true により"
+            "実行フォルダに残しています。確認が済んだら ikou shred で消去してください。"
+        ),
+        "import_kept_note_production": (
+            "取込ファイル {file} はベンダーの取込用に保存しています。取込の完了を確認したら、"
+            "ikou shred で消去してください（消去証明書に記載されます）。"
+        ),
+        "import_discarded": "照合が一致しなかったため配置せず、一時ファイルを消去",
+        "gaiji": "外字の置換（外字表）",
+        "gaiji_rule": (
+            "取込ファイルの文字コードで表せない文字などを、計画の外字表（gaiji）のとおり置き換えて"
+            "書き出しました。列・文字ごとの件数です（置き換えの規則のみで、セルの値は記載しません）。"
+        ),
+        "gaiji_char": "文字",
+        "gaiji_to": "置換後",
+        "stage_import": "取込ファイルの書出し",
+        "stage_import-reconcile": "取込ファイルの照合（読み戻し）",
+        "shred_import_file": "ベンダーの取込ファイル",
+        "shred_reason_absent": (
+            "ikou shred の前になくなっていました（ikou による消去ではありません）"
+        ),
     },
     "en": {
         "title": "Migration rehearsal report",
@@ -562,5 +604,45 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "error": "Why the run stopped",
         "error_note": "Nothing was loaded into the target.",
+        "import_files": "Vendor import files",
+        "import_files_rule": (
+            "The tables under the plan's target.files were written to the vendor's import file "
+            "instead of the database. Each file was read back with the same encoding, quoting "
+            "and widths, and its rows, counts and control totals reconciled; it was written "
+            "under a temporary name and given its name only when everything balanced and the "
+            "load committed."
+        ),
+        "import_format": "Format",
+        "import_fate": "Kept or destroyed",
+        "import_format_csv": "CSV",
+        "import_format_fixed": "fixed-length",
+        "import_encoding_cp932": "Shift_JIS (CP932)",
+        "import_encoding_shift_jis": "Shift_JIS (JIS X 0208 only)",
+        "import_encoding_utf-8": "UTF-8",
+        "import_newline_crlf": "CRLF line ends",
+        "import_newline_lf": "LF line ends",
+        "import_newline_none": "no line ends",
+        "import_kept_keep_target": "kept",
+        "import_kept_production": "kept for the import",
+        "import_kept_note_keep_target": (
+            "The rehearsal's import file {file} is kept in the run folder (rehearsal: "
+            "keep_target: true). Destroy it with ikou shred once it has been looked at."
+        ),
+        "import_kept_note_production": (
+            "The import file {file} is kept for the vendor's import. Once the office has "
+            "confirmed the import, destroy it with ikou shred (the certificate lists it)."
+        ),
+        "import_discarded": "not placed (the run did not reconcile); its temporary file shredded",
+        "gaiji": "Substituted characters (外字表)",
+        "gaiji_rule": (
+            "Characters replaced as the plan's substitution table (gaiji) says, counted by "
+            "column and character: the rule, never a cell's value."
+        ),
+        "gaiji_char": "Character",
+        "gaiji_to": "Written as",
+        "stage_import": "import file written",
+        "stage_import-reconcile": "import file read back and reconciled",
+        "shred_import_file": "vendor import file",
+        "shred_reason_absent": "gone before ikou shred (not destroyed by ikou)",
     },
 }

@@ -142,7 +142,7 @@ def build_report(
     reconciled: dict[str, TableReconciliation],
     events: list[StageEvent],
     chain_head: str,
-    target_url: str,
+    target_url: str | None,
     run_dir: Path,
     custody: dict[str, Any],
     extra: dict[str, Any] | None = None,
@@ -182,7 +182,7 @@ def build_report(
     data = {
         **_identity(run_id, mode, plan),
         "status": status,
-        "target": redact(target_url),
+        "target": "—" if target_url is None else redact(target_url),
         "sources": {
             name: {
                 "rows": len(raw.frame),

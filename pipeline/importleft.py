@@ -1,0 +1,143 @@
+"""What later runs do with the import files a run left: the dead run's, and ikou shred's.
+
+A run writes its import file under a temporary name and places it with its
+commit (:mod:`ikou.pipeline.importfiles`). A run killed in between leaves the
+temporary file; the next ``ikou rehearse`` or ``migrate`` ends it
+(:func:`settle_left`), and ``ikou shred`` destroys every file a run placed
+(:func:`placed_files`). Both act only on what the verified custody journal
+says a run wrote, by the name ikou gives it and, once written, by its identity.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from ikou.audit.chain import SEAL
+from ikou.audit.hashing import file_sha256
+from ikou.audit.shredding import FileIdentity, NotOurs, shred_file
+from ikou.pipeline.session import Session
+
+__all__ = ["fsync_folder", "placed_files", "settle_left", "temp_for"]
+
+
+def temp_for(path: Path, run_id: str) -> Path:
+    """Where run ``run_id`` writes ``path`` before its commit places it."""
+    return path.with_name(f".{path.name}.{run_id}.part")
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename in ``folder`` durable (where the OS can open a folder)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # pragma: no cover - Windows cannot open a folder
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+def _journal_records(entries: list[dict[str, Any]]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each (run, table)'s import file as the journal tells it, its lines merged."""
+    records: dict[tuple[str, str], dict[str, Any]] = {}
+    for entry in entries:
+        event = str(entry.get("event", ""))
+        if not event.startswith("import."):
+            continue
+        key = (str(entry.get("run_id")), str(entry.get("table")))
+        record = records.setdefault(key, {"order": len(records)})
+        record.update({k: v for k, v in entry.items() if k != "event"})
+        record[event.removeprefix("import.")] = True
+    return records
+
+
+def settle_left(session: Session) -> None:
+    """End the import files of runs that died: a temporary file left by a run the
+    chain now seals ``reconciled`` (it died after its commit) is placed when it is
+    still the file written; any other is shredded. Chained by this run, journalled
+    under the dead run's id."""
+    entries = session.journal.entries()
+    seals = {
+        str(e.get("run_id")): str(e.get("outcome"))
+        for e in session.writer.events()
+        if e.get("stage") == SEAL
+    }
+    for (run_id, table), record in _journal_records(entries).items():
+        if run_id == session.run_id or record.get("placed") or record.get("discarded"):
+            continue
+        if run_id not in seals or not record.get("registered"):
+            continue  # alive, or not yet ended by recovery: left alone
+        path, temp = Path(str(record["path"])), Path(str(record["temp"]))
+        if temp != temp_for(path, run_id):
+            continue  # not a name ikou gives: never touched
+        note = _dead_recorder(session, run_id)
+        if not os.path.lexists(temp):
+            note("discarded", table, path, temp=str(temp), verified=True, absent=True)
+            continue
+        identity = None
+        if record.get("written"):
+            identity = FileIdentity(int(record["device"]), int(record["inode"]),
+                                    int(record["size"]), str(record["sha256"]))  # fmt: skip
+        ours = identity is not None and file_sha256(temp) == identity.sha256
+        if seals[run_id] == "reconciled" and ours and not os.path.lexists(path):
+            os.rename(temp, path)
+            fsync_folder(path.parent)
+            note("placed", table, path, sha256=record["sha256"], size=record["size"],
+                 rows=record.get("rows"), device=record["device"], inode=record["inode"],
+                 recovered=True)  # fmt: skip
+            continue
+        try:
+            verified = shred_file(temp, expect=identity if ours else None)
+        except (NotOurs, OSError):
+            verified = False
+        note("discarded", table, path, temp=str(temp), verified=verified)
+
+
+def _dead_recorder(session: Session, run_id: str) -> Any:
+    """Record what became of a dead run's file: in the chain by this run (a sealed
+    run's chain takes nothing more), naming the dead one; in the journal under the
+    dead run's id, where its file's lines are."""
+
+    def note(outcome: str, table: str, path: Path, **facts: Any) -> None:
+        session.recorder.note(
+            "import-file", outcome, of_run=run_id, table=table, file=str(path), **facts
+        )
+        session.journal.append(
+            {"event": f"import.{outcome}", "run_id": run_id, "table": table,
+             "path": str(path), "by": session.run_id, **facts}
+        )  # fmt: skip
+
+    return note
+
+
+def placed_files(entries: list[dict[str, Any]], sealed: set[str]) -> list[dict[str, Any]]:
+    """What ``ikou shred`` destroys: each import file placed and not yet shredded
+    (the latest at a path, with the identity it was placed with), and any
+    temporary file a run left unended (of a ``sealed`` run only: a live run's
+    file is its own)."""
+    records = sorted(_journal_records(entries).items(), key=lambda kv: kv[1]["order"])
+    latest: dict[str, dict[str, Any]] = {}
+    for (run_id, table), record in records:
+        if not record.get("registered"):
+            continue
+        item = {"run_id": run_id, "table": table, **record}
+        if record.get("placed"):
+            latest[str(record["path"])] = item
+        elif run_id not in sealed or record.get("discarded"):
+            continue
+        elif os.path.lexists(str(record.get("temp"))):
+            latest[str(record["temp"])] = {**item, "unfinished": True}
+    out = []
+    for where, item in latest.items():
+        if item.get("shredded"):
+            continue
+        identity = None
+        if item.get("device") is not None and item.get("inode") is not None:
+            identity = FileIdentity(int(item["device"]), int(item["inode"]),
+                                    int(item["size"]), str(item["sha256"]))  # fmt: skip
+        out.append({**item, "file": where, "identity": identity})
+    return out
