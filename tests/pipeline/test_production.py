@@ -28,7 +28,6 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
     with sqlite3.connect(target_of(production_plan)) as connection:
         count = connection.execute("SELECT count(*) FROM tenants").fetchone()[0]
         members = connection.execute("SELECT count(*) FROM members").fetchone()[0]
-        applicants = connection.execute("SELECT count(*) FROM applicants").fetchone()[0]
     assert count == 150 - live.planted_rejects
     run_dir = next(
         p
@@ -36,9 +35,10 @@ def test_rehearse_migrate_once_reconcile_and_find_an_edit(production_plan: Path)
         if json.loads((p / "report.json").read_text("utf-8"))["mode"] == "production"
     )
     report = json.loads((run_dir / "report.json").read_text("utf-8"))
-    assert (
-        report["status"] == "reconciled" and report["seal"]["rows"] == count + members + applicants
-    )
+    assert report["status"] == "reconciled" and report["seal"]["rows"] == count + members
+    (applicants,) = report["import_files"]  # the waiting list goes to the vendor's file, kept
+    assert applicants["kept"] == "production" and (run_dir / "import/applicants.csv").is_file()
+    assert applicants["rows"] == report["tables"]["applicants"]["loaded"] > 0
     assert {p["role"]: (p["name"], p["method"]) for p in report["signon"]} == {
         "witness": ("立会 花子", "file"),
         "係長": ("代理 三郎", "file"),
@@ -215,9 +215,11 @@ def test_shred_certificate_destroys_every_copy_and_is_chained(production_plan: P
         "record fingerprints (keyed digests)",
         "rehearsal target database",
         "sealed manifest (keyed digests)",
+        "vendor import file",  # the production run's, and the kept rehearsal's
     ]
     assert all(item["verified"] for item in result.items)
     assert not list(workspace.glob("runs/*/target.sqlite"))
+    assert not list(workspace.glob("runs/*/import/*"))
     assert not list((workspace / "fingerprints").glob("*.npz"))
     html = result.certificate.read_text("utf-8")
     assert "データ消去証明書" in html and "立会 花子" in html
