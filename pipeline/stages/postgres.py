@@ -20,7 +20,6 @@ means to ikou) goes this way; it comes with ``pip install "ikou[postgres]"``.
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -106,8 +105,6 @@ def _decimal_text(value: Decimal | None) -> str | None:
 def _column(values: tuple[Any, ...], kind: str) -> pa.Array:
     if kind == "decimal":
         return pa.array([_decimal_text(v) for v in values], type=pa.large_string())
-    if kind == "date" and any(isinstance(v, dt.datetime) for v in values):
-        values = tuple(v.date() if isinstance(v, dt.datetime) else v for v in values)
     return pa.array(values, type=_ARROW[kind])
 
 
