@@ -279,11 +279,6 @@ def test_append_reconciles_exactly_this_run_s_rows(housing_plan: Path, postgres_
     assert _count(postgres_url, "tenants") == expected["tenants"][0] + 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pipeline/run.py does not yet pass plan.target.if_exists to run_load "
-    "(run_load(..., if_exists=plan.plan.target.if_exists)); remove this mark when it does",
-)
 def test_append_through_the_cli(housing_plan: Path, postgres_url: str) -> None:
     first = ikou("rehearse", str(_target(housing_plan, postgres_url)))
     assert first.returncode == 0, first.stdout + first.stderr
