@@ -4,12 +4,15 @@ aside, read back and reconciled, placed with the commit, listed and shredded."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import io
 import json
 import re
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -96,7 +99,7 @@ def test_the_demo_import_file_reads_back_to_the_same_row_digests(housing_plan: P
     assert facts["table"] == "applicants" and facts["kept"] == "keep_target"
     path = _file(result, "applicants")
     data = path.read_bytes()
-    assert facts["sha256"] == __import__("hashlib").sha256(data).hexdigest()
+    assert facts["sha256"] == hashlib.sha256(data).hexdigest()
     assert facts["size"] == len(data)
     text = data.decode("cp932")  # the bytes are CP932 …
     assert data.endswith(b"\r\n") and data.count(b"\n") == data.count(b"\r\n")  # … lines CRLF
@@ -116,14 +119,10 @@ def test_the_demo_import_file_reads_back_to_the_same_row_digests(housing_plan: P
     kinds = {c: contract.kinds()[c] for c in order}
     accepted = full_frame(validated.tables["applicants"], contract.kinds())[order].copy()
     accepted["family_name"] = accepted["family_name"].str.replace("𠮷", "吉")  # the 外字表
-    import datetime as dt
-
     parsed = [[v or None for v in record] for record in records[1:]]  # an empty field is a null
     for row in parsed:
         row[7] = dt.datetime.strptime(row[7], "%Y/%m/%d").date()
         row[8] = None if row[8] is None else int(row[8])
-    import pandas as pd
-
     back = pd.DataFrame(parsed, columns=order)
     assert sorted(row_digests(back, kinds)) == sorted(row_digests(accepted, kinds))
     assert facts["substitutions"] == [
@@ -401,25 +400,26 @@ _TEXT = st.text(
 )
 
 
-def _layout(fmt: str, quoting: str = "minimal") -> Layout:
+def _layout(fmt: str, quoting: str) -> Layout:
     columns = (
         Column("k", "integer", "k", 6, zero=True, right=True),
         Column("t", "string", "t", 16),
     )
-    spec = ImportFile(format=fmt, quoting=quoting,
+    fixed = fmt.startswith("fixed")
+    spec = ImportFile(format="fixed" if fixed else "csv", quoting=quoting,
+                      newline="none" if fmt == "fixed-none" else "crlf",
                       columns=[{"column": c.name, "width": c.width} for c in columns]
-                      if fmt == "fixed" else None)  # fmt: skip
+                      if fixed else None)  # fmt: skip
     return Layout("x", spec, columns, {"𠮷": "吉"}, ("k",))
 
 
 @pytest.mark.parametrize(("fmt", "quoting"), [("csv", "minimal"), ("csv", "nonnumeric"),
-                                              ("csv", "none"), ("fixed", "minimal")])  # fmt: skip
+                                              ("csv", "none"), ("fixed", "minimal"),
+                                              ("fixed-none", "minimal")])  # fmt: skip
 @given(texts=st.lists(_TEXT, max_size=8))
 def test_what_the_codec_accepts_reads_back_as_written(
     fmt: str, quoting: str, texts: list[str]
 ) -> None:
-    import pandas as pd
-
     layout = _layout(fmt, quoting)
     kept = [t for t in texts if _cell(t, layout.columns[1], layout).problem is None]
     frame = pd.DataFrame({"k": list(range(-3, len(kept) - 3)), "t": kept}, dtype=object)
@@ -427,3 +427,23 @@ def test_what_the_codec_accepts_reads_back_as_written(
     back = parse(layout, rendered.data, rendered, "x")
     assert back.column("t").to_pylist() == kept
     assert back.column("k").to_pylist() == frame["k"].tolist()
+
+
+def test_a_production_run_killed_after_its_commit_gets_its_file_placed(
+    production_plan: Path,
+) -> None:
+    assert ikou("rehearse", str(production_plan)).returncode == 0
+    signoff = str(production_plan.parent / "signoff.yaml")
+    killed = ikou("migrate", str(production_plan), "--signoff", signoff,
+                  env={"IKOU_FAULT": "committed"})  # fmt: skip
+    assert killed.returncode == -9
+    (left,) = list((production_plan.parent / "ikou-work" / "runs").glob("*/import/.*.part"))
+    done = ikou("rehearse", str(production_plan))  # recovery seals it reconciled …
+    assert done.returncode == 0, done.stderr
+    placed = left.parent / "applicants.csv"  # … and the file takes its place
+    assert placed.is_file() and not left.exists()
+    events = chain_events(production_plan.parent / "ikou-work" / "audit.log")
+    dead = left.parent.parent.name
+    (event,) = [e for e in events if e.get("of_run") == dead and e["outcome"] == "placed"]
+    written = next(e for e in events if e["run_id"] == dead and e["stage"] == "import")
+    assert event["sha256"] == written["files"]["applicants"]["sha256"]
