@@ -49,7 +49,8 @@ def _need(plan: LoadedPlan) -> None:
     problems = []
     if plan.plan.people is None:
         problems.append("people: (owner, operator, witnesses, approvals)")
-    if plan.plan.target.url is None:
+    in_database = [t for t in plan.mapping.tables if t not in plan.plan.target.files]
+    if plan.plan.target.url is None and in_database:  # every table a file: no database
         problems.append("target.url")
     missing = [name for name, spec in plan.plan.sources.items() if spec.production is None]
     if missing:

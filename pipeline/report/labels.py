@@ -58,6 +58,9 @@ LABELS: dict[str, dict[str, str]] = {
         "reason_target_not_empty": "テーブル {table} に {count} 行があります",
         "reason_target_unreachable": "移行先に接続できません（{error}）",
         "reason_target_ok": "接続可能。テーブルは未作成または空です",
+        "reason_target_files_only": (
+            "全テーブルを事業者の取込ファイル（{count} 件）に書き出すため、データベースは使いません"
+        ),
         "reason_sources_unreadable": "{problems}",
         "reason_sources_ok": "{count} 個のファイルがあり、読めます",
         "reason_signon_code": "表示された確認コードで確認されていません",

@@ -27,7 +27,7 @@ from ikou.pipeline.stages.importfile import Column, Layout, _cell, parse, render
 from ikou.pipeline.stages.map import run_map
 from ikou.pipeline.stages.validate import full_frame, run_validate
 from tests.conftest import chain_events, keep_target, run_ikou, write_files
-from tests.pipeline.conftest import ikou
+from tests.pipeline.conftest import SIGNOFF, ikou
 
 CONTRACT = """\
 contract: people
@@ -447,3 +447,29 @@ def test_a_production_run_killed_after_its_commit_gets_its_file_placed(
     (event,) = [e for e in events if e.get("of_run") == dead and e["outcome"] == "placed"]
     written = next(e for e in events if e["run_id"] == dead and e["stage"] == "import")
     assert event["sha256"] == written["files"]["applicants"]["sha256"]
+
+
+def test_a_production_run_of_files_only_needs_no_database(production_plan: Path) -> None:
+    """Every table to the vendor's files: ikou migrate asks for no target.url, its
+    preflight says no database is used, and the run seals."""
+    import re
+
+    text = production_plan.read_text("utf-8").replace(
+        "  files:                                  # tables the vendor takes",
+        "  files:\n    tenants: {format: csv}\n    members: {format: csv}"
+        "  # tables the vendor takes",
+    )
+    production_plan.write_text(re.sub(r"(?m)^  url: .*\n", "", text), "utf-8")
+    assert ikou("rehearse", str(production_plan)).returncode == 0
+    signoff = production_plan.parent / "signoff.yaml"
+    signoff.write_text(SIGNOFF, encoding="utf-8")
+    done = ikou("migrate", str(production_plan), "--signoff", str(signoff))
+    assert done.returncode == 0, done.stdout + done.stderr
+    run = sorted((production_plan.parent / "ikou-work" / "runs").iterdir())[-1]
+    report = json.loads((run / "report.json").read_text("utf-8"))
+    assert report["status"] == "reconciled"
+    target = next(c for c in report["preflight"] if c["item"] == "target")
+    assert target["status"] == "ok" and target["code"] == "target_files_only"
+    assert sorted(f["table"] for f in report["import_files"]) == [
+        "applicants", "members", "tenants"
+    ]  # fmt: skip
