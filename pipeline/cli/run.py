@@ -109,13 +109,30 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
     is_flag=True,
     help="Overwrite the demo's files (plan, mapping, contract, data) already in --dir.",
 )
+@click.option(
+    "--target",
+    "target_url",
+    default=None,
+    metavar="URL",
+    help="Rehearse into this database (postgresql://user@host/db) instead of a fresh "
+    "SQLite file; its tables must be absent or empty.",
+)
 @lang_option
-def demo(folder: Path | None, rows: int, seed: int, force: bool, lang: str) -> None:
+def demo(
+    folder: Path | None, rows: int, seed: int, force: bool, target_url: str | None, lang: str
+) -> None:
     """The whole story on bundled synthetic data: a twin .xls from a profile and a
     Word table of household members, rehearsed. A --dir that already holds one of
     the demo's files is refused (exit 2) unless --force."""
     from ikou.pipeline.examples import write_demo
 
     plan = write_demo(folder, rows=rows, seed=seed, twin=True, force=force)
+    if target_url is not None:  # the plan says where, as an office's plan would
+        text = plan.read_text(encoding="utf-8")
+        quoted = target_url.replace("'", "''")
+        plan.write_text(
+            text.replace("\ntarget:\n", f"\ntarget:\n  rehearsal_url: '{quoted}'\n", 1),
+            encoding="utf-8",
+        )
     out().print(f"synthetic ledger, members and plan: {plan.parent}")
     _rehearse_and_render(plan, lang, False)

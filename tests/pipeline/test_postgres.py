@@ -39,7 +39,7 @@ from ikou.pipeline.stages.reconcile import run_reconcile
 from ikou.pipeline.stages.validate import run_validate
 from ikou.validation.contract import Contract
 from ikou.validation.schema import ValidatedTable
-from tests.conftest import chain_events
+from tests.conftest import chain_events, run_ikou
 from tests.pipeline.conftest import ikou
 from tests.pipeline.postgres import connect, with_database
 
@@ -482,3 +482,18 @@ def test_a_sqlite_schema_that_differs_is_refused_too(housing_plan: Path, tmp_pat
     assert not any("rent" in d for d in raised.value.differences)  # SQLite integers: 64-bit
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT count(*) FROM tenants").fetchone() == (0,)
+
+
+def test_ikou_demo_rehearses_into_postgres(tmp_path: Path, postgres_url: str) -> None:
+    """``ikou demo --target URL``: the demo's plan says the database, and the
+    rehearsal reconciles there, the rows left for the office to look at."""
+    folder = tmp_path / "demo"
+    done = run_ikou("demo", "--rows", "60", "--dir", str(folder), "--target", postgres_url)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "rehearsal_url:" in (folder / "plan.yaml").read_text(encoding="utf-8")
+    report = json.loads(
+        sorted((folder / "ikou-work" / "runs").glob("*/report.json"))[-1].read_text("utf-8")
+    )
+    assert report["status"] == "reconciled"
+    for table in ("tenants", "members"):
+        assert _count(postgres_url, table) == report["tables"][table]["loaded"] > 0
