@@ -30,7 +30,7 @@ import pandas as pd
 from ikou.audit.hashing import EncodedTable, encode_arrow
 from ikou.audit.shredding import FileIdentity, NotOurs, shred_file
 from ikou.errors import ImportFileError
-from ikou.pipeline.importleft import fsync_folder, settle_left, temp_for
+from ikou.pipeline.importleft import fsync_folder, is_the_file, settle_left, temp_for
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.session import Session
 from ikou.pipeline.stages import StageReport
@@ -149,8 +149,16 @@ class Imports:
             frame = full_frame(table, plan.contract.tables[target.table].kinds()).sort_index()
             rendered = render(target.layout, frame)
             target.path.parent.mkdir(parents=True, exist_ok=True)
+            if target.path.parent.is_symlink() or not target.path.parent.is_dir():
+                raise ImportFileError(
+                    f"{target.path.parent} is a link or not a folder: the import file is "
+                    "written only into a real folder.",
+                    file=str(target.path.parent),
+                )
             self._record(target, "registered", temp=str(target.temp))
             fd = os.open(target.temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+            info = os.fstat(fd)  # ours from now on: discard() may destroy this file only
+            target.device, target.inode = info.st_dev, info.st_ino
             with os.fdopen(fd, "wb") as handle:
                 handle.write(rendered.data)
                 handle.flush()
@@ -291,6 +299,13 @@ class Imports:
                     f"{target.temp} (ikou shred destroys it).",
                     file=str(target.path),
                 )
+            identity = target.identity()
+            if identity is None or not is_the_file(target.temp, identity):
+                raise ImportFileError(
+                    f"{target.temp} is no longer the file ikou wrote and reconciled (replaced "
+                    "or linked during the run); nothing was placed.",
+                    file=str(target.temp),
+                )
             os.rename(target.temp, target.path)
             fsync_folder(target.path.parent)
             target.state = "placed"
@@ -302,8 +317,9 @@ class Imports:
         for target in self.files.values():
             if target.state == "placed" or not os.path.lexists(target.temp):
                 continue
-            try:
-                target.verified = shred_file(target.temp, expect=target.identity())
+            identity = target.identity()
+            try:  # a file ikou never created there (identity None) is never touched
+                target.verified = identity is not None and shred_file(target.temp, expect=identity)
             except (NotOurs, OSError):
                 target.verified = False
             target.state = "discarded"

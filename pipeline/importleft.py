@@ -11,6 +11,7 @@ says a run wrote, by the name ikou gives it and, once written, by its identity.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,11 @@ def settle_left(session: Session) -> None:
         if record.get("written"):
             identity = FileIdentity(int(record["device"]), int(record["inode"]),
                                     int(record["size"]), str(record["sha256"]))  # fmt: skip
-        ours = identity is not None and file_sha256(temp) == identity.sha256
-        if seals[run_id] == "reconciled" and ours and not os.path.lexists(path):
+        ours = identity is not None and is_the_file(temp, identity)
+        if not ours:  # not the file the journal records (a link, a copy, a stranger's):
+            note("discarded", table, path, temp=str(temp), verified=False, reason="not_ours")
+            continue  # never overwritten, renamed or removed — the certificate says so
+        if seals[run_id] == "reconciled" and not os.path.lexists(path):
             os.rename(temp, path)
             fsync_folder(path.parent)
             note("placed", table, path, sha256=record["sha256"], size=record["size"],
@@ -91,10 +95,25 @@ def settle_left(session: Session) -> None:
                  recovered=True)  # fmt: skip
             continue
         try:
-            verified = shred_file(temp, expect=identity if ours else None)
+            verified = shred_file(temp, expect=identity)
         except (NotOurs, OSError):
             verified = False
         note("discarded", table, path, temp=str(temp), verified=verified)
+
+
+def is_the_file(path: Path, identity: FileIdentity) -> bool:
+    """Whether ``path`` is, itself and not through a link, the regular file ikou
+    wrote: the same device and inode, and the same bytes as recorded."""
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    if not stat.S_ISREG(info.st_mode) or (info.st_dev, info.st_ino) != (
+        identity.device,
+        identity.inode,
+    ):
+        return False
+    return identity.sha256 is None or file_sha256(path) == identity.sha256
 
 
 def _dead_recorder(session: Session, run_id: str) -> Any:

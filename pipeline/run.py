@@ -237,7 +237,10 @@ def _load_and_reconcile(
             if connection is not None:
                 recorder.run(
                     "load", run_load, database.tables, plan.contract, connection,
-                    digests=database.digests, if_exists=plan.plan.target.if_exists,
+                    digests=database.digests,
+                # a production table must be empty: its seal, recovery and ikou
+                # reconcile take every row in it as this run's
+                if_exists=plan.plan.target.if_exists if session.mode == "rehearsal" else "fail",
                 )  # fmt: skip
             if imports:
                 recorder.run("import", imports.write, validated)

@@ -285,6 +285,30 @@ def test_a_run_that_does_not_reconcile_leaves_no_import_file(housing_plan: Path)
     assert ours == ["registered", "discarded"]
 
 
+def test_a_link_planted_where_a_killed_run_left_its_file_is_never_destroyed(
+    housing_plan: Path, tmp_path: Path
+) -> None:
+    """An insider replaces a dead run's temporary file with a hard link to a file of
+    their choosing: the next run's cleanup sees it is not the file the journal
+    records and leaves it — and the victim — untouched, saying so."""
+    import os
+
+    killed = ikou("rehearse", str(housing_plan), env={"IKOU_FAULT": "load"})
+    assert killed.returncode == -9
+    (left,) = list((housing_plan.parent / "ikou-work" / "runs").glob("*/import/.*.part"))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("someone else's file\n", encoding="utf-8")
+    left.unlink()
+    os.link(victim, left)
+    done = ikou("rehearse", str(housing_plan))
+    assert done.returncode == 0, done.stderr
+    assert victim.read_text(encoding="utf-8") == "someone else's file\n"
+    journal = chain_events(housing_plan.parent / "ikou-work" / "custody.journal")
+    dead = left.parent.parent.name
+    said = [e for e in journal if e.get("event") == "import.discarded" and e["run_id"] == dead]
+    assert said and said[-1]["verified"] is False and said[-1]["reason"] == "not_ours"
+
+
 def test_a_killed_run_leaves_its_file_to_the_next_one(housing_plan: Path) -> None:
     killed = ikou("rehearse", str(housing_plan), env={"IKOU_FAULT": "load"})
     assert killed.returncode == -9
