@@ -209,6 +209,27 @@ def test_fa10_is_cp932_but_not_shift_jis(tmp_path: Path) -> None:
     }
 
 
+def test_shift_jis_never_writes_a_backslash_or_tilde_the_vendor_reads_as_yen(
+    tmp_path: Path,
+) -> None:
+    """In Shift_JIS (JIS X 0201) 0x5C is ¥ and 0x7E is ‾: a cell holding \\ or ~
+    would reach the vendor as another character, so it is a reject naming the cell."""
+    rows = [
+        *ROWS,
+        ["P006", "山田 太郎", "C:\\data", "1", "2000-01-01"],
+        ["P007", "a~b", "", "", ""],
+    ]
+    done = run_ikou(
+        "rehearse", str(small_plan(tmp_path, "format: csv\nencoding: shift_jis", rows)), "--json"
+    )
+    assert done.returncode == 0, done.stderr
+    table = json.loads(done.stdout)["tables"]["people"]
+    assert table["rejects_by_reason"] == {
+        "name.import.unencodable": 2,
+        "note.import.unencodable": 1,
+    }  # fmt: skip  (names: a~b, and 髙, which Shift_JIS lacks; notes: C:\\data)
+
+
 def test_a_gaiji_table_substitutes_and_the_report_lists_it(tmp_path: Path) -> None:
     rows = [*ROWS, ["P006", "𠮷田 𠮷", "〜", "1", "2000-01-01"]]
     (tmp_path / "gaiji.csv").write_text("from,to\n𠮷,吉\n〜,～\n", encoding="utf-8")
