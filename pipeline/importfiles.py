@@ -36,7 +36,7 @@ from ikou.pipeline.session import Session
 from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.arrowdb import python_values
 from ikou.pipeline.stages.importfile import Layout, Rendered, layouts, parse, render, shown_path
-from ikou.pipeline.stages.load import category, run_keys, target_aggregates
+from ikou.pipeline.stages.load import category
 from ikou.pipeline.stages.reconcile import run_cross_controls
 from ikou.pipeline.stages.validate import Validated, full_frame
 from ikou.validation.reconcile import ControlResult, Rows, TableReconciliation, reconcile_table
@@ -228,65 +228,17 @@ class Imports:
     def cross_controls(
         self, plan: LoadedPlan, validated: Validated, connection: Any
     ) -> list[dict[str, Any]]:
-        """The mapping's cross-table controls: those on database tables alone as
-        :func:`~.stages.reconcile.run_cross_controls` computes them; a side on a file
-        table from its rows read back."""
-        on_files = [
-            c
-            for c in plan.mapping.cross_controls
-            if {c.parse(c.left)[0], c.parse(c.right)[0]} & set(self.files)
-        ]
-        others = tuple(c for c in plan.mapping.cross_controls if c not in on_files)
-        out = []
-        if others:
-            alone = replace(
-                plan, mapping=plan.mapping.model_copy(update={"cross_controls": others})
-            )
-            out = run_cross_controls(alone, self.database_part(validated), connection)
-        for control in on_files:
-            sides = []
-            for quantity in (control.left, control.right):
-                table, column = control.parse(quantity)
-                accepted = validated.tables[table].accepted
-                source = (
-                    len(accepted)
-                    if column is None
-                    else sum(int(v) for v in accepted[column].dropna())
-                )
-                found = self._target_side(plan, table, column, connection, accepted)
-                sides.append((source, found))
-            (ls, lt), (rs, rt) = sides
-            out.append(
-                {
-                    "name": control.name,
-                    "left": control.left,
-                    "right": control.right,
-                    "source": [ls, rs],
-                    "target": [lt, rt],
-                    "ok": ls == rs == lt == rt,
-                }
-            )
-        return out
+        """The mapping's cross-table controls, a side on a file table from its rows
+        read back (:func:`~.stages.reconcile.run_cross_controls` does the rest)."""
 
-    def _target_side(
-        self,
-        plan: LoadedPlan,
-        table: str,
-        column: str | None,
-        connection: Any,
-        accepted: pd.DataFrame,
-    ) -> int:
-        if table in self.files:
+        def from_file(table: str, column: str | None) -> int | None:
+            if table not in self.files:
+                return None
             frame = self.files[table].frame
             assert frame is not None
             return len(frame) if column is None else sum(int(v) for v in frame[column].dropna())
-        contract = plan.contract.tables[table]
-        keys = None  # appending: this run's rows only, as the database's own controls do
-        if plan.plan.target.if_exists == "append":
-            keys = run_keys(connection, table, contract, accepted)
-        sums = [column] if column else []
-        found = target_aggregates(connection, table, contract, sums, [], keys=keys)
-        return int(found["count"]) if column is None else found[f"sum({column})"]
+
+        return run_cross_controls(plan, validated, connection, from_file)
 
     def place(self) -> None:
         """Rename every written file into place (after the commit), the folder fsynced."""

@@ -9,6 +9,7 @@ funnel and the totals are this run's and an earlier row is never counted.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -103,24 +104,35 @@ def run_reconcile(
     return results, StageReport("reconcile", counts, output)
 
 
-def run_cross_controls(plan: LoadedPlan, validated: Validated, engine: Any) -> list[dict[str, Any]]:
+def run_cross_controls(
+    plan: LoadedPlan,
+    validated: Validated,
+    engine: Any,
+    elsewhere: Callable[[str, str | None], Any] | None = None,
+) -> list[dict[str, Any]]:
     """Every cross-table control: each side from the accepted rows and from the
-    target's own ``COUNT``/``SUM``; it holds when all four agree."""
+    target's own ``COUNT``/``SUM``; it holds when all four agree. ``elsewhere``
+    gives the target side of a table that is not in the database (an import
+    file's rows read back), ``None`` for one that is."""
     out = []
     for control in plan.mapping.cross_controls:
         sides: dict[str, tuple[int, int]] = {}
         for label, quantity in (("left", control.left), ("right", control.right)):
             table, column = control.parse(quantity)
             accepted = validated.tables[table].accepted
-            contract = plan.contract.tables[table]
-            keys = _this_run(plan, validated, engine, table)
-            sums = [column] if column else []
-            target = target_aggregates(engine, table, contract, sums, [], keys=keys)
-            if column is None:
-                sides[label] = (len(accepted), int(target["count"]))
-            else:
-                source = sum((int(v) for v in accepted[column].dropna()), 0)
-                sides[label] = (source, target[f"sum({column})"])
+            source = (
+                len(accepted)
+                if column is None
+                else sum((int(v) for v in accepted[column].dropna()), 0)
+            )
+            found = None if elsewhere is None else elsewhere(table, column)
+            if found is None:
+                contract = plan.contract.tables[table]
+                keys = _this_run(plan, validated, engine, table)
+                sums = [column] if column else []
+                target = target_aggregates(engine, table, contract, sums, [], keys=keys)
+                found = int(target["count"]) if column is None else target[f"sum({column})"]
+            sides[label] = (source, found)
         (ls, lt), (rs, rt) = sides["left"], sides["right"]
         out.append(
             {
