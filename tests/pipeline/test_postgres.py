@@ -360,15 +360,18 @@ ROWS = pd.DataFrame(
 )
 
 
+def _url(database: str, sqlite: Path, request: pytest.FixtureRequest) -> str:
+    """A target of each kind: a SQLite file, or a fresh PostgreSQL database."""
+    if database == "sqlite":
+        return f"sqlite:///{sqlite}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
 @pytest.mark.parametrize("database", ["sqlite", "postgresql"])
 def test_every_kind_reads_back_to_the_digest_it_was_loaded_with(
     database: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'kinds.sqlite'}"
-        if database == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
+    url = _url(database, tmp_path / "kinds.sqlite", request)
     frame = ROWS.copy()
     frame["n"] = pd.array([None if v is None else int(v) for v in ROWS["n"]], dtype=object)
     empty = pd.DataFrame({"row": [], "column": [], "slug": []})
@@ -447,11 +450,7 @@ def test_the_least_privileges_suffice(housing_plan: Path, postgres_url: str) -> 
 def test_ikou_s_own_tables_pass_its_schema_check(
     database: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    url = (
-        f"sqlite:///{tmp_path / 'own.sqlite'}"
-        if database == "sqlite"
-        else request.getfixturevalue("postgres_url")
-    )
+    url = _url(database, tmp_path / "own.sqlite", request)
     contract = load_plan(Path(request.getfixturevalue("housing_plan"))).contract
     metadata = target_metadata(contract, list(contract.tables))
     engine = open_target(url)
