@@ -175,11 +175,10 @@ def _cell(value: Any, column: Column, layout: Layout) -> _Cell:
         except UnicodeEncodeError:
             problem = "unencodable"
         else:
-            if encoded.decode(spec.encoding) != text:  # best fit: 〜 → ～, ¥ → \
-                problem = "unencodable"
-            elif spec.encoding == "shift_jis" and ("\\" in text or "~" in text):
-                # Python's shift_jis keeps \ and ~ at 0x5C and 0x7E, which a JIS X 0201
-                # loader reads as ¥ and ‾: the vendor would see another character
+            # best fit (〜 → ～, ¥ → \); and shift_jis's 0x5C, 0x7E, read as ¥ and ‾ by JIS X 0201
+            if encoded.decode(spec.encoding) != text or (
+                spec.encoding == "shift_jis" and ("\\" in text or "~" in text)
+            ):
                 problem = "unencodable"
             elif column.width is not None and len(encoded) > column.width:
                 problem = "too_long"
