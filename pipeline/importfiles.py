@@ -30,7 +30,7 @@ import pandas as pd
 from ikou.audit.hashing import EncodedTable, encode_arrow
 from ikou.audit.shredding import FileIdentity, NotOurs, shred_file
 from ikou.errors import ImportFileError
-from ikou.pipeline.importleft import fsync_folder, is_the_file, settle_left, temp_for
+from ikou.pipeline.importleft import fsync_folder, is_the_file, temp_for
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.session import Session
 from ikou.pipeline.stages import StageReport
@@ -74,9 +74,9 @@ def prepare_imports(session: Session) -> Imports:
     """Where each ``target.files`` table's file goes, refused (:class:`ImportFileError`)
     when a file is already there or its folder is missing — before a source is read.
     A rehearsal writes into its run folder; a production run to the plan's ``path``
-    (default: its run folder too). Ends first what killed runs left."""
+    (default: its run folder too). What killed runs left was ended as the session
+    opened."""
     plan = session.plan
-    settle_left(session)
     files: dict[str, ImportTarget] = {}
     for table, layout in layouts(plan).items():
         declared = layout.spec.path

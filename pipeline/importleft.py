@@ -2,7 +2,7 @@
 
 A run writes its import file under a temporary name and places it with its
 commit (:mod:`ikou.pipeline.importfiles`). A run killed in between leaves the
-temporary file; the next ``ikou rehearse`` or ``migrate`` ends it
+temporary file; the next command that opens a session on the workspace ends it
 (:func:`settle_left`), and ``ikou shred`` destroys every file a run placed
 (:func:`placed_files`). Both act only on what the verified custody journal
 says a run wrote, by the name ikou gives it and, once written, by its identity.

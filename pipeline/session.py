@@ -154,7 +154,8 @@ def _has_lines(path: Path) -> bool:
 
 
 def open_session(plan: LoadedPlan, mode: str) -> Session:
-    """Verify the chain and journal, create the run folder, end dead runs, start the store."""
+    """Verify the chain and journal, create the run folder, end dead runs (their
+    import files too), start the store."""
     run_id = _run_id()
     workspace = plan.workspace
     run_dir = workspace / "runs" / run_id
@@ -169,7 +170,11 @@ def open_session(plan: LoadedPlan, mode: str) -> Session:
     recovered = tuple(recover(plan, writer, journal, current=run_id))
     store = ArtifactStore(workspace, run_id, mode, recorder.note, journal)
     store.start()
-    return Session(plan, mode, run_id, run_dir, writer, recorder, store, journal, recovered)
+    session = Session(plan, mode, run_id, run_dir, writer, recorder, store, journal, recovered)
+    from ikou.pipeline.importleft import settle_left  # it records through this module
+
+    settle_left(session)  # a dead run's import file: placed if it committed, else shredded
+    return session
 
 
 def recover_workspace(plan: LoadedPlan) -> tuple[ChainWriter, list[Recovered]]:

@@ -330,13 +330,18 @@ def test_a_link_planted_where_a_killed_run_left_its_file_is_never_destroyed(
     assert said and said[-1]["verified"] is False and said[-1]["reason"] == "not_ours"
 
 
-def test_a_killed_run_leaves_its_file_to_the_next_one(housing_plan: Path) -> None:
+@pytest.mark.parametrize(("command", "code"), [("rehearse", 0), ("reconcile", 2)])
+def test_a_killed_run_leaves_its_file_to_the_next_one(
+    housing_plan: Path, command: str, code: int
+) -> None:
+    """Whatever command opens the workspace next ends it — even one that then
+    refuses (a rehearsal workspace has no seal to reconcile)."""
     killed = ikou("rehearse", str(housing_plan), env={"IKOU_FAULT": "load"})
     assert killed.returncode == -9
     runs = housing_plan.parent / "ikou-work" / "runs"
     (left,) = list(runs.glob("*/import/.applicants.csv.*.part"))  # written aside, never placed
-    done = ikou("rehearse", str(housing_plan))
-    assert done.returncode == 0, done.stderr
+    done = ikou(command, str(housing_plan))
+    assert done.returncode == code, done.stderr
     assert not left.exists()
     journal = chain_events(housing_plan.parent / "ikou-work" / "custody.journal")
     dead = left.parent.parent.name
