@@ -24,7 +24,14 @@ import pandas as pd
 
 from ikou.audit.hashing import row_keys
 
-__all__ = ["Difference", "compare", "manifest_table", "read_manifest", "write_manifest"]
+__all__ = [
+    "Difference",
+    "compare",
+    "manifest_table",
+    "read_manifest",
+    "sealed_rows",
+    "write_manifest",
+]
 
 _PURPOSE = b"ikou manifest v1"
 
@@ -105,6 +112,21 @@ class Difference:
         }
 
 
+def sealed_rows(
+    sealed: dict[str, Any],
+    frame: pd.DataFrame,
+    primary: list[str],
+    kinds: Mapping[str, str],
+    key: bytes,
+) -> list[int]:
+    """The positions in ``frame`` of the rows whose key the manifest seals: an
+    appending run's own rows among the other batches' in the same table."""
+    sub = _subkey(key)
+    ours = {row["key"] for row in sealed["rows"]}
+    keys = row_keys(frame, {c: kinds[c] for c in primary})
+    return [i for i, k in enumerate(keys) if _mac(sub, k) in ours]
+
+
 def compare(
     table: str,
     sealed: dict[str, Any],
@@ -112,8 +134,14 @@ def compare(
     kinds: Mapping[str, str],
     primary: list[str],
     key: bytes,
+    *,
+    appended: bool = False,
 ) -> list[Difference]:
-    """Every difference between the sealed rows and ``frame`` (the target now)."""
+    """Every difference between the sealed rows and ``frame`` (the target now).
+
+    ``appended``: the run appended to a table holding other batches' rows, so a
+    key the manifest does not seal is one of theirs, not an ``added`` row (a row
+    added later cannot then be told from them)."""
     keys, whole, per_column = _digests(frame, kinds, primary, key)
     columns = sealed["columns"]
     now = {k: i for i, k in enumerate(keys)}
@@ -132,7 +160,8 @@ def compare(
                 if c not in per_column or per_column[c][position] != cell
             )
             found.append(Difference(table, "changed", row["key"][:16], changed, at))  # type: ignore[arg-type]
-    for k in keys:
-        if k not in seen:
-            found.append(Difference(table, "added", k[:16]))
+    if not appended:
+        for k in keys:
+            if k not in seen:
+                found.append(Difference(table, "added", k[:16]))
     return found

@@ -603,6 +603,14 @@ _CHECKS = (
         "`ikou reconcile` names changed, added and removed rows by keyed digest.",
     ),
     (
+        "reconcile.import_file_changed",
+        "an import file is not the bytes ikou placed",
+        "移行先ファイルが配置時と異なります",
+        "`ikou reconcile` hashes each import file the migration placed again: another "
+        "SHA-256, or a link where the file was, is this finding. A file moved away or "
+        "destroyed by `ikou shred` is listed, not a finding.",
+    ),
+    (
         "shred.incomplete",
         "a copy could not be verified destroyed",
         "消去を確認できない複製があります",

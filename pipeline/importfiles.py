@@ -30,7 +30,7 @@ import pandas as pd
 from ikou.audit.hashing import EncodedTable, encode_arrow
 from ikou.audit.shredding import FileIdentity, NotOurs, shred_file
 from ikou.errors import ImportFileError
-from ikou.pipeline.importleft import fsync_folder, is_the_file, temp_for
+from ikou.pipeline.importleft import fsync_folder, is_the_file, move_no_replace, temp_for
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.session import Session
 from ikou.pipeline.stages import StageReport
@@ -258,7 +258,7 @@ class Imports:
                     "or linked during the run); nothing was placed.",
                     file=str(target.temp),
                 )
-            os.rename(target.temp, target.path)
+            move_no_replace(target.temp, target.path, identity)
             fsync_folder(target.path.parent)
             target.state = "placed"
             self._record(target, "placed", sha256=target.sha256, size=target.size,

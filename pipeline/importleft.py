@@ -18,9 +18,17 @@ from typing import Any
 from ikou.audit.chain import SEAL
 from ikou.audit.hashing import file_sha256
 from ikou.audit.shredding import FileIdentity, NotOurs, shred_file
+from ikou.errors import ImportFileError
 from ikou.pipeline.session import Session
 
-__all__ = ["fsync_folder", "placed_files", "settle_left", "temp_for"]
+__all__ = [
+    "fsync_folder",
+    "move_no_replace",
+    "placed_files",
+    "placed_states",
+    "settle_left",
+    "temp_for",
+]
 
 
 def temp_for(path: Path, run_id: str) -> Path:
@@ -87,9 +95,7 @@ def settle_left(session: Session) -> None:
         if not ours:  # not the file the journal records (a link, a copy, a stranger's):
             note("discarded", table, path, temp=str(temp), verified=False, reason="not_ours")
             continue  # never overwritten, renamed or removed — the certificate says so
-        if seals[run_id] == "reconciled" and not os.path.lexists(path):
-            os.rename(temp, path)
-            fsync_folder(path.parent)
+        if seals[run_id] == "reconciled" and _placed(temp, path, identity):
             note("placed", table, path, sha256=record["sha256"], size=record["size"],
                  rows=record.get("rows"), device=record["device"], inode=record["inode"],
                  recovered=True)  # fmt: skip
@@ -99,6 +105,45 @@ def settle_left(session: Session) -> None:
         except (NotOurs, OSError):
             verified = False
         note("discarded", table, path, temp=str(temp), verified=verified)
+
+
+def move_no_replace(temp: Path, path: Path, identity: FileIdentity) -> None:
+    """Give the file at ``temp`` the name ``path`` without ever replacing a file
+    there: a hard link (which fails when ``path`` exists), checked to be the
+    file ikou wrote, then the temporary name removed. Where the filesystem has
+    no hard links, a rename after the check above (a narrow window remains;
+    ``ikou reconcile`` hashes the placed file again)."""
+    plain = {"follow_symlinks": False} if os.link in os.supports_follow_symlinks else {}
+    try:
+        os.link(temp, path, **plain)
+    except FileExistsError:
+        raise ImportFileError(
+            f"{path} appeared during the run; the import file stays at {temp} "
+            "(ikou shred destroys it).",
+            file=str(path),
+        ) from None
+    except (OSError, NotImplementedError):
+        os.rename(temp, path)
+        return
+    if not is_the_file(path, identity):  # swapped between the check and the link
+        os.unlink(path)  # the name this call made, never the file behind it
+        raise ImportFileError(
+            f"{temp} was replaced while it was placed; nothing was placed.", file=str(temp)
+        )
+    os.unlink(temp)
+
+
+def _placed(temp: Path, path: Path, identity: FileIdentity | None) -> bool:
+    """Place a dead run's file; ``False`` when a file took its name meanwhile or
+    it was swapped (then it is shredded like any other leftover, or left)."""
+    if identity is None or os.path.lexists(path):
+        return False
+    try:
+        move_no_replace(temp, path, identity)
+    except ImportFileError:
+        return False
+    fsync_folder(path.parent)
+    return True
 
 
 def is_the_file(path: Path, identity: FileIdentity) -> bool:
@@ -159,4 +204,29 @@ def placed_files(entries: list[dict[str, Any]], sealed: set[str]) -> list[dict[s
             identity = FileIdentity(int(item["device"]), int(item["inode"]),
                                     int(item["size"]), str(item["sha256"]))  # fmt: skip
         out.append({**item, "file": where, "identity": identity})
+    return out
+
+
+def placed_states(entries: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    """What became of each import file run ``run_id`` placed, for ``ikou
+    reconcile``: ``unchanged`` (its bytes still have the SHA-256 it was placed
+    with), ``changed``, ``shredded`` (by ``ikou shred``) or ``absent`` (moved
+    or deleted outside ikou — the vendor's loader may have taken it). A path
+    that is a link or not a regular file is ``changed``: ikou never reads
+    through it."""
+    out = []
+    for (run, table), record in _journal_records(entries).items():
+        if run != run_id or not record.get("placed"):
+            continue
+        path = Path(str(record["path"]))
+        if record.get("shredded"):
+            state = "shredded"
+        elif not os.path.lexists(path):
+            state = "absent"
+        elif not stat.S_ISREG(os.lstat(path).st_mode):
+            state = "changed"
+        else:
+            state = "unchanged" if file_sha256(path) == record.get("sha256") else "changed"
+        out.append({"table": table, "file": str(path), "sha256": record.get("sha256"),
+                    "rows": record.get("rows"), "state": state})  # fmt: skip
     return out

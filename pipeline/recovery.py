@@ -15,14 +15,22 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from ikou.audit.chain import key_folder
 from ikou.audit.fingerprints import workspace_key
-from ikou.audit.manifest import Difference, compare, read_manifest
+from ikou.audit.manifest import Difference, compare, read_manifest, sealed_rows
 from ikou.errors import ConfigError
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.report import build_failed_report, record_report
 from ikou.pipeline.session import StageRecorder
-from ikou.pipeline.stages.load import open_target, read_back, target_metadata, transaction
+from ikou.pipeline.stages.load import (
+    open_target,
+    read_back,
+    run_keys,
+    target_metadata,
+    transaction,
+)
 
 __all__ = ["finish_dead_run"]
 
@@ -39,8 +47,10 @@ def finish_dead_run(
     manifest under the workspace's key — all there and unchanged: the commit
     happened, a report says so and the run is sealed as reconciled; nothing
     there: it never committed; anything else: the rows are deleted in one
-    transaction (rolled back), so the same plan can migrate again. ``None``
-    when that needs the dead run's own plan and ``plan`` is another.
+    transaction (rolled back), so the same plan can migrate again. A run that
+    appended is judged and deleted by its own keys only: the rows of the
+    batches before it are never touched. ``None`` when that needs the dead
+    run's own plan and ``plan`` is another.
     """
     started = next(
         (e for e in events if e.get("stage") == "run" and e.get("outcome") == "started"), {}
@@ -63,31 +73,47 @@ def finish_dead_run(
     body = read_manifest(
         plan.workspace / "manifests" / str(manifest["manifest"]), str(manifest["sha256"])
     )
+    appended = body.get("if_exists") == "append"
     engine = open_target(url)
     try:
         differences: list[Difference] = []
         held = 0
+        ours: dict[str, Any] = {}
         for name, table in body["tables"].items():
             contract = plan.contract.tables[name]
+            kinds, primary = contract.kinds(), list(contract.primary_key)
             frame = read_back(engine, contract, name)
+            if appended:  # the other batches' rows are not this run's to judge or delete
+                frame = frame.iloc[sealed_rows(table, frame, primary, kinds, found[1])]
+            ours[name] = frame.reset_index(drop=True)
             held += len(frame)
-            differences += compare(
-                name, table, frame, contract.kinds(), list(contract.primary_key), found[1]
-            )
+            differences += compare(name, table, frame, kinds, primary, found[1])
         if held and not differences:
             recorder.note("commit", "ok", recovered=True, counts={"loaded": held})
             return "reconciled", False, _recovery_report(plan, recorder, events, manifest, held)
         if held:
-            with transaction(engine) as connection:
-                for name in body["tables"]:
-                    table = target_metadata(plan.contract, [name]).tables[name]
-                    connection.execute(table.delete())
+            _delete(plan, engine, ours, whole=not appended)
             recorder.note("result", "rolled_back", counts={"rows_deleted": held})
             return "rolled_back", True, {"rows_deleted": held}
     finally:
         engine.dispose()
     recorder.note("result", "interrupted", target_rolled_back=rolled_back)
     return "interrupted", rolled_back, {"target_rolled_back": rolled_back}
+
+
+def _delete(plan: LoadedPlan, engine: Any, ours: dict[str, Any], *, whole: bool) -> None:
+    """Delete the dead run's rows in one transaction, children before parents:
+    every row of its tables, or — when it appended — only the rows of its keys."""
+    metadata = target_metadata(plan.contract, list(ours))
+    with transaction(engine) as connection:
+        for table in reversed(metadata.sorted_tables):
+            if whole:
+                connection.execute(table.delete())
+                continue
+            contract = plan.contract.tables[table.name]
+            keys = run_keys(connection, table.name, contract, ours[table.name])
+            match = sa.and_(*(table.c[c.name] == c for c in keys.columns))
+            connection.execute(table.delete().where(sa.exists().where(match)))
 
 
 def _recovery_report(

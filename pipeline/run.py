@@ -238,9 +238,7 @@ def _load_and_reconcile(
                 recorder.run(
                     "load", run_load, database.tables, plan.contract, connection,
                     digests=database.digests,
-                # a production table must be empty: its seal, recovery and ikou
-                # reconcile take every row in it as this run's
-                if_exists=plan.plan.target.if_exists if session.mode == "rehearsal" else "fail",
+                if_exists=plan.plan.target.if_exists,
                 )  # fmt: skip
             if imports:
                 recorder.run("import", imports.write, validated)

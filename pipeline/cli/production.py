@@ -127,15 +127,29 @@ def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
     changes = {"changed": 0, "added": 0, "removed": 0}
     for difference in result.differences:
         changes[difference.change] += 1
+    others = (
+        f" (and {result.other_rows:,} of other batches, not compared)" if result.other_rows else ""
+    )
     console.print(
-        f"{result.rows:,} row(s) in the target; changed {changes['changed']}, "
+        f"{result.rows:,} row(s) in the target{others}; changed {changes['changed']}, "
         f"added {changes['added']}, removed {changes['removed']}"
     )
+    for found in result.import_files:
+        console.print(f"import file {found['file']}: {found['state']}")
     console.print(f"report: {result.report_html}")
+    changed = [f["file"] for f in result.import_files if f["state"] == "changed"]
+    files = f"; and the import file(s) {', '.join(changed)} are not as placed" if changed else ""
     if result.differences:
         raise CheckFailed(
-            f"the target differs from what was migrated in {len(result.differences)} row(s).",
+            f"the target differs from what was migrated in {len(result.differences)} row(s)"
+            f"{files}.",
             slug="reconcile.changed",
+        )
+    if changed:
+        raise CheckFailed(
+            f"the import file(s) {', '.join(changed)} are not the bytes ikou placed "
+            "(another SHA-256, or not a regular file).",
+            slug="reconcile.import_file_changed",
         )
 
 

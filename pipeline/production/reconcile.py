@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ikou import __version__
 from ikou.audit.chain import key_folder
 from ikou.audit.fingerprints import workspace_key
-from ikou.audit.manifest import Difference, compare, read_manifest
+from ikou.audit.manifest import Difference, compare, read_manifest, sealed_rows
 from ikou.errors import ConfigError, TamperedError
+from ikou.pipeline.importleft import placed_states
 from ikou.pipeline.plan import load_plan
 from ikou.pipeline.production.preflight import find_seal
 from ikou.pipeline.report import RunReport, record_report
@@ -32,6 +34,8 @@ class ReconcileResult:
     report_json: Path
     report_html: Path
     chain_head: str
+    other_rows: int = 0  # of other batches, when the migration appended: not compared
+    import_files: list[dict[str, Any]] = field(default_factory=list)  # placed_states
 
 
 def reconcile_later(
@@ -41,7 +45,11 @@ def reconcile_later(
     with_sources: bool = False,
     password: Callable[[str], str | None] | None = None,
 ) -> ReconcileResult:
-    """Compare the target now with the sealed manifest (hashes only, no sources).
+    """Compare the target now with the sealed manifest (hashes only, no sources):
+    this plan's migration, or the workspace's last when this plan has none. A
+    migration that appended is compared on its own keys; the other batches'
+    rows are counted, not compared. Each import file the migration placed is
+    hashed again (:func:`~ikou.pipeline.importleft.placed_states`).
 
     ``with_sources`` also reads the production sources again, maps and
     validates them, and compares that with the manifest too: end to end.
@@ -50,7 +58,8 @@ def reconcile_later(
     session = open_session(plan, "reconcile")  # verifies the chain first
     recorder = session.recorder
     try:
-        sealed = find_seal(list(session.writer.events()))
+        events = list(session.writer.events())
+        sealed = find_seal(events, plan.sha256) or find_seal(events)  # this plan's, else the last
         if sealed is None:
             raise ConfigError(
                 f"{plan.workspace} holds no sealed migration; run ikou migrate first.",
@@ -72,19 +81,28 @@ def reconcile_later(
             )
         except (OSError, ValueError) as exc:
             raise TamperedError(f"{exc}; the sealed manifest cannot be trusted.") from None
+        appended = manifest.get("if_exists") == "append"
         differences: list[Difference] = []
-        engine = open_target(str(plan.target_url("production")))
-        rows = 0
-        try:
-            for name, table in manifest["tables"].items():
-                contract = plan.contract.tables[name]
-                frame = read_back(engine, contract, name)
-                rows += len(frame)
-                differences += compare(
-                    name, table, frame, contract.kinds(), list(contract.primary_key), key
-                )
-        finally:
-            engine.dispose()
+        rows = others = 0
+        if manifest["tables"]:  # a plan of import files only has no database
+            engine = open_target(str(plan.target_url("production")))
+            try:
+                for name, table in manifest["tables"].items():
+                    contract = plan.contract.tables[name]
+                    kinds, primary = contract.kinds(), list(contract.primary_key)
+                    frame = read_back(engine, contract, name)
+                    if appended:  # other batches' rows: neither compared nor "added"
+                        ours = len(sealed_rows(table, frame, primary, kinds, key))
+                        others += len(frame) - ours
+                        rows += ours
+                    else:
+                        rows += len(frame)
+                    differences += compare(
+                        name, table, frame, kinds, primary, key, appended=appended
+                    )
+            finally:
+                engine.dispose()
+        files = placed_states(session.journal.entries(), str(sealed["run_id"]))
         from_sources: list[Difference] = []
         if with_sources:
             from ikou.pipeline.stages.extract import run_extract
@@ -112,17 +130,20 @@ def reconcile_later(
         raise
     session.store.shred_all()
     differences_all = differences + from_sources
-    status = "unchanged" if not differences_all else "changed"
+    changed_files = [f for f in files if f["state"] == "changed"]
+    status = "unchanged" if not differences_all and not changed_files else "changed"
     head = recorder.note(
         "result",
         status,
         sealed_run=sealed["run_id"],
         counts={
             "rows": rows,
+            "other_rows": others,
             "changed": sum(d.change == "changed" for d in differences),
             "added": sum(d.change == "added" for d in differences),
             "removed": sum(d.change == "removed" for d in differences),
             "source_differences": len(from_sources),
+            "import_files_changed": len(changed_files),
         },
     )
     data = {
@@ -135,9 +156,12 @@ def reconcile_later(
         "sealed_run": sealed["run_id"],
         "manifest_sha256": sealed["manifest_sha256"],
         "rows": rows,
+        "appended": appended,
+        "other_rows": others,
         "differences": [d.as_dict() for d in differences],
         "with_sources": with_sources,
         "source_differences": [d.as_dict() for d in from_sources],
+        "import_files": files,
         "chain_head": head,
     }
     report = RunReport(data)
@@ -145,4 +169,4 @@ def reconcile_later(
         report, session.run_dir, recorder.note, lang=lang, template="reconcile.html"
     )
     session.end(status)
-    return ReconcileResult(differences_all, rows, json_path, html_path, head)
+    return ReconcileResult(differences_all, rows, json_path, html_path, head, others, files)

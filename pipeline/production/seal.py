@@ -16,7 +16,7 @@ from ikou.pipeline.run import (
     Validated,
 )
 from ikou.pipeline.stages.extract import RawTable
-from ikou.pipeline.stages.load import read_back
+from ikou.pipeline.stages.load import read_back, run_keys
 from ikou.validation.reconcile import TableReconciliation
 
 __all__ = ["seal_manifest"]
@@ -31,15 +31,18 @@ def seal_manifest(
 ) -> dict[str, Any]:
     """The keyed manifest of the loaded rows, read back inside the load's
     transaction, written and chained *before* the commit: a run killed after
-    its commit is finished from it (:func:`finish_dead_run`)."""
+    its commit is finished from it (:func:`finish_dead_run`). Under
+    ``if_exists: append`` it seals this run's rows alone, and says so."""
     plan = session.plan
     found = workspace_key(plan.workspace, create=True)
     assert found is not None
     key_id, key = found
+    appended = plan.plan.target.if_exists == "append"
     tables = {}
     for name, table in validated.tables.items():
         contract = plan.contract.tables[name]
-        frame = read_back(connection, contract, name)
+        keys = run_keys(connection, name, contract, table.accepted) if appended else None
+        frame = read_back(connection, contract, name, keys=keys)  # this run's rows alone
         expected = validated.expected[name]
         positions = raws[table.source].positions.loc[expected.keys.index]  # one lookup, not per row
         where = {
@@ -61,6 +64,7 @@ def seal_manifest(
         "run_id": session.run_id,
         "plan_sha256": plan.sha256,
         "key_id": key_id,
+        "if_exists": plan.plan.target.if_exists,  # append: the tables hold other batches too
         "tables": tables,
     }
     digest = write_manifest(path, body)

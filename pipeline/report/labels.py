@@ -58,6 +58,10 @@ LABELS: dict[str, dict[str, str]] = {
         "reason_target_not_empty": "テーブル {table} に {count} 行があります",
         "reason_target_unreachable": "移行先に接続できません（{error}）",
         "reason_target_ok": "接続可能。テーブルは未作成または空です",
+        "reason_target_append": (
+            "テーブル {table} に前回までの {count} 行があります"
+            "（if_exists: append のため追加します）"
+        ),
         "reason_target_files_only": (
             "全テーブルを事業者の取込ファイル（{count} 件）に書き出すため、データベースは使いません"
         ),
@@ -96,6 +100,12 @@ LABELS: dict[str, dict[str, str]] = {
         "sealed_run": "照合対象の本番移行",
         "manifest": "封印された行ハッシュ一覧（SHA-256）",
         "rows_now": "移行先の行数",
+        "other_rows": "他の回の行（追加移行のため照合の対象外）",
+        "file_state": "状態",
+        "file_unchanged": "変更なし（SHA-256 一致）",
+        "file_changed": "変更あり（SHA-256 不一致、またはファイルでないもの）",
+        "file_absent": "見当たりません（ikou 以外で移動または削除）",
+        "file_shredded": "消去済み（ikou shred）",
         "differences": "相違",
         "source_differences": "移行元を読み直した結果と封印時の相違",
         "change": "種別",
@@ -412,6 +422,12 @@ LABELS: dict[str, dict[str, str]] = {
         "sealed_run": "Sealed production run",
         "manifest": "Sealed manifest (SHA-256)",
         "rows_now": "Rows in the target",
+        "other_rows": "Rows of other batches (the run appended: not compared)",
+        "file_state": "State",
+        "file_unchanged": "unchanged (same SHA-256)",
+        "file_changed": "changed (another SHA-256, or not a regular file)",
+        "file_absent": "not found (moved or deleted outside ikou)",
+        "file_shredded": "destroyed (ikou shred)",
         "differences": "Differences",
         "source_differences": "The sources read again, against the seal",
         "change": "Change",

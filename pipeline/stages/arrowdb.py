@@ -170,11 +170,16 @@ def _iso_date(text: str) -> str:
         return text  # not a date: kept as written, so it differs from what was loaded
 
 
+_CANONICAL = {"integer": pa.int64(), "boolean": pa.bool_()}
+
+
 def canonical_column(values: pa.Array | pa.ChunkedArray, kind: str) -> pa.Array:
     """A column read back, in the one form the hashing reads (:func:`~ikou.audit.hashing.
     encode_arrow`): text for strings, dates (ISO) and decimals; int64; bool."""
     if isinstance(values, pa.ChunkedArray):
         values = values.combine_chunks()
+    if values.null_count == len(values):  # ADBC's SQLite types a column of nulls int64
+        return pa.nulls(len(values), _CANONICAL.get(kind, pa.large_string()))
     if kind == "integer":
         return values.cast(pa.int64())
     if kind == "boolean":

@@ -429,6 +429,17 @@ def test_an_existing_production_file_is_never_overwritten(production_plan: Path)
     placed = production_plan.parent / "vendor" / "applicants.csv"
     assert placed.read_bytes().decode("cp932").startswith("受付番号,氏,名")
     assert not list(placed.parent.glob(".*.part"))
+    later = ikou("reconcile", str(production_plan))  # the placed file is hashed again
+    assert later.returncode == 0 and f"import file {placed}: unchanged" in later.stdout
+    written = placed.read_bytes()
+    placed.write_bytes(written.replace(b"\r\n", b"\r\n ", 1))
+    later = ikou("reconcile", str(production_plan))
+    assert later.returncode == 1 and "not the bytes ikou placed" in later.stderr
+    placed.rename(placed.with_name("taken.csv"))  # the vendor's loader took it away
+    later = ikou("reconcile", str(production_plan))
+    assert later.returncode == 0 and f"import file {placed}: absent" in later.stdout
+    placed.with_name("taken.csv").unlink()
+    placed.write_bytes(written)
     shred = ikou("shred", str(production_plan), "--certificate", "--witness", "立会 花子")
     assert shred.returncode == 0, shred.stdout + shred.stderr
     assert not placed.exists()
@@ -523,3 +534,33 @@ def test_a_production_run_of_files_only_needs_no_database(production_plan: Path)
     assert sorted(f["table"] for f in report["import_files"]) == [
         "applicants", "members", "tenants"
     ]  # fmt: skip
+
+
+def test_placing_never_replaces_a_file_that_appeared_or_places_a_swapped_one(
+    tmp_path: Path,
+) -> None:
+    """The placement is a hard link (which refuses an existing name) checked to be
+    the file ikou wrote: a file that appeared at the name survives untouched, and
+    a temporary file swapped after its check is not placed."""
+    import os
+
+    from ikou.audit.hashing import file_sha256
+    from ikou.audit.shredding import FileIdentity
+    from ikou.errors import ImportFileError
+    from ikou.pipeline.importleft import move_no_replace
+
+    temp, path = tmp_path / ".a.csv.part", tmp_path / "a.csv"
+    temp.write_bytes(b"ours\r\n")
+    info = os.stat(temp)
+    ours = FileIdentity(info.st_dev, info.st_ino, info.st_size, file_sha256(temp))
+    path.write_bytes(b"someone else's\r\n")
+    with pytest.raises(ImportFileError, match="appeared during the run"):
+        move_no_replace(temp, path, ours)
+    assert path.read_bytes() == b"someone else's\r\n" and temp.exists()
+    path.unlink()
+    swapped = FileIdentity(info.st_dev, info.st_ino + 1, info.st_size, ours.sha256)
+    with pytest.raises(ImportFileError, match="replaced while it was placed"):
+        move_no_replace(temp, path, swapped)
+    assert not path.exists() and temp.exists()
+    move_no_replace(temp, path, ours)
+    assert path.read_bytes() == b"ours\r\n" and not temp.exists()
