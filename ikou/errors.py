@@ -39,6 +39,8 @@ __all__ = [
     "ImportFileError",
     "InternalError",
     "LiveDataError",
+    "MediaError",
+    "MediaUnavailableError",
     "OutputExistsError",
     "ReadersDisagreeError",
     "SourceChangedError",
@@ -273,6 +275,21 @@ class ImportFileError(BadInput):
     (its folder missing, a file already there, a file that does not parse again)."""
 
     slug = "target.import_file"
+
+
+class MediaError(BadInput):
+    """A removable medium ikou would write to is not registered, its identity file
+    is not genuine or belongs to another medium, or it was retired: nothing is
+    written to it."""
+
+    slug = "media.refused"
+
+
+class MediaUnavailableError(BadInput):
+    """This OS gives ikou no way to identify removable media or watch insertions
+    (the message names what is missing); nothing was recorded."""
+
+    slug = "media.unavailable"
 
 
 class TamperedError(CheckFailed):

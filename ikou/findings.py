@@ -550,6 +550,22 @@ _ERRORS = (
         "the record. Nothing is placed: the run's files are written under a temporary name.",
     ),
     (
+        "media.refused",
+        "ikou does not write to this removable medium",
+        "この外部記録媒体には書き込みません",
+        "It is not registered on this PC (`ikou media register`), it was retired, its identity "
+        "file is missing, was not written with this PC's audit key, or was copied from another "
+        "medium. The message names the medium (node, label, the end of its serial), never a "
+        "file on it. Nothing was written.",
+    ),
+    (
+        "media.unavailable",
+        "this OS gives ikou no way to identify media or watch insertions",
+        "この OS では外部記録媒体の識別・挿入の記録ができません",
+        "ikou identifies media through udev on Linux and the volume API on Windows; elsewhere "
+        "the media commands and a plan's `media:` requirements cannot be met here.",
+    ),
+    (
         "input.invalid",
         "the input is wrong",
         "入力に誤りがあります",
@@ -564,6 +580,27 @@ _ERRORS = (
     ),
 )
 _CHECKS = (
+    (
+        "media.inserted",
+        "a removable medium was inserted during a run whose plan allows none",
+        "外部記録媒体を使用しない計画の実行中に媒体が挿入されました",
+        "The plan says `media: none`; the PC's insertion log (`ikou media watch`) holds an "
+        "insertion in the run's window. Nothing was committed.",
+    ),
+    (
+        "media.not_watched",
+        "no `ikou media watch` recorded insertions over the whole run",
+        "実行中の媒体の挿入を記録していません（ikou media watch が動いていません）",
+        "The plan says `media: none` or `media: {watch: required}`: a production run needs the "
+        "watcher running from its preflight to its commit.",
+    ),
+    (
+        "media.unregistered",
+        "a medium that is not registered was inserted during the run",
+        "登録されていない外部記録媒体が実行中に挿入されました",
+        "Listed in the report with the time, its label and the end of its serial, so the "
+        "office can find the stick and its holder.",
+    ),
     (
         "audit.tampered",
         "the audit record does not verify, or names what ikou did not make",
@@ -659,6 +696,9 @@ CATALOG: dict[str, Finding] = {
     ]
 }  # fmt: skip
 CATALOG["internal.error"] = replace(CATALOG["internal.error"], exit_code=3)
+CATALOG["media.unregistered"] = replace(
+    CATALOG["media.unregistered"], severity="warning", exit_code=None
+)
 
 
 def lookup(slug: str, *, note: bool = False) -> tuple[Finding, dict[str, str]] | None:

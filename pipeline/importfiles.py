@@ -31,6 +31,7 @@ from ikou.audit.hashing import EncodedTable, encode_arrow
 from ikou.audit.shredding import FileIdentity, NotOurs, shred_file
 from ikou.errors import ImportFileError
 from ikou.pipeline.importleft import fsync_folder, is_the_file, move_no_replace, temp_for
+from ikou.pipeline.media.register import Medium, check_medium, write_record
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.session import Session
 from ikou.pipeline.stages import StageReport
@@ -52,6 +53,7 @@ class ImportTarget:
     layout: Layout
     path: Path
     temp: Path
+    medium: Medium | None = None  # the registered removable medium it goes to
     state: str = "planned"  # planned, written, placed, discarded
     rows: int = 0
     size: int | None = None
@@ -79,12 +81,13 @@ def prepare_imports(session: Session) -> Imports:
     plan = session.plan
     files: dict[str, ImportTarget] = {}
     for table, layout in layouts(plan).items():
-        declared = layout.spec.path
-        if session.mode == "production" and declared:
+        key = "path" if session.mode == "production" else "rehearsal_path"
+        declared = getattr(layout.spec, key)
+        if declared:
             path = Path(os.path.abspath(plan.base / declared))
             if not path.parent.is_dir():
                 raise ImportFileError(
-                    f"the folder of target.files.{table}.path ({path.parent}) does not exist; "
+                    f"the folder of target.files.{table}.{key} ({path.parent}) does not exist; "
                     "create it or correct the plan.",
                     file=str(path),
                 )
@@ -98,7 +101,8 @@ def prepare_imports(session: Session) -> Imports:
             )
         if any(f.path == path for f in files.values()):
             raise ImportFileError(f"two tables would be written to {path}.", file=str(path))
-        files[table] = ImportTarget(table, layout, path, temp_for(path, session.run_id))
+        medium = check_medium(path)  # a removable medium must be registered and genuine
+        files[table] = ImportTarget(table, layout, path, temp_for(path, session.run_id), medium)
     return Imports(session, files)
 
 
@@ -263,6 +267,19 @@ class Imports:
             target.state = "placed"
             self._record(target, "placed", sha256=target.sha256, size=target.size,
                          rows=target.rows, device=target.device, inode=target.inode)  # fmt: skip
+            if target.medium is not None:  # the medium's usage log and the PC's media log
+                facts = write_record(target.medium, target.path, run_id=self.session.run_id,
+                                     rows=target.rows, by=self._signed_on())  # fmt: skip
+                self.session.recorder.note("media", "written", table=target.table, **facts)
+
+    def _signed_on(self) -> list[str]:
+        """Who the write is recorded for: the people signed on for a production run,
+        else the OS account that ran the rehearsal."""
+        session = self.session
+        for event in session.writer.events():
+            if event.get("run_id") == session.run_id and event.get("stage") == "sign-on":
+                return [f"{p['name']} ({p['role']})" for p in event.get("people", [])]
+        return [f"{session.recorder.actor} (OS account)"]
 
     def discard(self) -> None:
         """Shred every file not placed (a run that did not reconcile, failed or stopped)."""
@@ -310,6 +327,7 @@ class Imports:
                     "size": t.size,
                     "sha256": t.sha256,
                     "kept": t.kept,
+                    "medium": None if t.medium is None else f"{t.medium.id} ({t.medium.holder})",
                     "shredded": t.shredded or t.state == "discarded",
                     "verified": t.verified,
                     "substitutions": [

@@ -70,8 +70,12 @@ class ImportFile(Strict):
     format: Literal["csv", "fixed"]
     path: str | None = None
     """Where a production run writes it (relative to the plan); default
-    ``WORKSPACE/runs/RUN_ID/import/<table>.csv`` (``.txt`` for fixed). A rehearsal
-    always writes into its own run folder."""
+    ``WORKSPACE/runs/RUN_ID/import/<table>.csv`` (``.txt`` for fixed)."""
+    rehearsal_path: str | None = None
+    """Where a rehearsal writes it (relative to the plan), kept there: the test
+    file a vendor's test import reads (test data only). Default: the rehearsal's
+    run folder, shredded with the run. On a removable medium, as ``path``, the
+    medium must be registered (docs/media.md)."""
     encoding: str = "cp932"
     newline: Literal["crlf", "lf", "none"] = "crlf"
     header: bool = True

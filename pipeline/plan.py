@@ -186,6 +186,15 @@ class RehearsalRule(Strict):
         return value
 
 
+class MediaRule(Strict):
+    """What the council allows of removable media during a run (docs/media.md)."""
+
+    watch: Literal["required", "optional"] = "optional"
+    """``required``: a production run needs ``ikou media watch`` running on the
+    PC from its preflight to its commit; every insertion in its window is in the
+    report, an unregistered medium marked."""
+
+
 class Plan(Strict):
     """The plan file."""
 
@@ -199,6 +208,9 @@ class Plan(Strict):
     people: People | None = None
     vendor: Vendor | None = None
     rehearsal: RehearsalRule = Field(default_factory=RehearsalRule)
+    media: Literal["none"] | MediaRule | None = None
+    """``none``: no removable medium may be inserted during a production run
+    (which then needs ``ikou media watch`` running to prove it); or the rule."""
 
     @field_validator("sources")
     @classmethod

@@ -211,6 +211,8 @@ def settle_imports(session: Session, imports: Imports) -> list[dict[str, Any]]:
             imports.keep(target, "production")
         elif session.plan.plan.rehearsal.keep_target:
             imports.keep(target, "keep_target")
+        elif target.layout.spec.rehearsal_path:  # the vendor's test file: ikou shred, media erase
+            imports.keep(target, "rehearsal_path")
         else:
             imports.shred_placed(target)
     return imports.facts()

@@ -18,6 +18,7 @@ from ikou.audit.faults import checkpoint
 from ikou.audit.platform import WarmChild
 from ikou.errors import IkouError
 from ikou.pipeline.importfiles import Imports, prepare_imports
+from ikou.pipeline.media.gate import media_window
 from ikou.pipeline.plan import load_plan
 from ikou.pipeline.rehearsal import check_records, check_test_data, settle_imports, settle_target
 from ikou.pipeline.report import (
@@ -171,7 +172,8 @@ def execute(
             return _stopped_at_gate(session, failed, lang, extra, target_url)
     except BaseException as exc:
         if isinstance(exc, IkouError):  # bad input: the office still gets a record of the attempt
-            stop(session, "failed", {}, lang, error=exc, target_url=target_url)
+            kept = {k: extra[k] for k in ("media",) if k in extra}  # what the window showed
+            stop(session, "failed", kept, lang, error=exc, target_url=target_url)
         else:
             session.fail(exc)
         raise
@@ -272,6 +274,7 @@ def _load_and_reconcile(
                 if imports:
                     extra["import_files"] = imports.facts()
                 return reconciled, False, failed
+            media_window(session, extra)  # a production run's media rule, before its commit
             if balanced and after is not None:
                 loaded = {n: r for n, r in reconciled.items() if n in database.tables}
                 extra.update(after(session, raws, database, connection, loaded))

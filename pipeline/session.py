@@ -160,6 +160,9 @@ def open_session(plan: LoadedPlan, mode: str) -> Session:
     workspace = plan.workspace
     run_dir = workspace / "runs" / run_id
     writer, journal = open_chain(workspace)
+    from ikou.pipeline.media.register import check_medium  # it records through this module
+
+    check_medium(workspace)  # a workspace on a removable medium: a registered one only
     try:
         run_dir.mkdir(parents=True, exist_ok=False)
     except OSError as exc:

@@ -135,13 +135,18 @@ def corpus_file(relative: str) -> Path:
 
 
 def chain_events(log: Path) -> list[dict[str, Any]]:
-    """The events of an audit log (or custody journal), verified under the test's
-    key store: a test never reads a line the chain would not vouch for."""
+    """The events of an audit log (or custody journal, media log, a medium's usage
+    log), verified under the test's key store: a test never reads a line the
+    chain would not vouch for."""
     from ikou.audit.artifacts import JOURNAL
     from ikou.audit.chain import audit_key, key_folder, verify
 
     result = verify(
-        log, key=audit_key(), key_dir=key_folder(), keep=True, seals=log.name != JOURNAL
+        log,
+        key=audit_key(),
+        key_dir=key_folder(),
+        keep=True,
+        seals=log.name not in (JOURNAL, "media.log", "usage.log"),  # runs and seals: a workspace's
     )
     assert result.ok, result.sentence()
     return list(result.entries)

@@ -103,6 +103,10 @@ class Devices(Protocol):
         OS gives none."""
         ...
 
+    def present(self) -> list[Device]:
+        """The removable media inserted now (to find a registered one's mount point)."""
+        ...
+
 
 def devices() -> Devices:
     """The backend for this machine: the folder simulation when ``$IKOU_MEDIA_BAY``
@@ -217,6 +221,10 @@ class FolderDevices:
         """Media folders appearing in and leaving the bay, looked at every 0.2 s."""
         return _poll_changes(self._present, stop, _FOLDER_POLL)
 
+    def present(self) -> list[Device]:
+        """The media folders in the bay now."""
+        return self._present()
+
     def _present(self) -> list[Device]:
         try:
             entries = sorted(os.scandir(self._real_bay()), key=lambda e: e.name)
@@ -278,6 +286,10 @@ class UnavailableDevices:
 
     def events(self, stop: threading.Event) -> Iterator[DeviceEvent]:
         """Refused: this OS gives ikou no insertion events."""
+        raise self._refuse()
+
+    def present(self) -> list[Device]:
+        """Refused: this OS gives ikou no list of media."""
         raise self._refuse()
 
 
@@ -420,6 +432,15 @@ class LinuxDevices:
                 known[block.sys_path] = self._device(block, _whole_mount(block))
         return self._relay(monitor, known, stop)
 
+    def present(self) -> list[Device]:
+        """The removable disks and partitions udev knows now, with their mount points."""
+        _, context = self._udev()
+        return [
+            self._device(block, _whole_mount(block))
+            for block in context.list_devices(subsystem="block")
+            if self._removable(block)
+        ]
+
     def _relay(
         self, monitor: Any, known: dict[str, Device], stop: threading.Event
     ) -> Iterator[DeviceEvent]:
@@ -501,6 +522,10 @@ class WindowsDevices:
         """Removable drives appearing and leaving, seen by GetLogicalDrives()
         every 0.5 s (a card taken out of a reader is a removal too)."""
         return _poll_changes(_windows_drives, stop, _WINDOWS_POLL)
+
+    def present(self) -> list[Device]:  # pragma: no cover - Windows only
+        """The removable drives mounted now."""
+        return _windows_drives()
 
 
 @functools.cache

@@ -19,6 +19,8 @@ from ikou import __version__
 from ikou.audit.chain import SEAL
 from ikou.audit.platform import ram_scratch_root
 from ikou.errors import IkouError
+from ikou.pipeline.media.gate import watch_needed
+from ikou.pipeline.media.watch import watching
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages.extract import resolve_files, source_pattern
 from ikou.pipeline.stages.load import open_target, sqlite_file, target_metadata
@@ -45,6 +47,8 @@ REASONS = {
     "target_ok": "reachable; its tables are absent or empty",
     "target_append": "table {table!r} holds {count} row(s) of earlier batches; this run appends",
     "target_files_only": "every table goes to the vendor's import file ({count}): no database",
+    "media_watched": "ikou media watch is recording this PC's removable media ({rule})",
+    "media_not_watched": "the plan's media rule ({rule}) needs ikou media watch running",
     "sources_unreadable": "{problems}",
     "sources_ok": "{count} file(s) present and readable",
     "signon_code": "did not confirm with the code shown",
@@ -205,6 +209,13 @@ def preflight(
     else:
         checks.append(Check("swap", "ok", "swap_off"))
     checks.append(_target_check(plan))
+    rule = plan.plan.media
+    if watch_needed(rule):
+        shown = {"rule": "media: none" if rule == "none" else "watch: required"}
+        if watching():
+            checks.append(Check("media", "ok", "media_watched", shown))
+        else:
+            checks.append(Check("media", "fail", "media_not_watched", shown))
     hashes, problems = source_hashes(plan)
     if problems:
         checks.append(

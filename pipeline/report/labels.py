@@ -58,6 +58,12 @@ LABELS: dict[str, dict[str, str]] = {
         "reason_target_not_empty": "テーブル {table} に {count} 行があります",
         "reason_target_unreachable": "移行先に接続できません（{error}）",
         "reason_target_ok": "接続可能。テーブルは未作成または空です",
+        "reason_media_watched": (
+            "ikou media watch がこの PC の外部記録媒体を記録しています（{rule}）"
+        ),
+        "reason_media_not_watched": (
+            "計画の媒体の規則（{rule}）には ikou media watch の実行が必要です"
+        ),
         "reason_target_append": (
             "テーブル {table} に前回までの {count} 行があります"
             "（if_exists: append のため追加します）"
@@ -350,6 +356,27 @@ LABELS: dict[str, dict[str, str]] = {
         "import_newline_none": "改行なし",
         "import_kept_keep_target": "保存",
         "import_kept_production": "保存（取込用）",
+        "import_kept_rehearsal_path": "保存（テスト取込用）",
+        "media_on": "外部記録媒体",
+        "media_title": "外部記録媒体の挿入と取外し（実行中）",
+        "media_rule": "計画の規則",
+        "media_rule_unset": "指定なし",
+        "media_watched": "実行中ずっと ikou media watch が記録していました",
+        "media_unwatched": (
+            "実行中の全期間は記録されていません（ikou media watch が動いていない時間があります）"
+        ),
+        "media_action": "操作",
+        "media_inserted": "挿入",
+        "media_removed": "取外し",
+        "media_medium": "登録媒体（所有者）",
+        "media_device": "ラベル・型番・シリアル末尾",
+        "media_unregistered": "未登録の媒体",
+        "media_none_inserted": "実行中に挿入・取外しされた媒体はありません。",
+        "import_kept_note_rehearsal_path": (
+            "リハーサルの取込ファイル {file}（テストデータ）は、計画の rehearsal_path に"
+            "置いています。ベンダーのテスト取込が済んだら ikou shred で消去してください"
+            "（外部記録媒体上のものは ikou media erase でも消去されます）。"
+        ),
         "import_kept_note_keep_target": (
             "リハーサルの取込ファイル {file} は、計画の rehearsal: keep_target: true により"
             "実行フォルダに残しています。確認が済んだら ikou shred で消去してください。"
@@ -369,9 +396,9 @@ LABELS: dict[str, dict[str, str]] = {
         "stage_import": "取込ファイルの書出し",
         "stage_import-reconcile": "取込ファイルの照合（読み戻し）",
         "shred_import_file": "ベンダーの取込ファイル",
-        "shred_reason_absent": (
-            "ikou shred の前になくなっていました（ikou による消去ではありません）"
-        ),
+        "shred_media_file": "媒体に書き出したファイル",
+        "shred_media_record": "媒体の識別ファイル・利用記録",
+        "shred_reason_absent": ("消去の前になくなっていました（ikou による消去ではありません）"),
     },
     "en": {
         "title": "Migration rehearsal report",
@@ -643,6 +670,27 @@ LABELS: dict[str, dict[str, str]] = {
         "import_newline_none": "no line ends",
         "import_kept_keep_target": "kept",
         "import_kept_production": "kept for the import",
+        "import_kept_rehearsal_path": "kept for the vendor's test import",
+        "media_on": "on removable medium",
+        "media_title": "Removable media inserted and removed during the run",
+        "media_rule": "The plan's rule",
+        "media_rule_unset": "none set",
+        "media_watched": "ikou media watch recorded over the whole run",
+        "media_unwatched": (
+            "not recorded over the whole run (ikou media watch was not running throughout)"
+        ),
+        "media_action": "Action",
+        "media_inserted": "inserted",
+        "media_removed": "removed",
+        "media_medium": "Registered medium (holder)",
+        "media_device": "Label, model, end of serial",
+        "media_unregistered": "not registered",
+        "media_none_inserted": "No medium was inserted or removed during the run.",
+        "import_kept_note_rehearsal_path": (
+            "The rehearsal's import file {file} (test data) is at the plan's rehearsal_path. "
+            "Once the vendor's test import is done, destroy it with ikou shred (on a removable "
+            "medium, ikou media erase destroys it too)."
+        ),
         "import_kept_note_keep_target": (
             "The rehearsal's import file {file} is kept in the run folder (rehearsal: "
             "keep_target: true). Destroy it with ikou shred once it has been looked at."
@@ -662,6 +710,8 @@ LABELS: dict[str, dict[str, str]] = {
         "stage_import": "import file written",
         "stage_import-reconcile": "import file read back and reconciled",
         "shred_import_file": "vendor import file",
-        "shred_reason_absent": "gone before ikou shred (not destroyed by ikou)",
+        "shred_media_file": "file written to the medium",
+        "shred_media_record": "the medium's identity file or usage log",
+        "shred_reason_absent": "gone before ikou could destroy it (not destroyed by ikou)",
     },
 }
