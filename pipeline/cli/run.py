@@ -19,7 +19,7 @@ from ikou.pipeline.cli.common import (
     warm_expectations,
 )
 
-__all__ = ["demo", "rehearse", "render_run"]
+__all__ = ["DEMO_EXAMPLES", "demo", "rehearse", "render_run"]
 
 
 def _summary(report: dict[str, Any], lang: str, console: Console) -> Table:
@@ -88,7 +88,15 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
     _rehearse_and_render(plan, lang, as_json)
 
 
+# the examples' names, written here so that ikou --help need not import the
+# examples (and their generators); a test holds them equal to EXAMPLES
+DEMO_EXAMPLES = ("housing", "tax")
+# what each example's demo wrote, for the line before the rehearsal's summary
+_WROTE = {"housing": "synthetic ledger, members and plan", "tax": "synthetic overdue list and plan"}
+
+
 @click.command()
+@click.argument("example", type=click.Choice(DEMO_EXAMPLES), default="housing", required=False)
 @click.option(
     "--dir",
     "folder",
@@ -99,9 +107,9 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
 @click.option(
     "--rows",
     type=click.IntRange(10, 1_000_000),
-    default=300,
-    show_default=True,
-    help="Tenants in the synthetic ledger.",
+    default=None,
+    help="Rows of synthetic data: tenants for housing (default 300), taxpayers for tax "
+    "(default 200).",
 )
 @click.option("--seed", type=int, default=2026, show_default=True, help="Seed for Faker.")
 @click.option(
@@ -114,19 +122,34 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
     "target_url",
     default=None,
     metavar="URL",
-    help="Rehearse into this database (postgresql://user@host/db) instead of a fresh "
-    "SQLite file; its tables must be absent or empty.",
+    help="Housing only: rehearse into this database (postgresql://user@host/db) instead "
+    "of a fresh SQLite file; its tables must be absent or empty.",
 )
 @lang_option
 def demo(
-    folder: Path | None, rows: int, seed: int, force: bool, target_url: str | None, lang: str
+    example: str,
+    folder: Path | None,
+    rows: int | None,
+    seed: int,
+    force: bool,
+    target_url: str | None,
+    lang: str,
 ) -> None:
-    """The whole story on bundled synthetic data: a twin .xls from a profile and a
-    Word table of household members, rehearsed. A --dir that already holds one of
-    the demo's files is refused (exit 2) unless --force."""
+    """The whole story on bundled synthetic data, rehearsed. EXAMPLE is housing
+    (the default: a twin .xls from a profile, a Word table of household members
+    and a waiting list) or tax (a CP932 CSV of overdue taxpayers becoming a
+    dialer's call list). A --dir that already holds one of the demo's files is
+    refused (exit 2) unless --force."""
+    if target_url is not None and example == "tax":
+        raise click.UsageError(
+            "--target is for the housing example only: the tax example writes its one "
+            "table to the dialer's import file and uses no database."
+        )
     from ikou.pipeline.examples import write_demo
 
-    plan = write_demo(folder, rows=rows, seed=seed, twin=True, force=force)
+    plan = write_demo(
+        folder, example=example, rows=rows, seed=seed, twin=example == "housing", force=force
+    )
     if target_url is not None:  # the plan says where, as an office's plan would
         text = plan.read_text(encoding="utf-8")
         quoted = target_url.replace("'", "''")
@@ -134,5 +157,5 @@ def demo(
             text.replace("\ntarget:\n", f"\ntarget:\n  rehearsal_url: '{quoted}'\n", 1),
             encoding="utf-8",
         )
-    out().print(f"synthetic ledger, members and plan: {plan.parent}")
+    out().print(f"{_WROTE[example]}: {plan.parent}")
     _rehearse_and_render(plan, lang, False)

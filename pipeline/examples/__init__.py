@@ -1,6 +1,10 @@
-"""Bundled examples: the housing-ledger plan and the code that makes its synthetic data.
+"""Bundled examples: their plans and the code that makes their synthetic data.
 
-The example's contract ships in ``validation/contracts``, its mapping in
+``housing``, a public-housing tenant ledger (.xls) with its household members
+(Word) and waiting list (.ods), rehearsed into a database and the vendor's
+import file; ``tax``, a tax section's list of overdue taxpayers (a CP932 CSV)
+rehearsed into the call list a telephone-reminder dialer imports. Each
+example's contract ships in ``validation/contracts``, its mapping in
 ``mappings/examples`` and its plan here, as package data, so ``ikou demo``
 works from an installed wheel as well as from a checkout.
 """
@@ -17,26 +21,48 @@ import yaml
 from ikou.errors import OutputExistsError
 from ikou.pipeline.examples.applicants import make_applicants, write_applicants
 from ikou.pipeline.examples.housing import make_ledger, make_members, write_members_docx, write_xls
+from ikou.pipeline.examples.tax import make_overdue, write_overdue_csv
 from ikou.pipeline.twin.marker import mark_synthetic
 
-__all__ = ["bundled_profile", "demo_files", "example_files", "write_demo"]
+__all__ = [
+    "DEFAULT_ROWS",
+    "EXAMPLES",
+    "bundled_profile",
+    "demo_files",
+    "example_files",
+    "write_demo",
+]
+
+EXAMPLES = ("housing", "tax")
+DEFAULT_ROWS = {"housing": 300, "tax": 200}  # tenants; taxpayers
+
+# Each example's files as the demo writes them: name → (package, resource).
+_FILES = {
+    "housing": {
+        "plan.yaml": ("ikou.pipeline.examples", "housing-plan.yaml"),
+        "mapping.yaml": ("ikou.mappings.examples", "housing.yaml"),
+        "contract.yaml": ("ikou.validation.contracts", "housing.yaml"),
+        "estates.csv": ("ikou.mappings.examples", "estates.csv"),
+    },
+    "tax": {
+        "plan.yaml": ("ikou.pipeline.examples", "tax-plan.yaml"),
+        "mapping.yaml": ("ikou.mappings.examples", "tax.yaml"),
+        "contract.yaml": ("ikou.validation.contracts", "tax.yaml"),
+    },
+}
 
 
-def example_files() -> dict[str, str]:
-    """The housing example's plan, mapping, contract and lookup table texts, by file name."""
+def _known(example: str) -> None:
+    if example not in EXAMPLES:
+        raise ValueError(f"no example {example!r}; the examples are {', '.join(EXAMPLES)}")
+
+
+def example_files(example: str = "housing") -> dict[str, str]:
+    """An example's plan, mapping, contract (and lookup table) texts, by file name."""
+    _known(example)
     return {
-        "plan.yaml": resources.files("ikou.pipeline.examples")
-        .joinpath("housing-plan.yaml")
-        .read_text("utf-8"),
-        "mapping.yaml": resources.files("ikou.mappings.examples")
-        .joinpath("housing.yaml")
-        .read_text("utf-8"),
-        "contract.yaml": resources.files("ikou.validation.contracts")
-        .joinpath("housing.yaml")
-        .read_text("utf-8"),
-        "estates.csv": resources.files("ikou.mappings.examples")
-        .joinpath("estates.csv")
-        .read_text("utf-8"),
+        name: resources.files(package).joinpath(resource).read_text("utf-8")
+        for name, (package, resource) in _FILES[example].items()
     }
 
 
@@ -50,14 +76,19 @@ def bundled_profile() -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
-def demo_files(folder: Path, *, twin: bool = False) -> list[Path]:
+def demo_files(folder: Path, *, twin: bool = False, example: str = "housing") -> list[Path]:
     """Every file :func:`write_demo` writes into ``folder``: the plan and its files
-    first, then the ledger(s), the members document and the waiting list."""
+    first, then the data — for housing the ledger(s), the members document and
+    the waiting list; for tax the overdue list."""
     from ikou.pipeline.twin.synth import twin_paths
 
+    _known(example)
     data = folder / "data"
+    files = [folder / name for name in example_files(example)]
+    if example == "tax":
+        return [*files, data / "overdue.csv"]
     return [
-        *(folder / name for name in example_files()),
+        *files,
         *(twin_paths(bundled_profile(), data) if twin else [data / "ledger.xls"]),
         data / "members.docx",
         data / "applicants.ods",
@@ -67,26 +98,37 @@ def demo_files(folder: Path, *, twin: bool = False) -> list[Path]:
 def write_demo(
     folder: Path | None = None,
     *,
-    rows: int = 300,
+    example: str = "housing",
+    rows: int | None = None,
     seed: int = 2026,
     twin: bool = False,
     force: bool = False,
 ) -> Path:
-    """Write a synthetic ``ledger.xls``, its household members as ``members.docx``
-    (a Word table, made by code), the waiting list as ``applicants.ods`` (one
-    sheet per estate) and the example plan files; return the plan's path.
+    """Write an example's synthetic data and plan files; return the plan's path.
 
-    ``twin`` synthesises the ledger from the bundled profile (what ``ikou
-    demo`` does, as an office would from a profile of its live files);
-    otherwise it is :func:`~pipeline.examples.housing.make_ledger`'s, whose
-    planted faults the tests know row by row.
+    ``housing`` (the default): a synthetic ``ledger.xls``, its household
+    members as ``members.docx`` (a Word table, made by code) and the waiting
+    list as ``applicants.ods`` (one sheet per estate); ``rows`` tenants
+    (default 300). ``twin`` synthesises the ledger from the bundled profile
+    (what ``ikou demo`` does, as an office would from a profile of its live
+    files); otherwise it is :func:`~pipeline.examples.housing.make_ledger`'s,
+    whose planted faults the tests know row by row.
+
+    ``tax``: the overdue taxpayers as ``overdue.csv`` (CP932, CRLF), from
+    :func:`~pipeline.examples.tax.make_overdue` with ``rows`` taxpayers
+    (default 200), its planted faults known row by row; it has no profile,
+    so ``twin`` is refused.
 
     A ``folder`` that already holds one of :func:`demo_files` is refused with
     :class:`~ikou.errors.OutputExistsError` naming the first, before anything
     is written, unless ``force``.
     """
+    _known(example)
+    if twin and example != "housing":
+        raise ValueError(f"the {example} example has no profile to synthesise a twin from")
+    rows = DEFAULT_ROWS[example] if rows is None else rows
     if folder is not None and not force:
-        for path in demo_files(folder, twin=twin):
+        for path in demo_files(folder, twin=twin, example=example):
             if path.exists() or path.is_symlink():
                 raise OutputExistsError(
                     f"{path} already exists and the demo would overwrite it; choose another "
@@ -96,22 +138,34 @@ def write_demo(
     target = Path(tempfile.mkdtemp(prefix="ikou-demo-")) if folder is None else folder
     target.mkdir(parents=True, exist_ok=True)
     (target / "data").mkdir(exist_ok=True)
-    for path in demo_files(target, twin=twin):
+    for path in demo_files(target, twin=twin, example=example):
         if path.is_symlink():  # forced: replaced, never written through to where it points
             path.unlink()
+    if example == "tax":
+        _write_tax_data(target / "data", rows, seed)
+    else:
+        _write_housing_data(target / "data", rows, seed, twin=twin, force=force)
+    for name, text in example_files(example).items():
+        (target / name).write_text(text, encoding="utf-8")
+    return target / "plan.yaml"
+
+
+def _write_housing_data(data: Path, rows: int, seed: int, *, twin: bool, force: bool) -> None:
     if twin:  # the twin's own refusal agrees: its files were checked above
         from ikou.pipeline.twin import synthesize
 
-        synthesize(bundled_profile(), target / "data", rows=rows, seed=seed, force=force)
+        synthesize(bundled_profile(), data, rows=rows, seed=seed, force=force)
     else:
-        write_xls(make_ledger(rows, seed), target / "data" / "ledger.xls")
-    write_members_docx(make_members(rows, seed), target / "data" / "members.docx")
-    write_applicants(make_applicants(seed=seed), target / "data" / "applicants.ods")
+        write_xls(make_ledger(rows, seed), data / "ledger.xls")
+    write_members_docx(make_members(rows, seed), data / "members.docx")
+    write_applicants(make_applicants(seed=seed), data / "applicants.ods")
     mark_synthetic(
-        [target / "data" / name for name in ("members.docx", "applicants.ods")]
-        + ([] if twin else [target / "data" / "ledger.xls"]),
+        [data / name for name in ("members.docx", "applicants.ods")]
+        + ([] if twin else [data / "ledger.xls"]),
         "ikou demo",
     )
-    for name, text in example_files().items():
-        (target / name).write_text(text, encoding="utf-8")
-    return target / "plan.yaml"
+
+
+def _write_tax_data(data: Path, rows: int, seed: int) -> None:
+    write_overdue_csv(make_overdue(rows, seed), data / "overdue.csv")
+    mark_synthetic([data / "overdue.csv"], "ikou demo")
