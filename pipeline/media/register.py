@@ -21,6 +21,7 @@ import hmac
 import json
 import os
 import socket
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,9 @@ from ikou.audit.chain import (
     audit_key,
     canonical_json,
     key_folder,
+    verify,
 )
+from ikou.audit.shredding import inside
 from ikou.errors import MediaError, MediaUnavailableError, TamperedError
 from ikou.pipeline.media.devices import Device, devices
 from ikou.pipeline.session import utc_now
@@ -41,12 +44,15 @@ __all__ = [
     "IDENTITY",
     "USAGE",
     "Medium",
+    "broken",
     "check_medium",
+    "identity_problem",
     "media_folder",
     "media_log",
     "register",
     "registered",
     "retire",
+    "usage_problem",
     "write_record",
 ]
 
@@ -54,6 +60,7 @@ IDENTITY = Path(".ikou-medium") / "identity.json"
 """The identity file, relative to the medium's root."""
 USAGE = Path(".ikou-medium") / "usage.log"
 """The usage log on the medium, relative to its root."""
+_IDENTITY_LIMIT = 64 * 1024  # bytes; ikou's identity file is a few hundred
 
 
 def media_folder() -> Path:
@@ -77,27 +84,95 @@ def _key(create: bool) -> Any:
 
 
 def media_log() -> ChainWriter:
-    """The PC's media log, verified in full (a log that does not verify is refused)."""
+    """The PC's media log, verified in full (a log that does not verify is refused).
+
+    The chain's own record of the log in the key store is keyed by its *resolved*
+    path, so a ``media.log`` (or media folder) replaced by a link to an earlier
+    copy would be a log it has never seen; the log and its lock must therefore be
+    plain files, and a second record keyed by the path as configured
+    (:func:`_anchor`) catches a folder swapped for a link to an older copy."""
     path = media_folder() / "media.log"
+    for name in (path, path.with_name(path.name + ".lock")):
+        if os.path.islink(name) or (os.path.lexists(name) and not name.is_file()):
+            raise TamperedError(
+                f"{name} is a link or not a file; ikou does nothing with media until the IT "
+                "section has looked (keep the folder as evidence; docs/media.md)."
+            )
     fresh = not path.exists() or path.stat().st_size == 0
     try:
-        return ChainWriter(path, key=_key(create=fresh), key_dir=key_folder(), seals=False)
+        log = ChainWriter(path, key=_key(create=fresh), key_dir=key_folder(), seals=False)
     except ChainBroken as exc:
-        raise TamperedError(
-            f"{exc} ikou does nothing with media while their record does not verify; keep the "
-            "file as evidence and tell the IT section (docs/media.md)."
-        ) from None
+        raise broken(path, exc) from None
     except ChainWriteError as exc:
         raise MediaError(f"{exc}") from None
+    _check_anchor(log)
+    return log
+
+
+def broken(path: Path, exc: ChainBroken) -> TamperedError:
+    """The refusal of a media log or usage log that does not verify, naming the
+    line only: the verifier's own sentence can quote a key or a value from the
+    line, which whoever wrote the file chose (a cell value, even)."""
+    line = f" at line {exc.result.bad_line}" if exc.result.bad_line else ""
+    return TamperedError(
+        f"the log {path} does not verify{line} (edited, cut short, rolled back or not written "
+        "by ikou); ikou does nothing with media while their record does not verify. Keep the "
+        "file as evidence and tell the IT section; python -m ikou.audit.chain names the fault "
+        "(docs/media.md)."
+    )
+
+
+def _anchor(log: ChainWriter) -> Path:
+    """The key store's record of the last media event ikou wrote to the log at this
+    path as configured (not resolved: a link put in its place is still this log)."""
+    name = hashlib.sha256(os.fsencode(os.path.abspath(log.path))).hexdigest()[:32]
+    return key_folder() / "heads" / f"media-{name}.json"
+
+
+def _check_anchor(log: ChainWriter) -> None:
+    """Refuse a log that lacks the event the key store says ikou last wrote to it."""
+    try:
+        record = json.loads(_anchor(log).read_text(encoding="utf-8"))
+        seq, head = int(record["seq"]), str(record["head"])
+    except FileNotFoundError:
+        return
+    except (OSError, ValueError, KeyError, TypeError):
+        raise TamperedError(f"the key store's record of {log.path} is unreadable.") from None
+    events = list(log.events())
+    if seq == len(events):
+        found = log.head
+    else:  # the hash of event ``seq`` is the ``prev`` of the one after it
+        found = events[seq].get("prev") if seq < len(events) else None
+    if found != head:
+        raise TamperedError(
+            f"the media log {log.path} is not the one ikou last wrote here (it ends before "
+            f"event {seq}, or was replaced): rolled back or swapped. ikou does nothing with "
+            "media until the IT section has looked (docs/media.md)."
+        )
+
+
+def _remember(log: ChainWriter) -> None:
+    """Write the anchor: the log's last event as this process saw it. Two processes
+    may write it in either order; an older anchor is still an event of the log."""
+    record = _anchor(log)
+    record.parent.mkdir(parents=True, exist_ok=True)
+    temporary = record.with_name(f"{record.name}.{os.getpid()}.{threading.get_ident()}")
+    seq = sum(1 for _ in log.events())
+    temporary.write_text(json.dumps({"seq": seq, "head": log.head}), encoding="utf-8")
+    os.replace(temporary, record)
 
 
 def note(log: ChainWriter, outcome: str, **facts: Any) -> dict[str, Any]:
     """Append one media event (stage ``media``) to the PC's media log."""
     event = {"time": utc_now(), "stage": "media", "outcome": outcome, **facts}
     try:
-        return log.append(event)
-    except ChainWriteError as exc:
+        written = log.append(event)
+        _remember(log)
+    except ChainBroken as exc:
+        raise broken(log.path, exc) from None
+    except (ChainWriteError, OSError) as exc:
         raise MediaError(f"{exc}") from None
+    return written
 
 
 @dataclass(frozen=True)
@@ -119,25 +194,47 @@ class Medium:
 
 
 def registered(log: ChainWriter | None = None) -> dict[str, Medium]:
-    """Every medium ever registered on this PC, by id (retired ones included)."""
+    """Every medium ever registered on this PC, by id (retired ones included).
+
+    A line that verifies but is not shaped as ikou writes it (a bug, or the key
+    store in the wrong hands) is refused in one sentence, never guessed at."""
     log = log or media_log()
     found: dict[str, Medium] = {}
-    for event in log.events():
+    for number, event in enumerate(log.events(), start=1):
         if event.get("stage") != "media":
             continue
         if event.get("outcome") == "registered":
-            found[str(event["medium"])] = Medium(
-                id=str(event["medium"]),
-                holder=str(event["holder"]),
-                device=dict(event["device"]),
-                label=str(event.get("label", "")),
-                model=str(event.get("model", "")),
-                registered=str(event["time"]),
-            )
+            medium = _medium_of(event)
+            if medium is None:
+                raise TamperedError(
+                    f"event {number} of the media log {log.path} is not a registration ikou "
+                    "writes; ikou does nothing with media until the IT section has looked."
+                )
+            found.setdefault(medium.id, medium)  # an id is never given twice
         elif event.get("outcome") == "retired" and str(event.get("medium")) in found:
             old = found[str(event["medium"])]
-            found[old.id] = Medium(**{**old.__dict__, "retired": str(event["time"])})
+            if old.retired is None:
+                found[old.id] = Medium(**{**old.__dict__, "retired": str(event.get("time"))})
     return found
+
+
+def _medium_of(event: dict[str, Any]) -> Medium | None:
+    """The medium a registration event names, or None when a field has another type."""
+    device = event.get("device")
+    texts = [event.get(name, "") for name in ("medium", "holder", "time", "label", "model")]
+    if not isinstance(device, dict) or not all(isinstance(v, str) for v in device.values()):
+        return None
+    if not all(isinstance(text, str) for text in texts) or not texts[0]:
+        return None
+    when = event.get("registered", event.get("time"))
+    return Medium(
+        id=texts[0],
+        holder=texts[1],
+        device=dict(device),
+        label=texts[3],
+        model=texts[4],
+        registered=str(when),
+    )
 
 
 def _identity_body(medium: Medium, kid: str) -> dict[str, Any]:
@@ -195,6 +292,11 @@ def register(path: Path, holder: str) -> Medium:
     target = device.root / IDENTITY
     try:
         target.parent.mkdir(exist_ok=True)
+        if not inside(target, device.root):  # a link would put it on another medium
+            raise MediaError(
+                f"{IDENTITY.parent.as_posix()} on {_describe(device)} is a link or leaves the "
+                "medium; nothing was registered."
+            )
         _write_new(target, (data + "\n").encode("utf-8"))
     except FileExistsError:
         raise MediaError(
@@ -214,6 +316,7 @@ def register(path: Path, holder: str) -> Medium:
         label=device.label,
         model=device.model,
         node=device.node,
+        registered=medium.registered,  # the time in the identity file, to the letter
         pc=socket.gethostname(),
     )
     return medium
@@ -235,7 +338,8 @@ def check_medium(path: Path) -> Medium | None:
     """``None`` when ``path`` is not on a removable medium; else the registered,
     genuine medium it is on — or :class:`MediaError` naming the medium: not
     registered, retired, its identity file missing, not made with this PC's key,
-    or made for another device (copied from another stick)."""
+    or made for another device (copied from another stick), or its usage log
+    not ikou's story of this stick."""
     try:
         device = devices().medium_of(Path(path))
     except MediaUnavailableError:
@@ -243,51 +347,92 @@ def check_medium(path: Path) -> Medium | None:
     if device is None:
         return None
     log = media_log()
-    matches = [
-        m for m in registered(log).values() if m.device == device.identity() and m.retired is None
-    ]
+    media = registered(log)
+    matches = [m for m in media.values() if m.device == device.identity() and m.retired is None]
     if not matches:
         raise MediaError(
             f"{_describe(device)} is not a registered medium; ikou writes only to media "
             "registered on this PC (ikou media register). Nothing was written.",
             file=str(path),
         )
-    (medium,) = matches
+    medium = matches[0]  # register() refuses a second one for a device in use
     if device.root is None:
         raise MediaError(f"{medium.shown()} is not mounted.", file=str(path))
-    found = _read_identity(device.root / IDENTITY)
-    if found is None:
-        raise MediaError(
-            f"{medium.shown()} carries no readable identity file ({IDENTITY.as_posix()}); "
-            "nothing was written.",
-            file=str(path),
-        )
-    key = _key(create=False)
-    tag = found.pop("tag", "")
-    body = _identity_body(medium, key.kid)
-    if not hmac.compare_digest(key.tag(canonical_json(found)), str(tag)):
-        raise MediaError(
-            f"the identity file on {medium.shown()} was not written by ikou on this PC (its "
-            "authentication does not verify); nothing was written.",
-            file=str(path),
-        )
-    if found != body:
-        raise MediaError(
-            f"the identity file on {_describe(device)} belongs to another medium (copied from "
-            f"{found.get('medium')!r}); nothing was written.",
-            file=str(path),
-        )
+    for problem in (
+        identity_problem(device.root, medium),
+        usage_problem(device.root, medium, media),
+    ):
+        if problem is not None:
+            raise MediaError(f"{problem}; nothing was written.", file=str(path))
     return medium
 
 
-def _read_identity(path: Path) -> dict[str, Any] | None:
+def identity_problem(root: Path, medium: Medium) -> str | None:
+    """What is wrong with the identity file under ``root`` for ``medium``, in words
+    naming the medium (never a value of the file), or None when it is genuine:
+    a plain file on the medium (no link on the way), at most 64 KiB of JSON,
+    tagged with this PC's audit key, naming this very registration."""
+    found = _read_identity(root)
+    if found is None:
+        return (
+            f"{medium.shown()} carries no readable identity file ({IDENTITY.as_posix()}, a "
+            "plain file on the medium)"
+        )
+    key = _key(create=False)
+    tag = found.pop("tag", "")
+    if not hmac.compare_digest(key.tag(canonical_json(found)), str(tag)):
+        return (
+            f"the identity file on {medium.shown()} was not written by ikou on this PC (its "
+            "authentication does not verify)"
+        )
+    if found != _identity_body(medium, key.kid):
+        copied = found.get("medium")
+        shown = repr(copied) if isinstance(copied, str) and len(copied) < 40 else "another id"
+        return (
+            f"the identity file on {medium.shown()} belongs to another medium (copied from {shown})"
+        )
+    return None
+
+
+def usage_problem(root: Path, medium: Medium, media: dict[str, Medium]) -> str | None:
+    """What is wrong with the usage log under ``root``, or None: absent, or a plain
+    file on the medium whose chain verifies under the audit key and tells only of
+    this device's registrations (``media``: :func:`registered`) — not a log copied
+    from another stick."""
+    path = root / USAGE
+    if not os.path.lexists(path):
+        return None
+    if not inside(path, root) or os.path.islink(path) or not path.is_file():
+        return f"the usage log on {medium.shown()} is a link or not a file"
+    result = verify(path, key=_key(create=False), seals=False, keep=True)
+    if not result.ok:  # the line only: the verifier's sentence can quote what is on it
+        return f"the usage log on {medium.shown()} does not verify (line {result.bad_line})"
+    ours = {m.id for m in media.values() if m.device == medium.device}
+    if any(event.get("medium") not in ours for event in result.entries):
+        return f"the usage log on {medium.shown()} tells of another medium (copied from a stick)"
+    return None
+
+
+def _read_identity(root: Path) -> dict[str, Any] | None:
+    """The identity file as JSON, or None: reached through a link, not a plain
+    file, larger than any ikou writes, not UTF-8 JSON, holding a non-integer
+    number, nested deeper than the parser goes, or not an object."""
+    path = root / IDENTITY
     try:
-        if path.is_symlink() or not path.is_file():
+        if not inside(path, root) or path.is_symlink() or not path.is_file():
             return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with path.open("rb") as handle:
+            raw = handle.read(_IDENTITY_LIMIT + 1)
+        if len(raw) > _IDENTITY_LIMIT:
+            return None
+        data = json.loads(raw.decode("utf-8"), parse_constant=_no_number, parse_float=_no_number)
+    except (OSError, ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
+
+
+def _no_number(text: str) -> Any:
+    raise ValueError("ikou's identity file holds no non-integer number")
 
 
 def _write_new(path: Path, data: bytes) -> None:
@@ -309,26 +454,50 @@ def write_record(
 ) -> dict[str, Any]:
     """Record a file ikou wrote onto ``medium``: in its usage log on the medium and
     in the PC's media log — when, which run, the file (its path on the medium,
-    SHA-256, size, rows) and who signed on for it. The facts, for the run's chain."""
+    SHA-256, size, rows) and who signed on for it. The facts, for the run's chain.
+
+    The file must still be a plain file on that very medium and the usage log
+    reached with no link on the way, so a stick pulled out or a folder swapped
+    for a link is one sentence, and nothing is written off the medium."""
     device = devices().medium_of(file)
     if device is None or device.root is None or device.identity() != medium.device:
         raise MediaError(f"{file} is no longer on {medium.shown()}.", file=str(file))
-    data_hash = hashlib.sha256(file.read_bytes()).hexdigest()
+    root = device.root
+    real = Path(os.path.realpath(file.parent)) / file.name  # as the device found it
+    try:
+        if not real.is_relative_to(root) or real.is_symlink() or not real.is_file():
+            raise MediaError(f"{file} is not a plain file on {medium.shown()}.", file=str(file))
+        data_hash = hashlib.sha256(real.read_bytes()).hexdigest()
+        size = real.stat().st_size
+    except OSError as exc:
+        raise MediaError(
+            f"{file} cannot be read back on {medium.shown()} ({exc.strerror}); was the medium "
+            "taken out?",
+            file=str(file),
+        ) from None
     facts = {
         "medium": medium.id,
         "holder": medium.holder,
-        "file": file.relative_to(device.root).as_posix(),
+        "file": real.relative_to(root).as_posix(),
         "sha256": data_hash,
-        "size": file.stat().st_size,
+        "size": size,
         "rows": rows,
         "run_id": run_id,
         "by": by,
         "pc": socket.gethostname(),
     }
     key = _key(create=False)
+    usage = root / USAGE
+    problem = usage_problem(root, medium, registered())
+    if problem is not None or not inside(usage.with_name(usage.name + ".lock"), root):
+        raise MediaError(
+            f"{problem or 'the usage log folder is a link'}; nothing more is written to it "
+            "(keep the medium as evidence).",
+            file=str(file),
+        )
     try:
-        usage = ChainWriter(device.root / USAGE, key=key, seals=False)
-        usage.append({"time": utc_now(), "stage": "media", "outcome": "written", **facts})
+        log = ChainWriter(usage, key=key, seals=False)
+        log.append({"time": utc_now(), "stage": "media", "outcome": "written", **facts})
     except ChainBroken:
         raise MediaError(
             f"the usage log on {medium.shown()} does not verify; nothing more is written to it "
