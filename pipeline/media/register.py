@@ -12,6 +12,11 @@ another stick (the device differs) and cannot be made without the key store.
 Each write is also appended to ``.ikou-medium/usage.log`` on the medium itself
 (when, which run, which file, its hash and rows, who signed on), so the
 medium tells its own story wherever it turns up.
+
+Longer than 500 lines: the register, the identity file and the usage log are
+one trust boundary — each check of the identity file needs the register's
+record and the log's head — and reading them side by side is how a reviewer
+sees that no path writes to a medium without all three.
 """
 
 from __future__ import annotations
