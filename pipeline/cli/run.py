@@ -158,4 +158,19 @@ def demo(
             encoding="utf-8",
         )
     out().print(f"{_WROTE[example]}: {plan.parent}")
-    _rehearse_and_render(plan, lang, False)
+    if example != "tax":
+        _rehearse_and_render(plan, lang, False)
+        return
+    from ikou.pipeline.examples import demo_medium
+
+    with demo_medium(plan.parent) as stick:  # the call list goes only to a registered stick
+        lines = plan.read_text(encoding="utf-8").splitlines(keepends=True)
+        at = next(i for i, line in enumerate(lines) if line.startswith("    call_list:"))
+        lines.insert(
+            at + 1,
+            f"      rehearsal_path: {(stick / 'call_list.csv').as_posix()}"
+            "  # ikou demo's registered stick (docs/media.md)\n",
+        )
+        plan.write_text("".join(lines), encoding="utf-8")
+        out().print(f"call list goes to the registered medium at {plan.parent / stick}")
+        _rehearse_and_render(plan, lang, False)

@@ -11,7 +11,10 @@ works from an installed wheel as well as from a checkout.
 
 from __future__ import annotations
 
+import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -29,6 +32,7 @@ __all__ = [
     "EXAMPLES",
     "bundled_profile",
     "demo_files",
+    "demo_medium",
     "example_files",
     "write_demo",
 ]
@@ -169,3 +173,50 @@ def _write_housing_data(data: Path, rows: int, seed: int, *, twin: bool, force: 
 def _write_tax_data(data: Path, rows: int, seed: int) -> None:
     write_overdue_csv(make_overdue(rows, seed), data / "overdue.csv")
     mark_synthetic([data / "overdue.csv"], "ikou demo")
+
+
+DEMO_HOLDER = "デモ 花子"
+"""Who the tax demo's simulated stick is registered to."""
+CALL_LIST = "call_list.csv"
+
+
+@contextmanager
+def demo_medium(folder: Path, holder: str = DEMO_HOLDER) -> Iterator[Path]:
+    """The tax demo's registered USB stick, simulated in ``folder``; yields the
+    plan-relative folder its call list goes to.
+
+    While the block runs, ``$IKOU_MEDIA_BAY`` names ``folder/usb`` (whose
+    subfolders are the simulated sticks, docs/media.md) and ``$IKOU_MEDIA_DIR``
+    ``folder/media`` (the demo's own media log, so a demo never touches the PC's
+    real register); both are restored after. The stick is the first
+    ``usb/stick-N`` that holds no call list yet — a forced rerun gets a fresh
+    stick, and the earlier one keeps its call list until ``ikou media erase``,
+    as a real one would — made and registered to ``holder`` when it is new."""
+    from ikou.pipeline.media.devices import BAY_VARIABLE, devices, make_folder_medium
+    from ikou.pipeline.media.register import MEDIA_DIR_VARIABLE, register, registered
+
+    folder = Path(os.path.abspath(folder))
+    bay, media = folder / "usb", folder / "media"
+    saved = {name: os.environ.get(name) for name in (BAY_VARIABLE, MEDIA_DIR_VARIABLE)}
+    bay.mkdir(parents=True, exist_ok=True)
+    media.mkdir(exist_ok=True)
+    os.environ[BAY_VARIABLE], os.environ[MEDIA_DIR_VARIABLE] = str(bay), str(media)
+    try:
+        number = 1
+        while os.path.lexists(bay / f"stick-{number}" / CALL_LIST):
+            number += 1
+        name = f"stick-{number}"
+        if not (bay / name).exists():
+            make_folder_medium(bay, name, label="DEMO", model="ikou demo stick (simulation)")
+        root = bay / name
+        device = devices().medium_of(root)
+        identity = None if device is None else device.identity()
+        if not any(m.retired is None and m.device == identity for m in registered().values()):
+            register(root, holder)
+        yield Path("usb") / name
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value

@@ -68,10 +68,14 @@ USAGE = Path(".ikou-medium") / "usage.log"
 _IDENTITY_LIMIT = 64 * 1024  # bytes; ikou's identity file is a few hundred
 
 
+MEDIA_DIR_VARIABLE = "IKOU_MEDIA_DIR"
+"""The environment variable that moves the PC's media log (tests, the demo)."""
+
+
 def media_folder() -> Path:
     """Where the PC's media log lives: ``$IKOU_MEDIA_DIR``, else ``media`` beside
     the key store (``~/.ikou/media``) — the PC's, not a workspace's."""
-    override = os.environ.get("IKOU_MEDIA_DIR")
+    override = os.environ.get(MEDIA_DIR_VARIABLE)
     return Path(override) if override else key_folder().parent / "media"
 
 

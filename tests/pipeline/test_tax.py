@@ -7,8 +7,10 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import fnmatch
+import hashlib
 import io
 import json
+import os
 import tomllib
 from pathlib import Path
 
@@ -18,8 +20,9 @@ import pytest
 from ikou.audit.hashing import row_digests
 from ikou.mappings.transforms import apply_transform
 from ikou.pipeline.cli.run import DEMO_EXAMPLES
-from ikou.pipeline.examples import EXAMPLES, demo_files, write_demo
+from ikou.pipeline.examples import EXAMPLES, demo_files, demo_medium, write_demo
 from ikou.pipeline.examples.tax import HEADER, make_overdue, write_overdue_csv
+from ikou.pipeline.media.register import check_medium, registered
 from ikou.pipeline.plan import load_plan
 from ikou.pipeline.run import rehearse
 from ikou.pipeline.stages.extract import run_extract
@@ -87,12 +90,28 @@ def test_ikou_demo_tax_rehearses_and_reconciles(tmp_path: Path) -> None:
     assert report["target"] == "—"  # every table is a file: no database
     (facts,) = report["import_files"]
     assert facts["table"] == "call_list" and facts["rows"] == table["loaded"]
-    assert facts["shredded"] and facts["verified"]
     assert report["test_data"]["data/overdue.csv"]["made_by"] == "ikou demo"
 
+    # the call list went only to the demo's registered stick, and stays there
+    assert facts["kept"] == "rehearsal_path" and not facts["shredded"]
+    assert facts["medium"] == "USB-001 (デモ 花子)"
+    call_list = folder / "usb" / "stick-1" / "call_list.csv"
+    data = call_list.read_bytes()
+    assert hashlib.sha256(data).hexdigest() == facts["sha256"]
+    assert data.decode("cp932") and data.count(b"\n") == data.count(b"\r\n") == facts["rows"] + 1
     events = chain_events(folder / "ikou-work" / "audit.log")
     placed = [e for e in events if e.get("stage") == "import-file" and e["outcome"] == "placed"]
     assert placed and placed[-1]["sha256"] == facts["sha256"]
+    (wrote,) = [e for e in events if e.get("stage") == "media" and e["outcome"] == "written"]
+    (used,) = [e for e in chain_events(call_list.parent / ".ikou-medium" / "usage.log")
+               if e.get("outcome") == "written"]  # fmt: skip
+    (logged,) = [e for e in chain_events(folder / "media" / "media.log")
+                 if e.get("outcome") == "written"]  # fmt: skip
+    for record in (wrote, used, logged):
+        assert (record["medium"], record["holder"]) == ("USB-001", "デモ 花子")
+        assert (record["file"], record["sha256"]) == ("call_list.csv", facts["sha256"])
+        assert record["rows"] == facts["rows"] and record["run_id"] == report["run_id"]
+        assert record["by"] and record["by"][0].endswith("(OS account)")
 
     # no cell value, as written or as normalised, in anything ikou wrote or said
     rows = overdue.rows[:-1]
@@ -105,11 +124,32 @@ def test_ikou_demo_tax_rehearses_and_reconciles(tmp_path: Path) -> None:
     values |= {r[2] for r in rows} | set(kana.values) | set(phones)
     values |= {v for v in normalised.values if isinstance(v, str)}
     said = done.stdout + done.stderr
-    for path in (folder / "ikou-work").rglob("*"):
+    for path in [*(folder / "ikou-work").rglob("*"), *(folder / "media").rglob("*"),
+                 *(folder / "usb").rglob(".ikou-*/*")]:  # fmt: skip
         if path.is_file():
             said += path.read_bytes().decode("utf-8", "replace")
     leaked = sorted(v for v in values if v and len(v) > 3 and v in said)
     assert not leaked, f"{len(leaked)} cell values escaped"
+
+
+def test_the_demo_stick_is_registered_and_the_simulation_ends_with_the_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("IKOU_MEDIA_BAY", raising=False)
+    monkeypatch.setenv("IKOU_MEDIA_DIR", str(tmp_path / "the-pcs-register"))
+    with demo_medium(tmp_path) as stick:
+        assert stick == Path("usb") / "stick-1"
+        assert os.environ["IKOU_MEDIA_BAY"] == str(tmp_path / "usb")
+        (medium,) = registered().values()
+        assert medium.holder == "デモ 花子" and check_medium(tmp_path / stick / "x.csv") == medium
+    assert "IKOU_MEDIA_BAY" not in os.environ
+    assert os.environ["IKOU_MEDIA_DIR"] == str(tmp_path / "the-pcs-register")
+    assert not (tmp_path / "the-pcs-register").exists()  # the demo kept its own log
+    with demo_medium(tmp_path) as again:  # no call list there yet: the same stick, once registered
+        assert again == stick and len(registered()) == 1
+    (tmp_path / stick / "call_list.csv").write_bytes(b"")
+    with demo_medium(tmp_path) as fresh:  # that stick holds a call list: a new one
+        assert fresh == Path("usb") / "stick-2" and len(registered()) == 2
 
 
 def test_tax_refuses_target_in_one_sentence(tmp_path: Path) -> None:
