@@ -585,14 +585,17 @@ _CHECKS = (
         "a removable medium was inserted during a run whose plan allows none",
         "外部記録媒体を使用しない計画の実行中に媒体が挿入されました",
         "The plan says `media: none`; the PC's insertion log (`ikou media watch`) holds an "
-        "insertion in the run's window. Nothing was committed.",
+        "insertion or a removal in the run's window (a removal means a medium was in the PC "
+        "during the run), or a medium was still mounted at the commit. Nothing was committed.",
     ),
     (
         "media.not_watched",
         "no `ikou media watch` recorded insertions over the whole run",
         "実行中の媒体の挿入を記録していません（ikou media watch が動いていません）",
-        "The plan says `media: none` or `media: {watch: required}`: a production run needs the "
-        "watcher running from its preflight to its commit.",
+        "The plan says `media: none` or `media: {watch: required}`: a production run needs one "
+        "watcher of this PC's own devices recording from before the run to its commit and "
+        "answering at the commit; a lock held by another process, a killed or restarted "
+        "watcher, or the folder simulation does not count.",
     ),
     (
         "media.unregistered",

@@ -21,7 +21,7 @@ from ikou.pipeline.media.register import media_folder
 from ikou.pipeline.media.watch import answered, insertions_between, watching
 from ikou.pipeline.session import Session, utc_now
 
-__all__ = ["media_window", "watch_needed"]
+__all__ = ["media_window", "mounted_now", "watch_needed"]
 
 
 def watch_needed(rule: Any) -> bool:
@@ -44,7 +44,7 @@ def _backend() -> str | None:
         return None
 
 
-def _mounted_now() -> int:
+def mounted_now() -> int:
     """How many removable media are mounted now (0 where the OS cannot tell)."""
     try:
         return sum(device.root is not None for device in devices().present())
@@ -87,7 +87,7 @@ def media_window(session: Session, extra: dict[str, Any]) -> None:
             "which.",
             slug="media.inserted",
         )
-    mounted = _mounted_now() if rule == "none" else 0
+    mounted = mounted_now() if rule == "none" else 0
     if mounted:
         raise CheckFailed(
             f"{mounted} removable medium (media) mounted in this PC at the commit, which the plan "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,8 +20,10 @@ from ikou import __version__
 from ikou.audit.chain import SEAL
 from ikou.audit.platform import ram_scratch_root
 from ikou.errors import IkouError
-from ikou.pipeline.media.gate import watch_needed
-from ikou.pipeline.media.watch import watching
+from ikou.pipeline.media.devices import BAY_VARIABLE
+from ikou.pipeline.media.gate import mounted_now, watch_needed
+from ikou.pipeline.media.register import MEDIA_DIR_VARIABLE
+from ikou.pipeline.media.watch import answered, watching
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.stages.extract import resolve_files, source_pattern
 from ikou.pipeline.stages.load import open_target, sqlite_file, target_metadata
@@ -49,6 +52,8 @@ REASONS = {
     "target_files_only": "every table goes to the vendor's import file ({count}): no database",
     "media_watched": "ikou media watch is recording this PC's removable media ({rule})",
     "media_not_watched": "the plan's media rule ({rule}) needs ikou media watch running",
+    "media_mounted": "{count} removable medium (media) mounted now, which media: none forbids",
+    "media_simulated": "{variable} is set: {what}, not this PC's own",
     "sources_unreadable": "{problems}",
     "sources_ok": "{count} file(s) present and readable",
     "signon_code": "did not confirm with the code shown",
@@ -209,13 +214,7 @@ def preflight(
     else:
         checks.append(Check("swap", "ok", "swap_off"))
     checks.append(_target_check(plan))
-    rule = plan.plan.media
-    if watch_needed(rule):
-        shown = {"rule": "media: none" if rule == "none" else "watch: required"}
-        if watching():
-            checks.append(Check("media", "ok", "media_watched", shown))
-        else:
-            checks.append(Check("media", "fail", "media_not_watched", shown))
+    checks.extend(_media_checks(plan))
     hashes, problems = source_hashes(plan)
     if problems:
         checks.append(
@@ -224,6 +223,39 @@ def preflight(
     else:
         checks.append(Check("sources", "ok", "sources_ok", {"count": len(hashes)}))
     return checks, hashes
+
+
+def _media_checks(plan: LoadedPlan) -> list[Check]:
+    """The plan's media rule, checked before anyone signs on: a watcher that holds
+    the lock *and* answers now; under ``media: none`` no medium mounted; and a
+    warning when the media are simulated (a test bay) or the register moved."""
+    rule = plan.plan.media
+    checks: list[Check] = []
+    simulated = {
+        BAY_VARIABLE: "removable media are simulated by folders",
+        MEDIA_DIR_VARIABLE: "the media log is another folder",
+    }
+    for variable, what in simulated.items():
+        if os.environ.get(variable) and rule is not None:
+            checks.append(
+                Check(
+                    "media-simulated",
+                    "warn",
+                    "media_simulated",
+                    {"variable": variable, "what": what},
+                )
+            )
+    if not watch_needed(rule):
+        return checks
+    shown = {"rule": "media: none" if rule == "none" else "watch: required"}
+    if watching() and answered():
+        checks.append(Check("media", "ok", "media_watched", shown))
+    else:
+        checks.append(Check("media", "fail", "media_not_watched", shown))
+    mounted = mounted_now() if rule == "none" else 0
+    if mounted:
+        checks.append(Check("media-mounted", "fail", "media_mounted", {**shown, "count": mounted}))
+    return checks
 
 
 def _target_check(plan: LoadedPlan) -> Check:

@@ -29,6 +29,9 @@ LABELS: dict[str, dict[str, str]] = {
         "item_scratch": "一時領域",
         "item_swap": "スワップ",
         "item_target": "移行先",
+        "item_media": "外部記録媒体",
+        "item_media-mounted": "外部記録媒体の接続",
+        "item_media-simulated": "外部記録媒体の模擬",
         "item_sources": "移行元ファイル",
         "item_sources unchanged": "移行元ファイルの不変",
         "item_certification": "認証 ",
@@ -64,6 +67,10 @@ LABELS: dict[str, dict[str, str]] = {
         "reason_media_not_watched": (
             "計画の媒体の規則（{rule}）には ikou media watch の実行が必要です"
         ),
+        "reason_media_mounted": (
+            "外部記録媒体が {count} 個接続されています（media: none では禁止）"
+        ),
+        "reason_media_simulated": "{variable} が設定されています（この PC の媒体ではありません）",
         "reason_target_append": (
             "テーブル {table} に前回までの {count} 行があります"
             "（if_exists: append のため追加します）"
@@ -421,6 +428,9 @@ LABELS: dict[str, dict[str, str]] = {
         "item_scratch": "scratch",
         "item_swap": "swap",
         "item_target": "target",
+        "item_media": "removable media",
+        "item_media-mounted": "media mounted",
+        "item_media-simulated": "media simulation",
         "item_sources": "sources",
         "item_sources unchanged": "sources unchanged",
         "item_certification": "certification ",
