@@ -250,8 +250,9 @@ def _fmt(value: Any) -> str:
         return "✔" if value else "✘"
     if isinstance(value, int):
         return f"{value:,}"
-    if isinstance(value, dict):  # a count by value: one line, wrapped where it must
-        return "　".join(f"{k}: {_fmt(v)}" for k, v in sorted(value.items())) or "—"
+    if isinstance(value, dict):  # a count by value: a line each, so a printed column stays narrow
+        lines = [markupsafe.escape(f"{k}: {_fmt(v)}") for k, v in sorted(value.items())]
+        return markupsafe.Markup("<br>").join(lines) if lines else "—"
     if value is None:
         return "—"
     return str(value)
