@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from ikou.errors import ConfigError
 from ikou.mappings.spec import Mapping, load_mapping
@@ -195,11 +195,40 @@ class MediaRule(Strict):
     report, an unregistered medium marked."""
 
 
+class Site(Strict):
+    """Where the work happens, for the council's brief (作業場所)."""
+
+    place: str
+    """The room and building (情報政策課 作業室、本庁舎3階)."""
+    pc: str
+    """The PC the migration runs on, as the office knows it (its asset number)."""
+    network: str | None = None
+    """What network the PC is on during the work, in the office's words
+    (「作業中は庁内ネットワークから切り離す」)."""
+
+
+class CouncilRule(Strict):
+    """Whether a production run needs the privacy council's approval of this exact
+    plan (``ikou council record``, docs/council.md): required unless the plan
+    says ``required: false`` with the reason, which every report prints."""
+
+    required: bool = True
+    reason: str | None = None
+
+    @model_validator(mode="after")
+    def _reason_when_not_required(self) -> CouncilRule:
+        if not self.required and not (self.reason or "").strip():
+            raise ValueError("council: {required: false} needs the reason, which reports print")
+        return self
+
+
 class Plan(Strict):
     """The plan file."""
 
     plan: str
     description: str | None = None
+    section: str | None = None
+    """The section that owns the data and the migration (所管課), for the brief."""
     mapping: str
     contract: str
     workspace: str = "ikou-work"
@@ -211,6 +240,8 @@ class Plan(Strict):
     media: Literal["none"] | MediaRule | None = None
     """``none``: no removable medium may be inserted during a production run
     (which then needs ``ikou media watch`` running to prove it); or the rule."""
+    site: Site | None = None
+    council: CouncilRule = Field(default_factory=CouncilRule)
 
     @field_validator("sources")
     @classmethod

@@ -11,9 +11,11 @@ from ikou.mappings.spec import ColumnMapping, CrossControl, Mapping, SkipRule, T
 from ikou.mappings.transforms import REGISTRY
 from ikou.pipeline.plan import (
     Certification,
+    CouncilRule,
     People,
     Plan,
     RehearsalRule,
+    Site,
     SourceSpec,
     TargetSpec,
     Vendor,
@@ -37,6 +39,8 @@ def test_every_plan_mapping_and_contract_key_is_documented() -> None:
         Vendor,
         Certification,
         RehearsalRule,
+        Site,
+        CouncilRule,
         Mapping,
         TableMapping,
         ColumnMapping,

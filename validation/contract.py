@@ -73,6 +73,9 @@ class ColumnContract(Strict):
     """For a postal-code column: the column whose address the code's prefecture
     and city must begin (checked against Japan Post's data, offline)."""
     address_mismatch: Literal["warn", "reject"] = "warn"
+    personal: bool | None = None
+    """Whether the column holds personal information, for the council's brief:
+    unset, a column read from a source is personal and a generated one is not."""
     generated: Literal["sequence", "uuid"] | None = None
     """A surrogate key ikou makes for a legacy file without a stable one:
     ``sequence`` numbers the loaded rows 1, 2, … in source order (integer);
