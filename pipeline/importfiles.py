@@ -29,7 +29,7 @@ import pandas as pd
 
 from ikou.audit.hashing import EncodedTable, encode_arrow
 from ikou.audit.shredding import FileIdentity, NotOurs, shred_file
-from ikou.errors import ImportFileError
+from ikou.errors import ImportFileError, MediaError
 from ikou.pipeline.importleft import fsync_folder, is_the_file, move_no_replace, temp_for
 from ikou.pipeline.media.register import Medium, check_medium, write_record
 from ikou.pipeline.plan import LoadedPlan
@@ -149,6 +149,7 @@ class Imports:
         plan = self.session.plan
         written: dict[str, int] = {}
         for target in self.files.values():
+            _same_medium(target, "nothing was written")
             table = validated.tables[target.table]
             frame = full_frame(table, plan.contract.tables[target.table].kinds()).sort_index()
             rendered = render(target.layout, frame)
@@ -249,6 +250,7 @@ class Imports:
         for target in self.files.values():
             if target.state != "written":
                 continue
+            _same_medium(target, "nothing was placed")
             if os.path.lexists(target.path):
                 raise ImportFileError(
                     f"{target.path} appeared during the run; the import file stays at "
@@ -340,6 +342,29 @@ class Imports:
 
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
+def _same_medium(target: ImportTarget, outcome: str) -> None:
+    """Refuse a target whose medium is not the one :func:`prepare_imports` checked
+    (a stick pulled out and another put in at the same place, a medium where there
+    was none, or one that no longer passes the check): :func:`check_medium` again,
+    compared by id and device identity."""
+    then = target.medium
+    try:
+        now = check_medium(target.path)
+    except MediaError:
+        same = False
+    else:
+        same = (now is None and then is None) or (
+            now is not None and then is not None and (now.id, now.device) == (then.id, then.device)
+        )
+    if not same:
+        expected = "no removable medium" if then is None else then.shown()
+        raise ImportFileError(
+            f"{target.path} is no longer on what the run checked when it began ({expected}): "
+            f"the medium was taken out, changed or tampered with during the run; {outcome}.",
+            file=str(target.path),
+        )
 
 
 def _read_no_follow(path: Path) -> bytes:

@@ -23,7 +23,13 @@ from typing import Any
 import pytest
 
 from ikou.audit.chain import audit_key, canonical_json, key_folder
-from ikou.errors import CheckFailed, IkouError, MediaError, MediaUnavailableError
+from ikou.errors import (
+    CheckFailed,
+    IkouError,
+    ImportFileError,
+    MediaError,
+    MediaUnavailableError,
+)
 from ikou.pipeline.importfiles import Imports
 from ikou.pipeline.media import erase as erase_module
 from ikou.pipeline.media import gate as gate_module
@@ -234,29 +240,35 @@ def test_a_medium_reached_through_a_link_on_the_fixed_disk_is_recorded(
     assert usage["file"] == "people.csv"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="importfiles.py checks the medium only in prepare_imports; write() and place() "
-    "must call check_medium(target.path) again and compare it with target.medium",
-)
+@pytest.mark.parametrize("stage", ["write", "place"])
+@pytest.mark.parametrize("registered_too", [False, True], ids=["stranger", "another-registered"])
 def test_a_stick_swapped_after_the_check_gets_no_import_file(
-    bay: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bay: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str, registered_too: bool
 ) -> None:
+    """The registered stick is pulled out after prepare_imports checked it and
+    another put in at the same place — unregistered, or registered to someone
+    else — just before the file is written, or just before it is placed."""
     stick = make_folder_medium(bay, "s")
     register(stick, "税務 花子")
-    stranger = make_folder_medium(tmp_path / "drawer", "s")
-    real_write = Imports.write
+    stranger = make_folder_medium(bay, "t")
+    if registered_too:
+        register(stranger, "別の 人")
+    stranger = shutil.move(stranger, tmp_path / "drawer")
+    real = getattr(Imports, stage)
 
-    def swapped(self: Imports, validated: Any) -> Any:
+    def swapped(self: Imports, *args: Any) -> Any:
         shutil.move(stick, tmp_path / "pocket")  # the registered stick out …
-        shutil.move(stranger, stick)  # … an unregistered one in, at the same place
-        return real_write(self, validated)
+        shutil.move(stranger, stick)  # … another one in, at the same place
+        return real(self, *args)
 
-    monkeypatch.setattr(Imports, "write", swapped)
+    monkeypatch.setattr(Imports, stage, swapped)
     plan = _to_medium(small_plan(tmp_path / "p", "format: csv"), "../usb/s/people.csv")
-    with pytest.raises(IkouError):
+    with pytest.raises(ImportFileError, match=r"no longer on .*\(medium USB-001 \(holder") as got:
         rehearse(plan)
-    assert sorted(p.name for p in stick.iterdir()) == [".ikou-device"]
+    assert got.value.message.count(". ") == 0  # one sentence
+    assert ("nothing was placed" if stage == "place" else "nothing was written") in str(got.value)
+    assert not list(stick.glob("people*")) and not list(stick.glob(".people*"))
+    assert not (tmp_path / "pocket" / "people.csv").exists()
 
 
 # --------------------------------------------------------------- erasing
