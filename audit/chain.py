@@ -77,6 +77,7 @@ KEY_FILE = "audit.key"
 HEADS = "heads"
 _SUFFIX = len(',"hash":"') + 64 + len('","tag":"') + 64 + len('"}')
 _HEX = frozenset(b"0123456789abcdef")
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # a lock file is never opened through a link
 
 
 class ChainWriteError(Exception):
@@ -537,7 +538,15 @@ class _Lock:
         self.path = path
 
     def __enter__(self) -> _Lock:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        # Never through a link: opening one would create or lock the file it points to.
+        if not _NOFOLLOW and os.path.islink(self.path):  # pragma: no cover - no O_NOFOLLOW
+            raise self._refused()
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+        except OSError:
+            if os.path.islink(self.path):
+                raise self._refused() from None
+            raise
         if os.name == "nt":  # pragma: no cover - exercised on Windows only
             import msvcrt
 
@@ -547,6 +556,13 @@ class _Lock:
 
             fcntl.flock(self.fd, fcntl.LOCK_EX)
         return self
+
+    def _refused(self) -> ChainWriteError:
+        return ChainWriteError(
+            f"the lock file {self.path} is a symbolic link: ikou never opens a lock through "
+            "a link (it would create or lock the file it points to); keep it for the IT "
+            "section to look at, then remove it."
+        )
 
     def __exit__(self, *_: object) -> None:
         try:

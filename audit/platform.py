@@ -6,7 +6,8 @@
   on Windows a folder in the user's profile inherits its owner-only ACL).
 * :class:`ProcessLock` — an exclusive lock on a file that the OS releases when
   the holding process dies, so a lock that can be taken means its owner is
-  gone (``flock`` on POSIX, ``msvcrt.locking`` on Windows).
+  gone (``flock`` on POSIX, ``msvcrt.locking`` on Windows); a lock file that is
+  a symbolic link is refused (:class:`LockFileRefused`), never opened.
 * :func:`in_background` — run a function on the other core while this one
   works on, and collect its result later (a forked child on Linux; inline,
   before returning, elsewhere).
@@ -41,6 +42,7 @@ __all__ = [
     "GUARD_AVAILABLE",
     "GuardTripped",
     "GuardedWorker",
+    "LockFileRefused",
     "ProcessLock",
     "WarmChild",
     "guarded",
@@ -92,8 +94,21 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+class LockFileRefused(OSError):
+    """A lock file that is a symbolic link: opening it would create or lock the
+    file it points to, wherever that is, so it is never opened."""
+
+
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+
+
 class ProcessLock:
-    """An exclusive, non-blocking lock on ``path`` for the life of this process."""
+    """An exclusive, non-blocking lock on ``path`` for the life of this process.
+
+    The lock file is opened without following a symbolic link (``O_NOFOLLOW``
+    where the OS has it): a link put in its place is refused with
+    :class:`LockFileRefused` (an ``OSError``), and the file it points to is
+    neither created nor opened."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -102,7 +117,14 @@ class ProcessLock:
     def acquire(self) -> bool:
         """Take the lock if nobody holds it; ``False`` if a live process does."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        if not _NOFOLLOW and os.path.islink(self.path):  # pragma: no cover - no O_NOFOLLOW
+            raise _refused(self.path)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | _NOFOLLOW, 0o600)
+        except OSError:
+            if os.path.islink(self.path):
+                raise _refused(self.path) from None
+            raise
         try:
             if os.name == "nt":  # pragma: no cover - exercised on Windows only
                 import msvcrt
@@ -135,6 +157,14 @@ class ProcessLock:
         finally:
             os.close(self._fd)
             self._fd = None
+
+
+def _refused(path: Path) -> LockFileRefused:
+    return LockFileRefused(
+        f"the lock file {path} is a symbolic link: ikou never opens a lock through a link "
+        "(it would create or lock the file it points to); keep it for the IT section to "
+        "look at, then remove it."
+    )
 
 
 def in_background(work: Callable[[], T]) -> Callable[[], T]:

@@ -382,3 +382,46 @@ def test_an_event_after_its_runs_seal_is_refused(tmp_path: Path, key: AuditKey, 
     with pytest.raises(ChainWriteError, match="sealed"):
         writer.append({"time": "t", "run_id": "r0", "stage": "late"})
     assert verify(path, key=key, key_dir=keys).ok  # the refused line is not in it
+
+
+def _plant_link(link: Path, target: Path) -> None:
+    try:
+        link.symlink_to(target)
+    except OSError:  # pragma: no cover - Windows without symlink rights
+        pytest.skip("this account cannot make symlinks")
+
+
+@pytest.mark.parametrize("dangling", [False, True], ids=["to-a-file", "to-nothing-yet"])
+def test_a_lock_file_replaced_by_a_link_is_refused_and_its_target_untouched(
+    tmp_path: Path, key: AuditKey, keys: Path, dangling: bool
+) -> None:
+    """A link planted as ``audit.log.lock`` to a file outside the workspace: opening
+    it would create that file, or lock it; ikou opens neither and says so."""
+    path = _log(tmp_path, key, keys)
+    writer = ChainWriter(path, key=key, key_dir=keys)
+    outside = tmp_path / "outside" / "theirs.txt"
+    outside.parent.mkdir()
+    if not dangling:
+        outside.write_bytes(b"not ikou's\n")
+        os.chmod(outside, 0o644)
+        before = (outside.read_bytes(), os.stat(outside).st_mtime_ns, os.stat(outside).st_mode)
+    lock = path.with_name(path.name + ".lock")
+    lock.unlink()
+    _plant_link(lock, outside)
+    log_before = path.read_bytes()
+    for attempt in (
+        lambda: ChainWriter(path, key=key, key_dir=keys),
+        lambda: writer.append({"time": "t", "run_id": "late", "stage": "s"}),
+        writer.refresh,
+    ):
+        with pytest.raises(ChainWriteError) as raised:
+            attempt()
+        said = str(raised.value)
+        assert "symbolic link" in said and str(lock) in said and "Traceback" not in said
+        assert not isinstance(raised.value, ChainBroken)
+    assert path.read_bytes() == log_before  # nothing appended
+    if dangling:
+        assert not os.path.lexists(outside)  # never created through the link
+    else:
+        after = (outside.read_bytes(), os.stat(outside).st_mtime_ns, os.stat(outside).st_mode)
+        assert after == before
