@@ -191,7 +191,8 @@ def encode_line(body: dict[str, Any], key: AuditKey) -> bytes:
 
 
 class _Bad(Exception):
-    """One line's problem, in words."""
+    """One line's problem, in words: the kind of fault only, never a value from the
+    line (a forged line could carry a cell value, or console control characters)."""
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -200,17 +201,36 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         seen: set[str] = set()
         for name, _ in pairs:
             if name in seen:
-                raise _Bad(f"the key {name!r} appears twice")
+                raise _Bad("a key appears twice in one object")
             seen.add(name)
     return out
 
 
 def _no_constant(name: str) -> Any:
-    raise _Bad(f"holds the non-finite number {name}")
+    shown = name if name in _CONSTANTS else "number"  # the parser's own three words
+    raise _Bad(f"holds the non-finite number {shown}")
 
 
 def _no_float(text: str) -> Any:
     raise _Bad("holds a non-integer number")
+
+
+_CONSTANTS = frozenset({"NaN", "Infinity", "-Infinity"})
+_JSON_FAULTS = frozenset(
+    {
+        "Expecting value",
+        "Expecting ':' delimiter",
+        "Expecting ',' delimiter",
+        "Expecting property name enclosed in double quotes",
+        "Unterminated string starting at",
+        "Invalid control character at",
+        "Invalid \\escape",
+        "Invalid \\uXXXX escape",
+        "Extra data",
+        "Illegal trailing comma before end of object",
+        "Illegal trailing comma before end of array",
+    }
+)  # the JSON parser's messages that hold nothing of the text parsed
 
 
 _DECODER = json.JSONDecoder(
@@ -254,8 +274,11 @@ def _parse(body: bytes) -> dict[str, Any]:
         obj = _DECODER.decode(text)
     except RecursionError:
         raise _Bad(f"nested deeper than {MAX_DEPTH}") from None
-    except ValueError as exc:
-        raise _Bad(f"is not valid JSON ({exc.args[0].split(':')[0]})") from None
+    except json.JSONDecodeError as exc:
+        fault = f" ({exc.msg})" if exc.msg in _JSON_FAULTS else ""
+        raise _Bad(f"is not valid JSON{fault}") from None
+    except ValueError:  # an integer longer than Python converts
+        raise _Bad("is not valid JSON (an integer too long to read)") from None
     if body.count(b"{") + body.count(b"[") > MAX_DEPTH and _depth(obj) > MAX_DEPTH:
         raise _Bad(f"nested deeper than {MAX_DEPTH}")
     if "hash" in obj or "tag" in obj:
@@ -289,7 +312,8 @@ class VerifyResult:
     entries: tuple[dict[str, Any], ...] = field(default=(), repr=False)
 
     def sentence(self) -> str:
-        """One sentence for a person, naming the first bad line if any."""
+        """One sentence for a person, naming the first bad line if any: its number
+        and the kind of fault, never text from the line."""
         if not self.ok:
             where = f"line {self.bad_line}: " if self.bad_line else ""
             return f"{where}{self.problem}"
@@ -329,8 +353,7 @@ class _Scanner:
         number = self.seq + 1
         if event.get("seq") != number:
             raise _Bad(
-                f"sequence number is {event.get('seq')!r}, expected {number} "
-                "(a line was inserted, deleted or moved)"
+                f"its sequence number is not {number} (a line was inserted, deleted or moved)"
             )
         if event.get("prev") != self.prev:
             raise _Bad("does not follow the line before it (a line was inserted, deleted or moved)")
@@ -340,7 +363,7 @@ class _Scanner:
         if self.key is not None:
             if kid != self.key.kid:
                 raise _Bad(
-                    f"was written under the audit key {kid}, not this installation's key "
+                    f"was written under another audit key, not this installation's key "
                     f"{self.key.kid} (a log from another installation, or a forgery)"
                 )
             if not hmac.compare_digest(self.key.tag(body), tag):
@@ -364,19 +387,18 @@ class _Scanner:
                 raise _Bad(f"has no {name!r}")
         run = event["run_id"]
         if run in self.sealed:
-            raise _Bad(f"an event of run {run} after that run's seal")
+            raise _Bad("an event of a run after that run's seal")
         count = self.runs.get(run, 0) + 1
         self.runs[run] = count
         if event["stage"] == SEAL:
             if event.get("run_events") != count:
                 raise _Bad(
-                    f"the seal of run {run} counts {event.get('run_events')!r} event(s) but "
-                    f"the run has {count} here (events of the run were removed or added)"
+                    f"a seal that does not count the {count} event(s) its run has here "
+                    "(events of the run were removed or added)"
                 )
             if event.get("previous_seal") != self.last_seal:
                 raise _Bad(
-                    f"the seal of run {run} does not follow the seal before it "
-                    "(a run was removed or moved)"
+                    "a seal that does not follow the seal before it (a run was removed or moved)"
                 )
             self.sealed.add(run)
 
@@ -500,7 +522,7 @@ def verify(
             )
         elif seals and head_run not in scanner.sealed:
             problem = (
-                f"the run of the signed head ({head_run}) has no seal after it: "
+                f"the run of the signed head (event {head_at}) has no seal after it: "
                 "events were removed after the head."
             )
         if problem:

@@ -269,7 +269,8 @@ def test_a_run_whose_events_were_removed_no_longer_matches_its_seal(
         prev = json.loads(line)["hash"]
     _write(path, lines)
     result = verify(path)
-    assert not result.ok and result.bad_line == 2 and "counts 3 event(s)" in result.sentence()
+    assert not result.ok and result.bad_line == 2
+    assert "does not count the 2 event(s) its run has here" in result.sentence()
 
 
 @pytest.mark.parametrize(
@@ -309,6 +310,96 @@ def test_hostile_lines_are_one_sentence_and_exit_1(
     direct = verify(path)
     assert not direct.ok and direct.bad_line == 1
     assert words in direct.sentence()
+
+
+MARKER = "TANAKA-Taro-0312345678"
+"""Stands for a cell value on a forged line; a console control sequence goes with it."""
+HOSTILE = f"\x1b[2J{MARKER}\x07"
+QUOTED = json.dumps(HOSTILE)  # as a JSON string, its control characters escaped
+
+
+def _raw(body: bytes) -> bytes:
+    """A line around ``body`` exactly as given (keys twice, say), its hash right."""
+    digest = hashlib.sha256(body).hexdigest()
+    return body[:-1] + f',"hash":"{digest}","tag":"{"0" * 64}"}}\n'.encode()
+
+
+def _chained(bodies: list[dict[str, object]]) -> list[bytes]:
+    """Forged lines, each with ``seq`` and ``prev`` right unless the body sets them."""
+    prev, lines = GENESIS, []
+    for seq, body in enumerate(bodies, start=1):
+        line = _forge({"seq": seq, "prev": prev, "kid": "0" * 16, **body})
+        lines.append(line)
+        prev = json.loads(line)["hash"]
+    return lines
+
+
+_EVENT = {"time": "t", "run_id": HOSTILE, "stage": "a"}
+_SEAL = {"time": "t", "run_id": HOSTILE, "stage": SEAL, "run_events": 2, "previous_seal": GENESIS}
+
+
+@pytest.mark.parametrize(
+    ("lines", "words", "with_key", "head"),
+    [
+        (
+            [_raw(f'{{"kid":"k",{QUOTED}:1,{QUOTED}:2,"prev":"{GENESIS}","seq":1}}'.encode())],
+            "a key appears twice", False, False,
+        ),
+        (_chained([{"seq": HOSTILE}]), "sequence number is not 1", False, False),
+        (_chained([{"seq": 10**40}]), "sequence number is not 1", False, False),
+        (_chained([{"kid": HOSTILE, **_EVENT}]), "another audit key", True, False),
+        (_chained([{"kid": 7, **_EVENT}]), "names no key", False, False),
+        (_chained([_EVENT, _SEAL, _EVENT]), "after that run's seal", False, False),
+        (_chained([_EVENT, {**_SEAL, "run_events": HOSTILE}]), "does not count", False, False),
+        (_chained([_EVENT, {**_SEAL, "previous_seal": HOSTILE}]), "does not follow the seal",
+         False, False),
+        (_chained([{"time": HOSTILE, "stage": "a"}]), "has no 'run_id'", False, False),
+        (_chained([_EVENT]), "has no seal after it", False, True),
+        ([_raw(f'{{"a":{QUOTED} "b":1}}'.encode())], "is not valid JSON (Expecting", False,
+         False),
+        ([_raw(f'{{"a":"{HOSTILE}"}}'.encode())], "is not valid JSON (Invalid control", False,
+         False),
+        ([_raw(b'{"a":' + b"9" * 5000 + b"}")], "integer too long", False, False),
+    ],
+    ids=["duplicate-key", "seq", "seq-huge", "kid", "kid-type", "after-seal", "seal-count",
+         "seal-order", "no-run", "head-run", "json", "json-control", "json-int"],
+)  # fmt: skip
+def test_the_verifiers_sentence_never_quotes_the_line(
+    tmp_path: Path,
+    key: AuditKey,
+    keys: Path,
+    lines: list[bytes],
+    words: str,
+    with_key: bool,
+    head: bool,
+) -> None:
+    """A forged line can carry a cell value or console control characters in any
+    key or value: the sentence names the line and the kind of fault only — from
+    verify(), from the writer's refusal and from the auditor's command."""
+    path = tmp_path / "audit.log"
+    path.write_bytes(b"".join(lines))
+    wanted = json.loads(lines[-1])["hash"][:16] if head else None
+    result = verify(path, wanted, key=key if with_key else None)
+    sentence = result.sentence()
+    assert not result.ok and words in sentence, sentence
+    assert head or f"line {len(lines)}: " in sentence
+    said = [sentence]
+    if not head:
+        with pytest.raises(ChainBroken) as raised:
+            ChainWriter(path, key=key)
+        said.append(str(raised.value))
+    done = subprocess.run(
+        [sys.executable, "-m", "ikou.audit.chain", str(path), *([wanted] if head else []),
+         "--key-dir", str(keys if with_key else tmp_path / "no-keys")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1, done.stderr
+    said.append(done.stdout + done.stderr)
+    for text in said:
+        assert MARKER not in text and "\x1b" not in text and "\x07" not in text, text
+        assert "TANAKA" not in text and "9999" not in text
 
 
 def test_an_overlong_line_is_refused_before_it_is_parsed(tmp_path: Path) -> None:
