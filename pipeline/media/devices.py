@@ -363,6 +363,13 @@ def _attribute(device: Any, name: str) -> str:
     return value.decode("utf-8", "replace").strip() if isinstance(value, bytes) else ""
 
 
+def _holds_medium(block: Any) -> bool:
+    """False for a removable block device with no medium in it — an empty card
+    reader, a drive whose disc or card was taken out: sysfs gives its ``size`` as
+    0 sectors. A size that cannot be read leaves the question to the other checks."""
+    return _attribute(block, "size") != "0"
+
+
 class LinuxDevices:
     """udev through pyudev, imported in the methods so that this module imports on
     any OS. ``loop=True`` also counts loop devices as removable — only the tests
@@ -433,12 +440,13 @@ class LinuxDevices:
         return self._relay(monitor, known, stop)
 
     def present(self) -> list[Device]:
-        """The removable disks and partitions udev knows now, with their mount points."""
+        """The removable disks and partitions udev knows now, with their mount points
+        (an empty card reader, which has no medium, is none of them)."""
         _, context = self._udev()
         return [
             self._device(block, _whole_mount(block))
             for block in context.list_devices(subsystem="block")
-            if self._removable(block)
+            if self._removable(block) and _holds_medium(block)
         ]
 
     def _relay(

@@ -287,6 +287,70 @@ def test_sysfs_serial_is_written_as_udev_writes_it() -> None:
     assert devices_module._udev_serial("") == ""
 
 
+class FakeBlock:
+    """A block device as pyudev shows it, its sysfs attributes as bytes."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        size: str | None,
+        removable: str = "0",
+        disk: FakeBlock | None = None,
+        serial: str = "",
+    ) -> None:
+        self.sys_name = name
+        self.sys_path = f"/sys/block/{name}"
+        self.device_node = f"/dev/{name}"
+        self.device_number = 0  # not mounted
+        self.device_type = "partition" if disk is not None else "disk"
+        self.disk = disk
+        self.attributes = {"removable": removable.encode()}
+        if size is not None:
+            self.attributes["size"] = f"{size}\n".encode()
+        self.properties = {"ID_SERIAL_SHORT": serial} if serial else {}
+
+    def find_parent(self, subsystem: str, device_type: str | None = None) -> FakeBlock | None:
+        return self.disk if (subsystem, device_type) == ("block", "disk") else None
+
+
+class FakeContext:
+    def __init__(self, blocks: list[FakeBlock]) -> None:
+        self.blocks = blocks
+
+    def list_devices(self, subsystem: str) -> list[FakeBlock]:
+        assert subsystem == "block"
+        return self.blocks
+
+
+def test_udev_present_skips_an_empty_card_reader(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A card reader with no card is a removable disk of size 0 in sysfs: no medium,
+    so not present; a stick and its partition are; a fixed disk is not."""
+    stick = FakeBlock("sdb", size="15633408", removable="1", serial="4C53")
+    blocks = [
+        FakeBlock("sda", size="500118192"),  # the PC's own disk
+        stick,
+        FakeBlock("sdb1", size="15631360", disk=stick, serial="4C53"),
+        FakeBlock("sdc", size="0", removable="1"),  # an empty card reader
+        FakeBlock("sdd", size=None, removable="1", serial="77"),  # no size to read: kept
+    ]
+    media = LinuxDevices()
+    monkeypatch.setattr(media, "_udev", lambda: (None, FakeContext(blocks)))
+    monkeypatch.setattr(devices_module, "_BY_UUID", tmp_path / "by-uuid")  # not this PC's
+    found = media.present()
+    assert [d.node for d in found] == ["/dev/sdb", "/dev/sdb1", "/dev/sdd"]
+    assert {d.backend for d in found} == {"udev"} and found[0].serial == "4C53"
+    assert all(d.root is None for d in found)  # none mounted
+
+
+def test_holds_medium_reads_the_sysfs_size() -> None:
+    assert not devices_module._holds_medium(FakeBlock("sdc", size="0", removable="1"))
+    assert devices_module._holds_medium(FakeBlock("sdb", size="2048", removable="1"))
+    assert devices_module._holds_medium(FakeBlock("sdx", size=None, removable="1"))
+
+
 # --- Linux against a loop device -----------------------------------------------------
 
 
