@@ -27,6 +27,9 @@ import json
 import os
 import socket
 import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +43,7 @@ from ikou.audit.chain import (
     key_folder,
     verify,
 )
+from ikou.audit.platform import LockFileRefused, ProcessLock
 from ikou.audit.shredding import inside
 from ikou.errors import MediaError, MediaUnavailableError, TamperedError
 from ikou.pipeline.media.devices import Device, devices
@@ -263,6 +267,36 @@ def _describe(device: Device) -> str:
     return f"the medium at {device.node}{label}{serial}"
 
 
+_REGISTER_WAIT = 30.0  # seconds a registration waits for another one to end
+_REGISTER_POLL = 0.05  # seconds between two tries of the lock
+
+
+@contextmanager
+def _one_registration() -> Iterator[None]:
+    """Hold ``register.lock`` in the media folder: one registration at a time on
+    this PC (processes and threads alike), so that two never read the same count
+    of media and choose the same id. A lock that is a link is refused."""
+    path = media_folder() / "register.lock"
+    lock = ProcessLock(path)
+    deadline = time.monotonic() + _REGISTER_WAIT
+    try:
+        while not lock.acquire():
+            if time.monotonic() > deadline:
+                raise MediaError(
+                    "another registration of a medium is still under way on this PC after "
+                    f"{_REGISTER_WAIT:.0f} s; nothing was registered: try again when it ends."
+                )
+            time.sleep(_REGISTER_POLL)
+    except LockFileRefused as exc:
+        raise TamperedError(f"{exc}") from None
+    except OSError as exc:
+        raise MediaError(f"cannot take the lock {path}: {exc.strerror}.") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def register(path: Path, holder: str) -> Medium:
     """Register the removable medium holding ``path`` to ``holder``: recorded in
     the media log and written on it as its identity file."""
@@ -279,6 +313,15 @@ def register(path: Path, holder: str) -> Medium:
             f"{_describe(device)} reports neither a serial number nor a filesystem UUID, so "
             "it could not be told from another stick; nothing was registered."
         )
+    with _one_registration():  # the id is chosen and taken under one lock
+        return _register_locked(device, holder)
+
+
+def _register_locked(device: Device, holder: str) -> Medium:
+    """:func:`register` under the registration lock: the media log read, the device
+    checked not in use, the next id chosen, the identity file written, the event
+    appended."""
+    assert device.root is not None
     log = media_log()
     media = registered(log)
     for medium in media.values():

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from ikou.errors import CheckFailed, MediaError
+from ikou.pipeline.media import register as register_module
 from ikou.pipeline.media.devices import make_folder_medium
 from ikou.pipeline.media.register import (
     IDENTITY,
@@ -68,6 +69,47 @@ def test_register_writes_an_identity_file_and_records_it(bay: Path) -> None:
     fixed = ikou("media", "register", str(bay), "--holder", "x")  # the bay itself: no stick
     assert fixed.returncode == 2 and "not on a removable medium" in fixed.stderr
     assert [e["outcome"] for e in _media_events()] == ["registered"]
+
+
+def test_two_registrations_at_once_get_two_ids(bay: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two sticks registered at the same moment (two threads, each with its own
+    lock file handle, as two processes would have): each reads the log and
+    chooses its id only when the other is done. Without the lock both would read
+    an empty log, wait at the barrier and choose USB-001."""
+    sticks = [make_folder_medium(bay, f"stick-{n}") for n in (1, 2)]
+    barrier = threading.Barrier(2)
+    real = register_module.registered
+
+    def slow(*args: object) -> object:
+        found = real(*args)  # type: ignore[arg-type]
+        try:
+            barrier.wait(timeout=1)  # both here at once only if nothing serialises them
+        except threading.BrokenBarrierError:
+            pass
+        return found
+
+    monkeypatch.setattr(register_module, "registered", slow)
+    ids: dict[int, str] = {}
+    failed: list[BaseException] = []
+
+    def one(n: int) -> None:
+        try:
+            ids[n] = register(sticks[n], f"係員 {n}").id
+        except BaseException as exc:  # pragma: no cover - reported below
+            failed.append(exc)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in (0, 1)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failed, failed
+    assert sorted(ids.values()) == ["USB-001", "USB-002"]
+    monkeypatch.setattr(register_module, "registered", real)
+    assert sorted(registered()) == ["USB-001", "USB-002"]
+    for n, stick in enumerate(sticks):
+        assert json.loads((stick / IDENTITY).read_text("utf-8"))["medium"] == ids[n]
+    assert [e["medium"] for e in _media_events()] == sorted(ids.values())
 
 
 def test_a_write_to_an_unregistered_medium_is_refused_before_a_source_is_read(

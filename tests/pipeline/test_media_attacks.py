@@ -271,6 +271,29 @@ def test_a_stick_swapped_after_the_check_gets_no_import_file(
     assert not (tmp_path / "pocket" / "people.csv").exists()
 
 
+@POSIX
+def test_a_registration_lock_replaced_by_a_link_is_refused(bay: Path, tmp_path: Path) -> None:
+    """``register.lock`` in the media folder made a link to a file outside (or to
+    where none is yet): refused in one sentence, nothing registered, and the
+    file it points to neither created nor touched."""
+    stick = make_folder_medium(bay, "s")
+    folder = media_folder()
+    folder.mkdir(parents=True)
+    theirs, nowhere = tmp_path / "theirs.txt", tmp_path / "not-yet.txt"
+    theirs.write_text("not ikou's", "utf-8")
+    before = theirs.stat().st_mtime_ns
+    for target in (theirs, nowhere):
+        (folder / "register.lock").symlink_to(target)
+        with pytest.raises(CheckFailed, match=r"register\.lock is a symbolic link") as raised:
+            register(stick, "税務 花子")
+        assert "Traceback" not in str(raised.value) and "not ikou's" not in str(raised.value)
+        (folder / "register.lock").unlink()
+    assert theirs.read_text("utf-8") == "not ikou's" and theirs.stat().st_mtime_ns == before
+    assert not nowhere.exists()
+    assert not (stick / IDENTITY).exists()
+    assert register(stick, "税務 花子").id == "USB-001"  # a plain lock again: registered
+
+
 # --------------------------------------------------------------- erasing
 
 
