@@ -49,7 +49,7 @@ from ikou.audit.chain import (
     key_folder,
 )
 from ikou.audit.faults import checkpoint
-from ikou.audit.platform import ProcessLock
+from ikou.audit.platform import LockFileRefused, ProcessLock
 from ikou.errors import AuditLogError, IkouError, TamperedError
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.recovered import Recovered, announce, announcing
@@ -172,7 +172,13 @@ def open_session(plan: LoadedPlan, mode: str) -> Session:
     recorder = StageRecorder(writer, run_id=run_id, mode=mode, actor=_actor())
     recovered = tuple(recover(plan, writer, journal, current=run_id))
     store = ArtifactStore(workspace, run_id, mode, recorder.note, journal)
-    store.start()
+    try:
+        store.start()
+    except LockFileRefused:
+        raise TamperedError(
+            f"the lock file of run {run_id} in the workspace's locks folder is a symbolic link, "
+            "which ikou never makes; nothing was done."
+        ) from None
     session = Session(plan, mode, run_id, run_dir, writer, recorder, store, journal, recovered)
     from ikou.pipeline.importleft import settle_left  # it records through this module
 
@@ -217,8 +223,14 @@ def recover(
         if not RUN_ID.match(run_id):
             raise TamperedError(f"the journal names a run {run_id!r} ikou cannot have made.")
         lock = ProcessLock(workspace / "locks" / f"{run_id}.lock")
-        if not lock.acquire():
-            continue  # alive
+        try:
+            if not lock.acquire():
+                continue  # alive
+        except LockFileRefused:
+            raise TamperedError(
+                f"the lock file of run {run_id} in the workspace's locks folder is a symbolic "
+                "link, which ikou never makes; nothing was done."
+            ) from None
         try:
             events = run_events(writer, run_id)
             mode = str(

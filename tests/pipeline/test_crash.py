@@ -49,3 +49,22 @@ def test_a_run_killed_mid_stage_is_recovered_by_the_next_run(
     ends = [e for e in chain_events(workspace / JOURNAL) if e["event"] == "run.end"]
     assert [e["outcome"] for e in ends] == ["interrupted", "reconciled"]
     assert not list(Path("/dev/shm").glob(f"ikou-{dead}*"))
+
+
+def test_a_dead_runs_lock_replaced_by_a_link_is_refused_and_its_target_untouched(
+    housing_plan: Path, tmp_path: Path
+) -> None:
+    killed = _ikou("rehearse", str(housing_plan), fault="extract")
+    assert killed.returncode == -9, killed.stderr
+    workspace = housing_plan.parent / "ikou-work"
+    dead = next(e["run_id"] for e in chain_events(workspace / JOURNAL))
+    lock = workspace / "locks" / f"{dead}.lock"
+    outside = tmp_path / "elsewhere.txt"
+    outside.write_text("not ikou's", "utf-8")
+    lock.unlink(missing_ok=True)
+    lock.symlink_to(outside)
+    again = _ikou("rehearse", str(housing_plan))
+    assert again.returncode == 1, again.stderr
+    assert f"the lock file of run {dead}" in " ".join(again.stderr.split())
+    assert "Traceback" not in again.stderr
+    assert outside.read_text("utf-8") == "not ikou's"
