@@ -68,6 +68,9 @@ _GREG_RE = re.compile(
     r"(?:(?P<m>\d{1,2})(?:(?:月|[./\-])(?:(?P<d>\d{1,2})日?)?)?)?$"
 )
 _COMPACT_RE = re.compile(r"^(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})$")
+_YEAR_RE = re.compile(r"^(?P<y>\d{4})$")
+# what offices write after a date to say what it dates: 令和6年4月1日現在, 2024/4/1時点
+_AS_OF_RE = re.compile(r"(?:現在|時点|更新|調べ)$")
 _SHORT_RE = re.compile(r"^(?P<y>\d{1,2})[./\-](?P<m>\d{1,2})[./\-](?P<d>\d{1,2})$")
 _SPACES = re.compile(r"\s+")
 
@@ -160,6 +163,8 @@ def parse_date(
         raise Reject("unparseable")
     elif isinstance(value, int | float):
         if excel_serial is None:
+            if precision == "year" and _a_year(value):
+                return dt.date(int(value), 1, 1)
             raise Reject("unparseable")
         return _excel_serial(float(value), excel_serial)
     elif isinstance(value, str):
@@ -168,7 +173,7 @@ def parse_date(
         raise Reject("unparseable")
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text)
-    text = _SPACES.sub("", text)
+    text = _AS_OF_RE.sub("", _SPACES.sub("", text))
     if not text:
         raise Reject("unparseable")
     match = _ERA_RE.match(text)
@@ -184,6 +189,10 @@ def parse_date(
         day = int(match["d"]) if match["d"] else None
         first, _ = _period(int(match["y"]), month, day)
         return _precise(first, month, day, precision)
+    match = _YEAR_RE.match(text)
+    if match:  # a bare year, 1961: a date only at precision year
+        first, _ = _period(int(match["y"]), None, None)
+        return _precise(first, None, None, precision)
     match = _SHORT_RE.match(text)
     if match and default_era is not None:
         era = _era_named(default_era)
@@ -191,6 +200,11 @@ def parse_date(
             era, int(match["y"]), int(match["m"]), int(match["d"]), precision, lenient_era
         )
     raise Reject("unparseable")
+
+
+def _a_year(number: float) -> bool:
+    """A number that can only be a year: whole, four digits."""
+    return number == number and float(number).is_integer() and 1000 <= number <= 9999
 
 
 def _era_named(name: str) -> Era:
@@ -239,3 +253,63 @@ def date(
         precision=precision,
         lenient_era=lenient_era,
     )
+
+
+_FISCAL_RE = re.compile(
+    rf"^(?:(?P<era>{ERA_KANJI}|[{ERA_INITIALS}]|[{ERA_LETTERS}{ERA_LETTERS.lower()}])\.?"
+    r"(?P<ey>\d{1,2}|元)|(?P<short>\d{1,2})|(?P<y>\d{4}))(?:年度)?$"
+)
+
+
+def parse_fiscal_year(
+    value: Any, *, default_era: str | None = None, lenient_era: bool = False
+) -> int | Noted:
+    """A fiscal year (年度) → the Gregorian year in which it begins (each Japanese
+    fiscal year runs from April to March): 平成27年度 → 2015, or :class:`Reject`.
+
+    An era fiscal year is in its era when the year it begins in is one of the
+    era's calendar years: 平成31年度 (begun April 2019, before Reiwa) is, 平成32年度
+    is not (``wareki.out_of_era``, or noted under ``lenient_era``)."""
+    if isinstance(value, bool):
+        raise Reject("unparseable")
+    if isinstance(value, int | float):
+        if not _a_year(value):
+            raise Reject("unparseable")
+        return int(value)
+    if not isinstance(value, str):
+        raise Reject("unparseable")
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", value))
+    match = _FISCAL_RE.match(text)
+    if match is None or (match["short"] is not None and default_era is None):
+        raise Reject("unparseable")
+    if match["y"] is not None:
+        return int(match["y"])
+    era = _ERA_BY_TOKEN[match["era"]] if match["era"] else _era_named(str(default_era))
+    written = match["ey"] or match["short"]
+    era_year = 1 if written == "元" else int(written)
+    if era_year < 1:
+        raise Reject("invalid")
+    year = era.offset + era_year
+    end = _ERA_END[era.name]
+    if year < era.start.year or (end is not None and year > end.year):
+        if not lenient_era:
+            raise Reject("wareki.out_of_era")
+        return Noted(year, "wareki.out_of_era")
+    return year
+
+
+def _check_fiscal_args(args: dict[str, Any]) -> None:
+    if args.get("default_era") is not None:
+        check_era_name(args["default_era"])
+
+
+@register(
+    "fiscal_year",
+    reasons=("unparseable", "invalid", "wareki.out_of_era"),
+    notes=("wareki.out_of_era",),
+    check=_check_fiscal_args,
+)
+def fiscal_year(value: Any, *, default_era: str | None = None, lenient_era: bool = False) -> Any:
+    """The Gregorian year a fiscal year (年度) begins in, as an integer: 昭和55年度 →
+    1980, 平成27年度 and H27年度 → 2015, 令和元年度 → 2019, 2015年度 → 2015."""
+    return parse_fiscal_year(value, default_era=default_era, lenient_era=lenient_era)
