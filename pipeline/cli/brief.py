@@ -1,0 +1,65 @@
+"""``ikou brief``: the migration explained to the privacy council, from the plan."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+from rich.markup import escape
+
+from ikou.pipeline.cli.common import lang_option, out
+
+__all__ = ["brief"]
+
+
+@click.command()
+@click.argument("plan", type=click.Path(path_type=Path))
+@click.option(
+    "--profile",
+    "profile_file",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A structure-only profile (ikou profile) of the live files: records per sheet.",
+)
+@lang_option
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write into this folder instead of a new one under the workspace's briefs/.",
+)
+@click.option(
+    "--production-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="The planned production date, for the certifications (default: today).",
+)
+def brief(
+    plan: Path,
+    profile_file: Path | None,
+    lang: str,
+    folder: Path | None,
+    production_date: dt.datetime | None,
+) -> None:
+    """Write brief.html and brief.json explaining PLAN to the privacy council:
+    the data, the work, the copies and the people, from the plan alone (no
+    source file is opened). An existing brief is never replaced (exit 2)."""
+    from ikou.pipeline.brief import warning_text, write_brief
+
+    result = write_brief(
+        plan,
+        profile=profile_file,
+        lang=lang,
+        out=folder,
+        production_date=production_date.date() if production_date else None,
+    )
+    console = out()
+    warnings = result.warnings
+    for warning in warnings:
+        console.print(f"warning: {escape(warning_text(result.data, warning, lang))}")
+    console.print(f"brief:  {result.html}", markup=False)
+    console.print(f"json:   {result.json}", markup=False)
+    console.print(f"plan:   {result.data['plan']['short']}  warnings {len(warnings)}", markup=False)
