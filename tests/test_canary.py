@@ -245,6 +245,22 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     log = work / "ikou-work" / "audit.log"
     done = run_ikou("audit", "verify", str(log), env=env, timeout=60)
     outputs["verify"] = done.stdout + done.stderr
+    # the council's brief of the production plan, with a profile of the live ledger that
+    # keeps the planted names (a profile a careless office made): counts, never a value
+    profile = tmp_path / "ledger-profile.yaml"
+    done = run_ikou(
+        "profile", str(work / "data" / "live" / "ledger.xls"), "-o", str(profile),
+        "--keep-values", "氏名,団地名", env=env, cwd=work,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "雀野".encode() in profile.read_bytes()  # kept: the brief must still not show it
+    briefs = work / "ikou-work" / "briefs"
+    for lang in ("ja", "en"):
+        args = ["--profile", str(profile), "--lang", lang, "--out", str(briefs / lang)]
+        done = run_ikou("brief", str(production), *args, env=env, cwd=work)
+        assert done.returncode == 0, done.stderr
+        outputs[f"stdout brief {lang}"], outputs[f"stderr brief {lang}"] = done.stdout, done.stderr
+        assert "kept_values_personal" in (briefs / lang / "brief.json").read_text("utf-8")
 
     # ikou shred destroyed every rehearsal target; what stays is the new system's database
     assert not list(work.glob("ikou-work/runs/*/target.sqlite*"))
@@ -266,7 +282,7 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
         "estates.csv",
     )
     planted = [work / "data" / "live" / n for n in ("ledger.xls", "members.docx", "applicants.ods")]
-    inputs = {*planted, *(work / n for n in names)}
+    inputs = {*planted, *(work / n for n in names), profile}
     hits = _scan(tmp_path, targets | inputs, outputs)
     scratch = Path("/dev/shm")
     if scratch.is_dir():  # RAM-backed scratch: every run's folder is gone
