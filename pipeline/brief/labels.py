@@ -37,6 +37,9 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "なし",
         "yes": "該当",
         "no": "非該当",
+        "list_sep": "、",
+        "plus": "＋",
+        "in_parens": "（{}）",
         # -- warnings --------------------------------------------------------
         "warn_no_section": "所管課（section）が計画に記載されていません。",
         "warn_no_production_source": (
@@ -502,6 +505,9 @@ LABELS: dict[str, dict[str, str]] = {
         "none": "none",
         "yes": "yes",
         "no": "no",
+        "list_sep": ", ",
+        "plus": " + ",
+        "in_parens": "({})",
         "warn_no_section": "The owning section (section) is not declared in the plan.",
         "warn_no_production_source": (
             "The production files of source '{source}' (production) are not declared in the plan."

@@ -97,7 +97,6 @@ class _View:
                 return self.L[key]
         return "—"
 
-
     def hashed_file(self, name: str) -> str:
         """A file the plan's hash covers, in words: the plan, mapping, contract, a
         lookup table or a 外字表 (``lookup:estates.csv``, ``gaiji:applicants``)."""
