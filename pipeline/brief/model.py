@@ -13,6 +13,7 @@ the place, the media rule) becomes a warning printed on the brief.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import json
 import sys
 from pathlib import Path
@@ -169,34 +170,38 @@ def _handover(plan: LoadedPlan) -> dict[str, Any]:
     }
 
 
-def _provenance(plan: LoadedPlan, pattern: str) -> dict[str, Any]:
-    """What the rehearsal folder's marker (``ikou-twin.json``, written by ikou
-    synth and ikou demo) says of the test files a pattern names — by their
-    names: the test files themselves are not opened (each rehearsal checks
-    their bytes, and its report names them)."""
+def _marker(folder: Path) -> dict[str, Any]:
+    """The files a folder's marker (``ikou-twin.json``) lists, by name."""
     from ikou.pipeline.twin.marker import MARKER
 
-    full = plan.base / pattern
-    names = (
-        sorted(p for p in full.parent.glob(full.name) if p.is_file())
-        if full.parent.is_dir()
-        else []
-    )
-    listed: dict[str, Any] = {}
     try:
-        data = json.loads((full.parent / MARKER).read_text(encoding="utf-8"))
-        files = data.get("files") if isinstance(data, dict) else None
-        listed = files if isinstance(files, dict) else {}
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        pass
-    synthetic = [p for p in names if isinstance(listed.get(p.name), dict)]
+        return {}
+    files = data.get("files") if isinstance(data, dict) else None
+    return files if isinstance(files, dict) else {}
+
+
+def _provenance(plan: LoadedPlan, pattern: str) -> dict[str, Any]:
+    """What the marker ikou synth and ikou demo write beside the files they make
+    says of the test files a pattern names — by their names only: the test files
+    are not opened (each rehearsal checks their bytes, and its report names them)."""
+    full = plan.base / pattern
+    if glob.has_magic(pattern):
+        found = [Path(p) for p in glob.glob(str(full), recursive=True)]
+    else:
+        found = [full]
+    names = sorted(p for p in found if p.is_file())
+    markers = {folder: _marker(folder) for folder in {p.parent for p in names}}
+    listed = [markers[p.parent].get(p.name) for p in names]
+    synthetic = [entry for entry in listed if isinstance(entry, dict)]
     if not names:
         kind = "absent"
     elif len(synthetic) == len(names):
         kind = "synthetic"
     else:
         kind = "declared"
-    made_by = sorted({str(listed[p.name].get("made_by") or "ikou synth") for p in synthetic})
+    made_by = sorted({str(entry.get("made_by") or "ikou synth") for entry in synthetic})
     return {"kind": kind, "files": len(names), "made_by": made_by}
 
 

@@ -15,7 +15,7 @@ from ikou.mappings.spec import ColumnMapping
 from ikou.pipeline.plan import LoadedPlan
 from ikou.validation.contract import ColumnContract
 
-__all__ = ["personal_flags", "tables_section"]
+__all__ = ["tables_section"]
 
 
 def _personal(spec: ColumnContract, fed: ColumnMapping | None) -> tuple[bool, str]:
@@ -40,14 +40,6 @@ def _column(name: str, spec: ColumnContract, fed: ColumnMapping | None) -> dict[
         "generated": spec.generated,
         "personal": personal,
         "basis": basis,
-    }
-
-
-def personal_flags(plan: LoadedPlan) -> dict[str, dict[str, bool]]:
-    """table → column → personal, for every table the mapping fills."""
-    return {
-        table: {c["name"]: c["personal"] for c in entry["columns"]}
-        for table, entry in ((t["name"], t) for t in _tables(plan))
     }
 
 
