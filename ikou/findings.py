@@ -572,6 +572,13 @@ _ERRORS = (
         "The family every bad-input error belongs to (exit 2).",
     ),
     (
+        "usage.invalid",
+        "the command line is wrong",
+        "コマンドの指定に誤りがあります",
+        "A missing argument, an unknown option or a value the option does not take; the "
+        "detail says which, and `ikou COMMAND -h` shows the command's usage (exit 2).",
+    ),
+    (
         "internal.error",
         "a bug in ikou, not the input",
         "ikou の不具合です（入力の誤りではありません）",

@@ -115,9 +115,14 @@ def run_ikou(
     env: dict[str, str] | None = None,
     cwd: Path | None = None,
     timeout: int = 300,
+    console: str | None = "en",
 ) -> subprocess.CompletedProcess[str]:
     """``ikou ARGS`` as a separate process, as a user runs it (no terminal on stdin);
-    ``env`` replaces the environment when given."""
+    ``env`` replaces the environment when given. The console speaks ``console``
+    (``IKOU_LANG``), English unless asked, so that a test's English words hold
+    whatever the machine's locale; ``console=None`` leaves the language to ``env``."""
+    if console is not None:
+        env = {**(os.environ if env is None else env), "IKOU_LANG": console}
     return subprocess.run(
         [sys.executable, "-m", "ikou", *args],
         capture_output=True,

@@ -62,9 +62,10 @@ def exit_code(error: IkouError) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point: run the CLI and turn every outcome into one exit code."""
+    """Entry point: run the CLI and turn every outcome into one exit code, said in
+    the console's language (:mod:`.lang`)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    with replacing_output():  # before anything is printed, and for everything printed
+    with replacing_output(), speaking():  # before anything is printed, and for everything
         return _run(args)
 
 
@@ -78,16 +79,19 @@ def _run(args: list[str]) -> int:
             traceback.print_exc()
         if isinstance(exc, InternalError):
             return _internal(exc.message)
-        err().print(f"[bold red]ikou:[/] {escape(exc.message)}")
+        first, *details = error_lines(exc)
+        err().print(f"[bold red]ikou:[/] {escape(first)}")
+        for line in details:
+            err().print(escape(line))
         return exit_code(exc)
     except click.exceptions.Abort:
-        err().print("ikou: aborted.")
+        err().print(say("aborted"))
         return EXIT_INPUT
     except click.ClickException as exc:
-        exc.show()
+        _usage(exc)
         return EXIT_INPUT
     except KeyboardInterrupt:
-        err().print("ikou: interrupted.")
+        err().print(say("interrupted"))
         return EXIT_INPUT
     except Exception:
         if debug:
@@ -100,12 +104,22 @@ def _internal(said: str | None = None) -> int:
     """The internal-error line; first what is known of it (``said``: that the run
     was sealed before it happened, say)."""
     if said:
-        err().print(f"ikou: {escape(said)}.")
-    err().print(
-        "ikou: an internal error occurred (a bug, not your input); run again with "
-        "--debug to see the traceback, and check it for personal data before sharing."
-    )
+        err().print(escape(say("internal.said", said=said)))
+    err().print(escape(say("internal")))
     return EXIT_INTERNAL
+
+
+def _usage(exc: click.ClickException) -> None:
+    """A usage error: click's own lines in English; in Japanese, the catalog's
+    line, click's sentence as the detail and where the usage is shown."""
+    if console_lang() != "ja":
+        exc.show()
+        return
+    line = say("error", title=CATALOG["usage.invalid"].ja, where="", slug="usage.invalid")
+    err().print(f"[bold red]ikou:[/] {escape(line)}")
+    err().print(escape(say("error.detail", message=exc.format_message())))
+    ctx = getattr(exc, "ctx", None)
+    err().print(escape(say("usage.help", command=ctx.command_path if ctx else "ikou")))
 
 
 if __name__ == "__main__":  # pragma: no cover

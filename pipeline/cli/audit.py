@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ikou.errors import TamperedError
 from ikou.pipeline.cli.common import out
+from ikou.pipeline.cli.lang import say
+
+if TYPE_CHECKING:
+    from ikou.audit.chain import VerifyResult
 
 __all__ = ["audit", "audit_verify"]
 
@@ -40,4 +45,24 @@ def audit_verify(log: Path, head: str | None) -> None:
     result = verify(log, head, key=key, key_dir=folder, seals=log.name != JOURNAL)
     if not result.ok:
         raise TamperedError(f"{log}: {result.sentence()}")
-    out().print(f"{log}: {result.sentence()}")
+    out().print(f"{log}: {_verified(result)}", markup=False)
+
+
+def _verified(result: VerifyResult) -> str:
+    """:meth:`VerifyResult.sentence` of an intact chain, in the console's language
+    (what could not be checked is named in English, as the verifier words it)."""
+    tail = ""
+    if result.head_found_at is not None:
+        after = result.events - result.head_found_at
+        tail = say("verified.head_at", at=result.head_found_at)
+        tail += say("verified.after", after=after) if after else say("verified.last")
+    return say(
+        "verified.ok",
+        checked=say("verified.authenticated" if result.authenticated else "verified.intact"),
+        events=result.events,
+        head=result.head,
+        tail=tail,
+        note=say("verified.unchecked", what="; ".join(result.unchecked))
+        if result.unchecked
+        else "",
+    )

@@ -1,6 +1,7 @@
 """What every command shares: the consoles, output that never fails to encode,
 the progress bar, the language option, the password prompt, recovery before a
-command acts, and what an error after a run's seal says."""
+command acts, and what an error after a run's seal says — each line in the
+console's language (:mod:`.lang`)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,20 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ikou.audit.platform import WarmChild
 from ikou.errors import IkouError, InternalError
+from ikou.pipeline.cli.lang import CONSOLE, choose, say
+
+if TYPE_CHECKING:
+    from ikou.pipeline.recovered import Recovered
 
 __all__ = [
     "after_seal",
@@ -99,11 +106,8 @@ def after_seal(run_id: str, report: Path | None) -> Iterator[None]:
 
 
 def _sealed(run_id: str, report: Path | None, what: str) -> str:
-    written = f" and its report written at {report}" if report is not None else ""
-    return (
-        f"the run {run_id} was sealed{written}; this error happened after that, while "
-        f"printing its summary ({what}): the run and its record stand"
-    )
+    written = say("sealed.written", report=report) if report is not None else ""
+    return say("sealed", run_id=run_id, written=written, what=what)
 
 
 @contextmanager
@@ -133,10 +137,11 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | No
         if not started:
             bar.start()
             started = True
+        shown = _stage_said(label)[:28]
         if label.startswith("extract ") and total:
-            bar.update(task, description=label[:28])
+            bar.update(task, description=shown)
         else:
-            bar.update(task, description=label[:28], completed=done)
+            bar.update(task, description=shown, completed=done)
 
     try:
         yield update
@@ -145,12 +150,30 @@ def progress_bar(enabled: bool) -> Iterator[Callable[[str, int, int], None] | No
             bar.stop()
 
 
+def _stage_said(label: str) -> str:
+    """A progress label (``extract ledger.xls``, ``map tenants``, ``done``) with its
+    stage in the console's language; the file or table name as it is."""
+    stage, _, rest = label.partition(" ")
+    if f"stage.{stage}" not in CONSOLE:
+        return label
+    return f"{say(f'stage.{stage}')} {rest}".rstrip()
+
+
+def _lang_given(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """``--lang`` typed on the command line speaks for the console too."""
+    if param.name and ctx.get_parameter_source(param.name) is ParameterSource.COMMANDLINE:
+        choose(value)
+    return value
+
+
 lang_option = click.option(
     "--lang",
     type=click.Choice(["ja", "en"]),
     default="ja",
     show_default=True,
-    help="Language of the HTML report's labels.",
+    callback=_lang_given,
+    help="Language of the report (or certificate) and, when given, of the console; "
+    "without it the console follows IKOU_LANG and the locale.",
 )
 
 
@@ -162,7 +185,7 @@ def password_prompt() -> Callable[[str], str | None] | None:
 
     def ask(file: str) -> str | None:
         answer = click.prompt(
-            f"password for {file} (empty to stop)",
+            say("password", file=file),
             hide_input=True,
             default="",
             show_default=False,
@@ -179,8 +202,27 @@ def recovery_said() -> Iterator[None]:
     end when the command opens its session is said on stderr."""
     from ikou.pipeline.recovered import announcing
 
-    with announcing(lambda recovered: err().print(f"ikou: {escape(recovered.sentence())}")):
+    with announcing(lambda recovered: err().print(f"ikou: {escape(_recovered(recovered))}")):
         yield
+
+
+def _recovered(recovered: Recovered) -> str:
+    """:meth:`Recovered.sentence` in the console's language."""
+    known = ("interrupted", "sealed", "reconciled", "rolled_back", "pending")
+    ending = (
+        ""
+        if recovered.outcome in ("interrupted", "sealed")
+        else say(f"recovered.{recovered.outcome}")
+        if recovered.outcome in known
+        else say("recovered.other", outcome=recovered.outcome)
+    )
+    return say(
+        "recovered",
+        run_id=recovered.run_id,
+        artifacts=recovered.artifacts,
+        rolled=say("recovered.rolled") if recovered.target_rolled_back else "",
+        ending=ending,
+    )
 
 
 def _prepare_expectations() -> None:  # pragma: no cover - runs in the warm child

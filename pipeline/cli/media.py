@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.markup import escape
 
 from ikou.errors import CheckFailed
 from ikou.pipeline.cli.common import lang_option, out
+from ikou.pipeline.cli.lang import say
 
 
 @click.group()
@@ -28,7 +28,8 @@ def register(path: Path, holder: str) -> None:
     from ikou.pipeline.media.register import register as register_medium
 
     medium = register_medium(path, holder)
-    out().print(escape(f"registered {medium.id}: holder {medium.holder}, {medium.model}"))
+    said = say("media.registered", id=medium.id, holder=medium.holder, model=medium.model)
+    out().print(said, markup=False)
 
 
 @media.command(name="list")
@@ -39,16 +40,21 @@ def list_media() -> None:
     console = out()
     found = registered()
     if not found:
-        console.print("no medium is registered on this PC")
+        console.print(say("media.none"), markup=False)
     for medium in found.values():
-        state = f"retired {medium.retired}" if medium.retired else "in use"
-        serial = medium.device.get("serial", "")[-6:]
-        console.print(
-            escape(
-                f"{medium.id}  {medium.holder}  {medium.label or '-'}  …{serial}  "
-                f"registered {medium.registered}  {state}"
-            )
+        state = (
+            say("media.retired_on", date=medium.retired) if medium.retired else say("media.in_use")
         )
+        said = say(
+            "media.line",
+            id=medium.id,
+            holder=medium.holder,
+            label=medium.label or "-",
+            serial=medium.device.get("serial", "")[-6:],
+            registered=medium.registered,
+            state=state,
+        )
+        console.print(said, markup=False)
 
 
 @media.command()
@@ -58,7 +64,7 @@ def retire(medium_id: str) -> None:
     from ikou.pipeline.media.register import retire as retire_medium
 
     medium = retire_medium(medium_id)
-    out().print(escape(f"retired {medium.id} (holder {medium.holder})"))
+    out().print(say("media.retired", id=medium.id, holder=medium.holder), markup=False)
 
 
 @media.command()
@@ -81,15 +87,19 @@ def watch(seconds: float | None) -> None:
     previous = signal.signal(signal.SIGINT, lambda *_: stop.set())
 
     def heard(event: dict[str, Any]) -> None:
-        who = f"{event['medium']} ({event['holder']})" if event["medium"] else "NOT REGISTERED"
-        console.print(escape(f"{event['at']}  {event['outcome']}  {event['node']}  {who}"))
+        medium, outcome = event["medium"], event["outcome"]
+        who = f"{medium} ({event['holder']})" if medium else say("media.unregistered")
+        if outcome in ("inserted", "removed"):
+            outcome = say(f"media.{outcome}")
+        said = say("media.heard", at=event["at"], outcome=outcome, node=event["node"], who=who)
+        console.print(said, markup=False)
 
-    console.print("watching for removable media; Ctrl-C stops")
+    console.print(say("media.watching"), markup=False)
     try:
         count = watch_media(stop, heard)
     finally:
         signal.signal(signal.SIGINT, previous)
-    console.print(f"stopped; {count} event(s) recorded")
+    console.print(say("media.stopped", count=count), markup=False)
 
 
 @media.command()
@@ -103,9 +113,13 @@ def erase(medium_id: str, witness: str | None, lang: str) -> None:
     result = erase_medium(medium_id, witness=witness, lang=lang)
     console = out()
     for item in result.items:
-        state = "destroyed" if item["verified"] else f"NOT destroyed: {item.get('problem')}"
-        console.print(escape(f"{item['file']}: {state}"))
-    console.print(f"certificate: {result.certificate}")
+        said = (
+            say("media.destroyed", file=item["file"])
+            if item["verified"]
+            else say("media.not_destroyed", file=item["file"], problem=item.get("problem"))
+        )
+        console.print(said, markup=False)
+    console.print(say("media.certificate", certificate=result.certificate), markup=False)
     if result.failed:
         raise CheckFailed(
             f"{result.failed} file(s) on {result.medium.id} could not be verified destroyed; "

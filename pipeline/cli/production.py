@@ -23,10 +23,12 @@ from ikou.pipeline.cli.common import (
     progress_bar,
     warm_expectations,
 )
+from ikou.pipeline.cli.lang import CONSOLE, console_lang, say
 from ikou.pipeline.cli.run import render_run
 
 if TYPE_CHECKING:
     from ikou.pipeline.production import MigrationResult
+    from ikou.pipeline.production.preflight import Check
 
 __all__ = ["migrate", "reconcile", "shred"]
 
@@ -63,15 +65,15 @@ def migrate(plan: Path, signoff: Path | None, lang: str) -> None:
         warm.close()
     assert result.run_id is not None
     with after_seal(result.run_id, result.report_html):  # the run is sealed from here on
-        _render_migration(result, lang)
+        _render_migration(result)
 
 
-def _render_migration(result: MigrationResult, lang: str) -> None:
+def _render_migration(result: MigrationResult) -> None:
     """The checklist and the run's summary; the outcome's exit code."""
     console = out()
     if result.checks:
-        table = Table(title="事前確認" if lang == "ja" else "Preflight")
-        for header in ("item", "", "reason"):
+        table = Table(title=say("preflight"))
+        for header in (say("preflight.item"), "", say("preflight.reason")):
             table.add_column(header)
         marks = {
             "ok": f"[green]{encodable('✔', 'OK', console)}[/]",
@@ -79,21 +81,45 @@ def _render_migration(result: MigrationResult, lang: str) -> None:
             "fail": f"[red]{encodable('✘', 'NG', console)}[/]",
         }
         for check in result.checks:
-            table.add_row(escape(check.item), marks[check.status], escape(check.reason))
+            item, reason = _check_said(check)
+            table.add_row(escape(item), marks[check.status], escape(reason))
         console.print(table)
     if result.status == "refused":
         if result.report_html is not None:
-            console.print(f"report: {result.report_html}")
+            console.print(say("report", path=result.report_html), markup=False)
         raise CheckFailed(
             f"the production run was refused: {result.refusal}.", slug="production.refused"
         )
     assert result.run is not None
-    render_run(result.run, lang, as_json=False)
+    render_run(result.run, as_json=False)
     if result.status != "reconciled":
         raise CheckFailed(
             f"the production run did not reconcile; see {result.run.report_html}.",
             slug=f"run.{result.status}",
         )
+
+
+def _check_said(check: Check) -> tuple[str, str]:
+    """A preflight item and its reason in the console's language: in Japanese the
+    report's own words for them (:data:`~ikou.pipeline.report.labels.LABELS`), the
+    English ones where the report has none."""
+    if console_lang() != "ja":
+        return check.item, check.reason
+    from ikou.pipeline.report.labels import LABELS
+
+    words = LABELS["ja"]
+    item = (
+        words.get(f"item_{check.item}", check.item)
+        .replace("certification ", words.get("item_certification", "certification "))
+        .replace("sign-on ", words.get("item_signon", "sign-on "))
+        .replace("witness", words.get("witness", "witness"))
+    )
+    template = words.get(f"reason_{check.code}")
+    try:
+        reason = check.reason if template is None else template.format(**check.params)
+    except (KeyError, IndexError, ValueError):  # the words lag the check: say it in English
+        reason = check.reason
+    return item, reason
 
 
 def _sign_on_prompt() -> Callable[[str, str], tuple[str, str]] | None:
@@ -102,9 +128,9 @@ def _sign_on_prompt() -> Callable[[str, str], tuple[str, str]] | None:
         return None
 
     def ask(role: str, code: str) -> tuple[str, str]:
-        err().print(f"[bold]{escape(role)}[/]: code [bold]{code}[/]")
-        name = click.prompt(f"{role} — name", err=True)
-        typed = click.prompt(f"{role} — code shown above", err=True)
+        err().print(say("signon.code", role=escape(role), code=code))
+        name = click.prompt(say("signon.name", role=role), err=True)
+        typed = click.prompt(say("signon.typed", role=role), err=True)
         return name, typed
 
     return ask
@@ -127,16 +153,13 @@ def reconcile(plan: Path, with_sources: bool, lang: str) -> None:
     changes = {"changed": 0, "added": 0, "removed": 0}
     for difference in result.differences:
         changes[difference.change] += 1
-    others = (
-        f" (and {result.other_rows:,} of other batches, not compared)" if result.other_rows else ""
-    )
-    console.print(
-        f"{result.rows:,} row(s) in the target{others}; changed {changes['changed']}, "
-        f"added {changes['added']}, removed {changes['removed']}"
-    )
+    others = say("reconciled.others", rows=result.other_rows) if result.other_rows else ""
+    console.print(say("reconciled", rows=result.rows, others=others, **changes), markup=False)
     for found in result.import_files:
-        console.print(f"import file {found['file']}: {found['state']}")
-    console.print(f"report: {result.report_html}")
+        state = found["state"]
+        said = say(f"import_file.{state}") if f"import_file.{state}" in CONSOLE else state
+        console.print(say("import_file", file=found["file"], state=said), markup=False)
+    console.print(say("report", path=result.report_html), markup=False)
     changed = [f["file"] for f in result.import_files if f["state"] == "changed"]
     files = f"; and the import file(s) {', '.join(changed)} are not as placed" if changed else ""
     if result.differences:
@@ -164,7 +187,9 @@ def shred(plan: Path, certificate: bool, witness: str | None, lang: str) -> None
 
     result = shred_workspace(plan, witness=witness, lang=lang)
     failed = [i for i in result.items if not i["verified"]]
-    out().print(f"shredded {len(result.items)} file(s); certificate: {result.certificate}")
+    out().print(
+        say("shredded", count=len(result.items), certificate=result.certificate), markup=False
+    )
     if failed:
         raise CheckFailed(
             f"{len(failed)} file(s) could not be verified gone.", slug="shred.incomplete"

@@ -18,20 +18,16 @@ from ikou.pipeline.cli.common import (
     progress_bar,
     warm_expectations,
 )
+from ikou.pipeline.cli.lang import CONSOLE, say
 
-__all__ = ["DEMO_EXAMPLES", "demo", "rehearse", "render_run"]
+__all__ = ["DEMO_EXAMPLES", "demo", "rehearse", "render_run", "status_said"]
 
 
-def _summary(report: dict[str, Any], lang: str, console: Console) -> Table:
-    ja = lang == "ja"
+def _summary(report: dict[str, Any], console: Console) -> Table:
     yes, no = encodable("✔", "OK", console), encodable("✘", "NG", console)
-    table = Table(title="件数の内訳" if ja else "Row counts")
-    for header in (
-        ["テーブル", "移行元", "除外", "不採用", "登録", "一致"]
-        if ja
-        else ["table", "source", "skipped", "rejected", "loaded", "balanced"]
-    ):
-        table.add_column(header, justify="left" if header in ("テーブル", "table") else "right")
+    table = Table(title=say("counts"))
+    for column in ("table", "source", "skipped", "rejected", "loaded", "balanced"):
+        table.add_column(say(f"counts.{column}"), justify="left" if column == "table" else "right")
     for name, t in report["tables"].items():
         table.add_row(
             name,
@@ -44,18 +40,24 @@ def _summary(report: dict[str, Any], lang: str, console: Console) -> Table:
     return table
 
 
-def render_run(result: Any, lang: str, as_json: bool) -> None:
+def render_run(result: Any, as_json: bool) -> None:
+    """A run's counts and where its report and record are, in the console's
+    language (or report.json, as written)."""
     report = result.report.data
     console = out()
     if as_json:  # the report.json just written: the same text, not encoded twice
         click.echo(result.report_json.read_text(encoding="utf-8"), nl=False)
         return
-    console.print(_summary(report, lang, console))
-    status = report["status"]
-    console.print(f"status: {status}")
-    console.print(f"report: {result.report_html}")
-    console.print(f"json:   {result.report_json}")
-    console.print(f"audit:  {result.audit_log}  head {report['chain_head_short']}")
+    console.print(_summary(report, console))
+    console.print(say("status", status=status_said(report["status"])), markup=False)
+    console.print(say("report", path=result.report_html), markup=False)
+    console.print(say("json", path=result.report_json), markup=False)
+    console.print(say("audit", log=result.audit_log, head=report["chain_head_short"]), markup=False)
+
+
+def status_said(status: str) -> str:
+    """A run's status word (``reconciled``) as the console says it."""
+    return say(f"status.{status}") if f"status.{status}" in CONSOLE else status
 
 
 def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
@@ -70,7 +72,7 @@ def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
             )
     finally:
         warm.close()
-    render_run(result, lang, as_json)
+    render_run(result, as_json)
     if result.report.status != "reconciled":
         raise CheckFailed(
             f"the rehearsal did not reconcile; see {result.report_html}.",
@@ -91,8 +93,6 @@ def rehearse(plan: Path, lang: str, as_json: bool) -> None:
 # the examples' names, written here so that ikou --help need not import the
 # examples (and their generators); a test holds them equal to EXAMPLES
 DEMO_EXAMPLES = ("housing", "tax")
-# what each example's demo wrote, for the line before the rehearsal's summary
-_WROTE = {"housing": "synthetic ledger, members and plan", "tax": "synthetic overdue list and plan"}
 
 
 @click.command()
@@ -157,7 +157,7 @@ def demo(
             text.replace("\ntarget:\n", f"\ntarget:\n  rehearsal_url: '{quoted}'\n", 1),
             encoding="utf-8",
         )
-    out().print(f"{_WROTE[example]}: {plan.parent}")
+    out().print(say(f"demo.{example}", folder=plan.parent), markup=False)
     if example != "tax":
         _rehearse_and_render(plan, lang, False)
         return
@@ -172,5 +172,5 @@ def demo(
             "  # ikou demo's registered stick (docs/media.md)\n",
         )
         plan.write_text("".join(lines), encoding="utf-8")
-        out().print(f"call list goes to the registered medium at {plan.parent / stick}")
+        out().print(say("demo.stick", path=plan.parent / stick), markup=False)
         _rehearse_and_render(plan, lang, False)

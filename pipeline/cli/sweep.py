@@ -14,6 +14,7 @@ from rich.progress import Progress, TextColumn, TimeElapsedColumn
 
 from ikou.errors import CheckFailed, TamperedError
 from ikou.pipeline.cli.common import err, out
+from ikou.pipeline.cli.lang import CONSOLE, console_lang, say, words
 
 __all__ = ["sweep"]
 
@@ -54,11 +55,7 @@ def sweep(paths: tuple[Path, ...], plan_path: Path, as_json: bool) -> None:
         events = _unauthenticated_events(workspace / "audit.log")
     knowledge = load_knowledge(workspace, events, fingerprint_text)
     if knowledge.key_missing:
-        err().print(
-            "ikou: the key of this workspace's record fingerprints is not in "
-            f"{escape(str(key_folder()))}; only exact copies can be found (set IKOU_KEY_DIR "
-            "to the folder that holds it)."
-        )
+        err().print(say("sweep.key_missing", folder=key_folder()), markup=False)
     if not knowledge.exact and not knowledge.indexes:
         raise click.UsageError(
             f"the workspace {workspace} has no run to look for yet; rehearse the plan first."
@@ -95,10 +92,7 @@ def _unauthenticated_events(log: Path) -> list[dict[str, Any]]:
     result = verify(log, keep=True)
     if not result.ok:
         raise TamperedError(f"{log}: {result.sentence()}")
-    err().print(
-        f"ikou: no audit key in {escape(str(key_folder()))}: the audit log's links and hashes "
-        "verify, but it could not be authenticated on this machine."
-    )
+    err().print(say("sweep.unauthenticated", folder=key_folder()), markup=False)
     return list(result.entries)
 
 
@@ -110,7 +104,7 @@ def _sweep_progress(enabled: bool) -> Iterator[Callable[[str, int], None] | None
         return
     with Progress(
         TextColumn("{task.description:<40}"),
-        TextColumn("{task.completed:,} files"),
+        TextColumn(words("sweep.files")),
         TimeElapsedColumn(),
         console=console,
         transient=True,
@@ -128,36 +122,67 @@ def _render_sweep(result: Any, knowledge: Any) -> None:
 
     console = out()  # a line per file, whole paths: read on a narrow console, or grepped
     if result.findings:
-        console.print(f"copies found ({len(result.findings):,}):")
+        console.print(say("sweep.found", count=len(result.findings)), markup=False)
         for f in result.findings:
-            what = f"{f.records:,} record(s)" if f.kind == "derived" else f"a {f.what}"
-            where = "".join(f"; {place}" for place in f.places)
-            console.print(
-                f"  {escape(f.path)}: {f.kind} copy of {what}{escape(where)} "
-                f"({f.size:,} bytes, modified {f.modified})"
-            )
-    kinds = ", ".join(
-        f"{result.searched[kind]:,} {label}"
+            console.print(_copy_said(f), markup=False)
+    kinds = words("sweep.kinds.join").join(
+        say("sweep.kind", count=result.searched[kind], label=_kind_said(kind, label))
         for kind, label in KINDS.items()
         if kind in result.searched
     )
     passed = [
-        f"{count:,} {what}"
-        for count, what in (
-            (result.links, "symbolic link(s) not followed"),
-            (result.special, "pipe(s), socket(s) or device(s) passed over"),
-        )
+        say(key, count=count)
+        for count, key in ((result.links, "sweep.links"), (result.special, "sweep.special"))
         if count
     ]
-    console.print(
-        f"searched {sum(result.searched.values()):,} file(s), {result.bytes / 1e6:,.1f} MB"
-        + (f" ({kinds})" if kinds else "")
-        + f", for {len(knowledge.exact)} known file hash(es) and {knowledge.records:,} "
-        f"record(s); found {len(result.findings)}." + (f" {'; '.join(passed)}." if passed else "")
+    joined = words("sweep.passed.join").join(passed)
+    said = say(
+        "sweep.searched",
+        files=sum(result.searched.values()),
+        mb=result.bytes / 1e6,
+        kinds=say("sweep.kinds", kinds=kinds) if kinds else "",
+        hashes=len(knowledge.exact),
+        records=knowledge.records,
+        found=len(result.findings),
+        passed=say("sweep.passed", passed=joined) if passed else "",
     )
+    console.print(said, markup=False)
     if result.not_searched:
-        console.print(f"could not be searched ({len(result.not_searched):,}):")
+        console.print(say("sweep.missed", count=len(result.not_searched)), markup=False)
         for path, reason in result.not_searched[:50]:
             console.print(f"  {escape(path)}: {escape(reason)}")
         if len(result.not_searched) > 50:
-            console.print(f"  … and {len(result.not_searched) - 50:,} more (see --json).")
+            console.print(say("sweep.more", count=len(result.not_searched) - 50), markup=False)
+
+
+def _kind_said(kind: str, label: str) -> str:
+    """A searched file's kind (:data:`ikou.audit.sweep.KINDS`) as the console says it."""
+    return say(f"sweep.{kind}") if f"sweep.{kind}" in CONSOLE else label
+
+
+def _copy_said(found: Any) -> str:
+    """One copy found: its path, kind, what it copies and where in it — never a value."""
+    if found.kind == "derived":
+        what = say("sweep.records", records=found.records)
+    else:
+        known = f"sweep.{found.what}"
+        what = say("sweep.a", what=say(known) if known in CONSOLE else found.what)
+    places = [_place_said(place) for place in found.places]
+    return say(
+        "sweep.copy",
+        path=found.path,
+        kind=say(f"sweep.{found.kind}") if f"sweep.{found.kind}" in CONSOLE else found.kind,
+        what=what,
+        where="".join(say("sweep.place", place=place) for place in places),
+        size=found.size,
+        modified=found.modified,
+    )
+
+
+def _place_said(place: Any) -> str:
+    """A table and its rows (:class:`ikou.audit.sweep.Place`) as the console says it."""
+    if console_lang() != "ja":
+        return str(place)
+    runs = "、".join(f"{a}～{b}" if b > a else str(a) for a, b in place.rows[:6])  # CP932 has ～
+    more = "、…" if len(place.rows) > 6 else ""
+    return say("sweep.table_rows", table=place.table, rows=runs + more)

@@ -11,6 +11,7 @@ import click
 
 from ikou.errors import BadInput, OutputExistsError, position
 from ikou.pipeline.cli.common import out
+from ikou.pipeline.cli.lang import say
 
 __all__ = ["profile", "synth"]
 
@@ -63,7 +64,7 @@ def profile(
             if sheet.get("header_note"):
                 where = position(file["name"], sheet["name"] or None)
                 out().print(f"{where}: {sheet['header_note']}", markup=False)
-    out().print(f"profiled {len(files)} file(s), {sheets} sheet(s): {output}")
+    out().print(say("profiled", files=len(files), sheets=sheets, output=output), markup=False)
 
 
 @click.command()
@@ -87,4 +88,4 @@ def synth(profile_file: Path, output: Path, rows: int | None, seed: int, force: 
     if not isinstance(data, dict) or data.get("ikou_profile") != 1:
         raise click.UsageError(f"{profile_file} is not an ikou profile (ikou_profile: 1).")
     for path in synthesize(data, output, rows=rows, seed=seed, force=force):
-        out().print(f"wrote {path}")
+        out().print(say("wrote", path=path), markup=False)

@@ -49,7 +49,9 @@ def test_a_production_run_into_a_cp932_pipe_ends_sealed_and_exit_0(
     _witness_named(production_plan, NAME)
     assert rehearse(production_plan).report.status == "reconciled"
     signoff = str(production_plan.parent / "signoff.yaml")
-    done = _ikou_bytes("migrate", str(production_plan), "--signoff", signoff, encoding=encoding)
+    done = _ikou_bytes(
+        "migrate", str(production_plan), "--signoff", signoff, "--lang", "ja", encoding=encoding
+    )
     stdout = done.stdout.decode("cp932")  # strict: every byte is CP932
     stderr = done.stderr.decode("cp932")
     assert done.returncode == 0, stdout + stderr
@@ -64,7 +66,7 @@ def test_a_production_run_into_a_cp932_pipe_ends_sealed_and_exit_0(
     assert report["status"] == "reconciled"
     assert NAME in {p["name"] for p in report["signon"]}  # the record keeps the name whole …
     assert "?田 花子" in stdout and "事前確認" in stdout  # … the console shows what it can
-    assert "status: reconciled" in stdout
+    assert "結果: 照合一致" in stdout
 
 
 @pytest.mark.parametrize("encoding", ["cp932", "cp932:strict"])
@@ -72,7 +74,7 @@ def test_a_rehearsal_in_japanese_into_a_cp932_pipe(housing_plan: Path, encoding:
     done = _ikou_bytes("rehearse", str(housing_plan), "--lang", "ja", encoding=encoding)
     stdout = done.stdout.decode("cp932")
     assert done.returncode == 0, stdout + done.stderr.decode("cp932")
-    assert "件数の内訳" in stdout and "status: reconciled" in stdout
+    assert "件数の内訳" in stdout and "結果: 照合一致" in stdout
     assert _seals(housing_plan, "rehearsal")[-1]["outcome"] == "reconciled"
 
 
