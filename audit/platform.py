@@ -19,6 +19,11 @@
   memory limit on Linux; inline, unguarded, elsewhere (``GUARD_AVAILABLE``).
 * :mod:`audit.children` — outside programs that die with ikou (the other
   OS-specific part, kept in a module of its own).
+
+Longer than 500 lines: it is the one small interface behind which every
+OS-specific part lives (the design's rule), each with its Linux implementation
+and its "not available on this OS" fallback side by side; splitting it would
+scatter the place a Windows porter has to read.
 """
 
 from __future__ import annotations
