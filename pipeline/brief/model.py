@@ -135,7 +135,7 @@ def _register() -> dict[str, Any]:
     except (IkouError, OSError, ValueError) as exc:
         return {
             "state": "unverified",
-            "slug": getattr(exc, "slug", "media.unreadable"),
+            "slug": getattr(exc, "slug", "audit.tampered"),
             "media": [],
         }
     shown = [
