@@ -3,7 +3,8 @@
 One module per group of commands — :mod:`.run` (rehearse, demo),
 :mod:`.production` (migrate, reconcile, shred), :mod:`.audit` (audit verify),
 :mod:`.twin` (profile, synth), :mod:`.sweep`, :mod:`.media` (register, list,
-retire, watch, erase), :mod:`.brief` — and :mod:`.common` for what
+retire, watch, erase), :mod:`.council` (council record), :mod:`.brief` — and
+:mod:`.common` for what
 they share. Exit codes are decided in :func:`main` alone, from the branch of
 the one exception tree (:data:`ikou.errors.EXIT_CODES`): 0 success, 1 a
 check failed (an unbalanced run, a refusal, a tampered record), 2 bad input
@@ -23,7 +24,7 @@ from rich.markup import escape
 
 from ikou import __version__
 from ikou.errors import EXIT_CODES, IkouError, InternalError
-from ikou.pipeline.cli import audit, brief, media, production, run, sweep, twin
+from ikou.pipeline.cli import audit, brief, council, media, production, run, sweep, twin
 from ikou.pipeline.cli.common import err, recovery_said, replacing_output
 
 __all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "cli", "main"]
@@ -51,6 +52,7 @@ for command in (
     twin.synth,
     sweep.sweep,
     media.media,
+    council.council,
     brief.brief,
 ):
     cli.add_command(command)
