@@ -612,6 +612,31 @@ _CHECKS = (
         "office can find the stick and its holder.",
     ),
     (
+        "council.missing",
+        "no decision of the privacy council is recorded for the plan",
+        "計画について審議会の決定が記録されていません",
+        "The plan needs the council's approval (`council.required`, the default) and its "
+        "workspace's verified audit chain holds no `ikou council record` for the plan's name: "
+        "the preflight item `council` fails and nobody is asked to sign. A decision copied "
+        "from another installation's log does not verify and is never read (docs/council.md).",
+    ),
+    (
+        "council.rejected",
+        "the council's latest decision on the plan is a rejection",
+        "審議会の最新の決定が不承認です",
+        "The preflight names the council, the item and the day. Only a later decision "
+        "recorded with `ikou council record` can change it.",
+    ),
+    (
+        "council.changed",
+        "a plan file changed after the council's approval",
+        "審議会の承認の後に計画のファイルが変わりました",
+        "The approval was recorded with the SHA-256 of the plan, the mapping, the contract "
+        "and every lookup table; the preflight names each file that differs now, with the "
+        "approval's day and item. Ask the council about the plan as it is, and record its "
+        "decision again.",
+    ),
+    (
         "audit.tampered",
         "the audit record does not verify, or names what ikou did not make",
         "監査記録が検証できないか、ikou が作成していないものを指しています",

@@ -226,8 +226,10 @@ def test_no_planted_value_escapes(tmp_path: Path) -> None:
     (work / "signoff.yaml").write_text(
         "witness: 立会 花子\napprovals:\n  課長: 承認 四郎\n", encoding="utf-8"
     )
+    approval = "--body 審議会 --item 諮問第1号 --date 2010-10-07 --decision approved".split()
     for name, args in (
         ("rehearse production", ["rehearse", str(production)]),
+        ("council", ["council", "record", str(production), *approval]),
         ("migrate", ["migrate", str(production), "--signoff", str(work / "signoff.yaml")]),
         ("reconcile", ["reconcile", str(production)]),
         ("shred", ["shred", str(production), "--certificate", "--witness", "立会 花子"]),

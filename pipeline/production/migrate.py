@@ -18,6 +18,7 @@ from pathlib import Path
 from ikou.audit.platform import WarmChild
 from ikou.errors import ConfigError
 from ikou.pipeline.plan import LoadedPlan, load_plan
+from ikou.pipeline.production.council import council_facts
 from ikou.pipeline.production.preflight import Check, find_seal, preflight, source_hashes
 from ikou.pipeline.production.seal import seal_manifest
 from ikou.pipeline.production.signon import Ask, Confirmation, read_signoff, sign_on
@@ -133,6 +134,7 @@ def migrate(
         "signon_started": passed,
         "people": plan.plan.people.model_dump() if plan.plan.people else None,
         "vendor": plan.plan.vendor.model_dump(mode="json") if plan.plan.vendor else None,
+        "council": council_facts(plan, events),
     }
     if failed:
         refused = stop(session, "refused", extra, lang)

@@ -1,9 +1,11 @@
 """The preflight of a production run: every check that needs no person.
 
-The rehearsal evidence is read from the audit chain as the session verified
-it (links, hashes and authentication): only a seal ``reconciled`` of a
-rehearsal of this exact plan counts. Each check is a :class:`Check` whose
-reason is a code with fields, so each report states it in its own language.
+The rehearsal evidence and the privacy council's decision are read from the
+audit chain as the session verified it (links, hashes and authentication):
+only a seal ``reconciled`` of a rehearsal of this exact plan counts, and only
+a council decision recorded for this exact plan (:mod:`.council`). Each
+check is a :class:`Check` whose reason is a code with fields, so each report
+states it in its own language.
 """
 
 from __future__ import annotations
@@ -25,10 +27,19 @@ from ikou.pipeline.media.gate import mounted_now, watch_needed
 from ikou.pipeline.media.register import MEDIA_DIR_VARIABLE
 from ikou.pipeline.media.watch import answered, watching
 from ikou.pipeline.plan import LoadedPlan
+from ikou.pipeline.production.council import changed_files, latest_decision
 from ikou.pipeline.stages.extract import resolve_files, source_pattern
 from ikou.pipeline.stages.load import open_target, sqlite_file, target_metadata
 
-__all__ = ["REASONS", "Check", "find_seal", "passing_rehearsal", "preflight", "source_hashes"]
+__all__ = [
+    "REASONS",
+    "Check",
+    "council_check",
+    "find_seal",
+    "passing_rehearsal",
+    "preflight",
+    "source_hashes",
+]
 
 REASONS = {
     "no_rehearsal": "no reconciled rehearsal of this exact plan, mapping and contract",
@@ -63,6 +74,21 @@ REASONS = {
     "signon_file": "{name} (sign-off file)",
     "sources_changed": "a source file changed during the preflight",
     "sources_same": "same SHA-256 as when the preflight began",
+    "council_not_required": "not required by the plan: {reason}",
+    "council_missing": (
+        "no decision of the privacy council is recorded for the plan {plan}; "
+        "record it with ikou council record"
+    ),
+    "council_rejected": "{body} rejected the plan on {date} ({item})",
+    "council_changed": (
+        "{files} changed after the approval of {date} ({item}); "
+        "the council's decision on the plan as it is now must be recorded"
+    ),
+    "council_approved": "approved by {body} on {date} ({item})",
+    "council_conditional": (
+        "approved on {count} condition(s) by {body} on {date} ({item}), "
+        "printed on the sign-off sheet"
+    ),
 }
 """Each preflight reason in English, by code; the Japanese report's are in
 :data:`pipeline.report.LABELS` as ``reason_<code>``, with the same fields."""
@@ -190,6 +216,7 @@ def preflight(
             checks.append(Check("rehearsal", "fail", "rehearsal_old", old))
         else:
             checks.append(Check("rehearsal", "ok", "rehearsal_ok", {"run": run_id, "age": age}))
+    checks.append(council_check(plan, events))
     vendor = plan.plan.vendor
     for cert in vendor.certifications if vendor else ():
         left = (cert.expires - now.date()).days
@@ -223,6 +250,28 @@ def preflight(
     else:
         checks.append(Check("sources", "ok", "sources_ok", {"count": len(hashes)}))
     return checks, hashes
+
+
+def council_check(plan: LoadedPlan, events: list[dict[str, Any]]) -> Check:
+    """The privacy council's latest decision on this plan, from the verified chain:
+    approved or conditional, and recorded for this exact plan (every file's
+    SHA-256); a plan that needs none says why (a warning the report prints)."""
+    rule = plan.plan.council
+    if not rule.required:
+        return Check("council", "warn", "council_not_required", {"reason": rule.reason})
+    found = latest_decision(events, plan.plan.plan)
+    if found is None:
+        return Check("council", "fail", "council_missing", {"plan": plan.plan.plan})
+    said = {"body": found.body, "item": found.item, "date": found.date}
+    if found.decision == "rejected":
+        return Check("council", "fail", "council_rejected", said)
+    if found.plan_sha256 != plan.sha256:
+        files = ", ".join(changed_files(plan, found)) or "the plan's list of files"
+        return Check("council", "fail", "council_changed", {**said, "files": files})
+    if found.decision == "conditional":
+        count = len(found.conditions)
+        return Check("council", "ok", "council_conditional", {**said, "count": count})
+    return Check("council", "ok", "council_approved", said)
 
 
 def _media_checks(plan: LoadedPlan) -> list[Check]:

@@ -36,6 +36,7 @@ LABELS: dict[str, dict[str, str]] = {
         "item_sources unchanged": "移行元ファイルの不変",
         "item_certification": "認証 ",
         "item_signon": "本人確認 ",
+        "item_council": "審議会の承認",
         "reason_no_rehearsal": (
             "この計画・マッピング・契約と同一のリハーサルで照合一致したものがありません"
         ),
@@ -87,6 +88,20 @@ LABELS: dict[str, dict[str, str]] = {
         "reason_signon_file": "{name}（署名ファイル）",
         "reason_sources_changed": "事前確認の間に移行元ファイルが変わりました",
         "reason_sources_same": "事前確認の開始時と同じ SHA-256 です",
+        "reason_council_not_required": "計画により不要：{reason}",
+        "reason_council_missing": (
+            "計画 {plan} について審議会の決定が記録されていません"
+            "（ikou council record で記録します）"
+        ),
+        "reason_council_rejected": "{body} が {date}（{item}）に計画を承認しませんでした",
+        "reason_council_changed": (
+            "{date}（{item}）の承認の後に {files} が変わりました。"
+            "今の計画についての審議会の決定を記録してください"
+        ),
+        "reason_council_approved": "{body} が {date}（{item}）に承認",
+        "reason_council_conditional": (
+            "{body} が {date}（{item}）に条件付きで承認（条件 {count} 件、移行完了確認書に記載）"
+        ),
         "purpose_Word .doc handed to LibreOffice": "LibreOffice に渡した Word 文書（.doc）",
         "purpose_LibreOffice conversion to .docx": "LibreOffice による .docx への変換結果",
         "check": "項目",
@@ -109,6 +124,20 @@ LABELS: dict[str, dict[str, str]] = {
         "witness": "立会人",
         "operator": "作業者",
         "owner": "所管課",
+        "council": "審議会の決定",
+        "council_quote": "{body} {item}（{date}）：{decision}",
+        "council_approved": "承認",
+        "council_conditional": "条件付き承認",
+        "council_rejected": "不承認",
+        "council_none": "記録がありません",
+        "council_not_required": "不要（{reason}）",
+        "council_other_plan": "この決定は別の版の計画に対するものです",
+        "council_conditions": "審議会の条件",
+        "council_conditions_intro": (
+            "立会人は、各条件が守られたことを確かめ、欄に印を付けてください。"
+        ),
+        "council_kept": "確認",
+        "council_condition": "条件",
         "reconcile_title": "移行後照合報告書",
         "sealed_run": "照合対象の本番移行",
         "manifest": "封印された行ハッシュ一覧（SHA-256）",
@@ -435,6 +464,7 @@ LABELS: dict[str, dict[str, str]] = {
         "item_sources unchanged": "sources unchanged",
         "item_certification": "certification ",
         "item_signon": "sign-on ",
+        "item_council": "privacy council",
         "check": "Item",
         "warn": "warning",
         "signon": "Witness and approvals",
@@ -455,6 +485,20 @@ LABELS: dict[str, dict[str, str]] = {
         "witness": "Witness",
         "operator": "Operator",
         "owner": "Owner",
+        "council": "Privacy council",
+        "council_quote": "{body}, {item} ({date}): {decision}",
+        "council_approved": "approved",
+        "council_conditional": "approved on conditions",
+        "council_rejected": "rejected",
+        "council_none": "none recorded",
+        "council_not_required": "not required: {reason}",
+        "council_other_plan": "this decision is on another version of the plan",
+        "council_conditions": "The council's conditions",
+        "council_conditions_intro": (
+            "The witness checks that each condition was kept and ticks its box."
+        ),
+        "council_kept": "Kept",
+        "council_condition": "Condition",
         "reconcile_title": "Post-migration reconciliation report",
         "sealed_run": "Sealed production run",
         "manifest": "Sealed manifest (SHA-256)",

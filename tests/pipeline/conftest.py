@@ -28,6 +28,7 @@ vendor:
     - {name: Pマーク, number: "00000001(01)", expires: 2099-03-31}
 rehearsal:
   max_age_days: 30
+council: {required: false, reason: "テスト: 合成データのみ"}
 """
 
 SIGNOFF = "witness: 立会 花子\napprovals:\n  係長: 代理 三郎\n  課長: 承認 四郎\n"
