@@ -37,6 +37,13 @@ def _keys_apart(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
 
 
 @pytest.fixture(autouse=True)
+def _english_console(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process commands speak English whatever the developer's locale (a test
+    of the language rule sets or removes ``IKOU_LANG`` itself)."""
+    monkeypatch.setenv("IKOU_LANG", "en")
+
+
+@pytest.fixture(autouse=True)
 def _every_slug_is_catalogued() -> Any:
     """A slug met while a test runs that the finding catalog lacks fails the test."""
     from ikou import findings
