@@ -59,7 +59,7 @@ _TEXT_TRANSFORMS = (
     "text", "upper", "width", "zero_pad",
 )  # fmt: skip
 _ALL_TRANSFORMS = (
-    *_TEXT_TRANSFORMS, "blank", "date", "decimal", "integer", "strip", "yen",
+    *_TEXT_TRANSFORMS, "blank", "date", "decimal", "fiscal_year", "integer", "strip", "yen",
 )  # fmt: skip
 
 _REJECTS = (
@@ -96,6 +96,19 @@ _REJECTS = (
         "{column}: a date without its day or month",
         "{column}：日または月のない日付です",
         "The date lacks the precision the mapping asks for (`precision:`).",
+    ),
+    (
+        "fiscal_year.unparseable",
+        "{column}: not a fiscal year in any notation ikou reads",
+        "{column}：年度として読めません",
+        "The cell matches no fiscal-year notation (平成27年度, H27年度, 令和元年度, 2015年度). "
+        "An era-less 27年度 needs `default_era:`; see transforms.md, `fiscal_year`.",
+    ),
+    (
+        "fiscal_year.invalid",
+        "{column}: a fiscal year that does not exist",
+        "{column}：存在しない年度です",
+        "The notation was read, but the era year is 0 (平成0年度).",
     ),
     (
         "wareki.out_of_era",
