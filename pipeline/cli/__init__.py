@@ -24,8 +24,10 @@ from rich.markup import escape
 
 from ikou import __version__
 from ikou.errors import EXIT_CODES, IkouError, InternalError
+from ikou.findings import CATALOG
 from ikou.pipeline.cli import audit, brief, council, media, production, run, sweep, twin
 from ikou.pipeline.cli.common import err, recovery_said, replacing_output
+from ikou.pipeline.cli.lang import console_lang, error_lines, say, speaking
 
 __all__ = ["EXIT_CHECK", "EXIT_INPUT", "EXIT_INTERNAL", "EXIT_OK", "cli", "main"]
 
