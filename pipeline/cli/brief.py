@@ -6,9 +6,9 @@ import datetime as dt
 from pathlib import Path
 
 import click
-from rich.markup import escape
 
 from ikou.pipeline.cli.common import lang_option, out
+from ikou.pipeline.cli.lang import console_lang, say
 
 __all__ = ["brief"]
 
@@ -58,8 +58,11 @@ def brief(
     )
     console = out()
     warnings = result.warnings
+    spoken = console_lang()
     for warning in warnings:
-        console.print(f"warning: {escape(warning_text(result.data, warning, lang))}")
-    console.print(f"brief:  {result.html}", markup=False)
-    console.print(f"json:   {result.json}", markup=False)
-    console.print(f"plan:   {result.data['plan']['short']}  warnings {len(warnings)}", markup=False)
+        text = warning_text(result.data, warning, spoken)
+        console.print(say("brief.warning", text=text), markup=False)
+    console.print(say("brief.html", path=result.html), markup=False)
+    console.print(say("json", path=result.json), markup=False)
+    short, count = result.data["plan"]["short"], len(warnings)
+    console.print(say("brief.plan", short=short, count=count), markup=False)

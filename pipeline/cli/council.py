@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 
 from ikou.pipeline.cli.common import out
+from ikou.pipeline.cli.lang import say
 
 __all__ = ["council"]
 
@@ -49,8 +50,16 @@ def record(
     )
     out().print(
         escape(
-            f"recorded: {found.body} {found.item} of {found.date}, {found.decision}, "
-            f"{len(found.conditions)} condition(s), for the plan {found.plan} "
-            f"(SHA-256 {found.plan_sha256[:16]}…, {len(found.files)} file(s))"
+            say(
+                "council.recorded",
+                body=found.body,
+                item=found.item,
+                date=found.date,
+                decision=say(f"decision.{found.decision}"),
+                conditions=len(found.conditions),
+                plan=found.plan,
+                sha=found.plan_sha256[:16],
+                files=len(found.files),
+            )
         )
     )

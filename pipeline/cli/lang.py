@@ -234,6 +234,18 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "report": ("report: {path}", "報告書: {path}"),
     "json": ("json:   {path}", "JSON:   {path}"),
     "audit": ("audit:  {log}  head {head}", "監査ログ: {log}  先頭 {head}"),
+    "brief.warning": ("warning: {text}", "注意: {text}"),
+    "brief.html": ("brief:  {path}", "説明書: {path}"),
+    "brief.plan": ("plan:   {short}  warnings {count}", "計画:   {short}  注意事項 {count} 件"),
+    "council.recorded": (
+        "recorded: {body} {item} of {date}, {decision}, {conditions} condition(s), for the plan "
+        "{plan} (SHA-256 {sha}…, {files} file(s))",
+        "記録しました: {body} {item}（{date}）{decision}、条件 {conditions} 件、計画 {plan}"
+        "（SHA-256 {sha}…、ファイル {files} 個）",
+    ),
+    "decision.approved": ("approved", "承認"),
+    "decision.conditional": ("conditional", "条件付き承認"),
+    "decision.rejected": ("rejected", "不承認"),
     "demo.housing": (
         "synthetic ledger, members and plan: {folder}",
         "合成した台帳・世帯員と計画: {folder}",
