@@ -36,6 +36,8 @@ __all__ = [
     "SkipRule",
     "TableMapping",
     "TransformStep",
+    "column_name",
+    "column_ref",
     "load_mapping",
     "title_cell",
 ]
@@ -82,8 +84,50 @@ def title_cell(name: str) -> tuple[int, int] | None:
     return int(match[2]) - 1, column - 1
 
 
+_LETTERS = re.compile(r"[A-Z]{1,3}")
+_COLUMN = re.compile(r"\{column: ([A-Z]{1,3})\}")
+
+
+def column_name(letter: str) -> str:
+    """How a mapping's ``from: {column: N}`` is kept and shown: ``{column: N}``."""
+    return f"{{column: {letter}}}"
+
+
+def column_ref(name: str) -> int | None:
+    """``{column: N}`` → the 0-based index of column N as Excel letters it
+    (A → 0, AA → 26); ``None`` for any other name."""
+    match = _COLUMN.fullmatch(name)
+    if match is None:
+        return None
+    index = 0
+    for letter in match[1]:
+        index = index * 26 + ord(letter) - ord("A") + 1
+    return index - 1
+
+
+def _by_letter(item: object) -> object:
+    """``{column: N}`` (a column by its letter) as the name :func:`column_ref` reads."""
+    if not isinstance(item, dict):
+        return item
+    if set(item) != {"column"}:
+        raise ValueError("a column named by its letter is written {column: N}, nothing else")
+    letter = item["column"]
+    if isinstance(letter, bool):  # YAML reads a bare ON, NO or OFF as true or false
+        raise ValueError("write the column's letter in quotes: {column: 'ON'}")
+    if not isinstance(letter, str) or not _LETTERS.fullmatch(letter):
+        raise ValueError(
+            f"{{column: {letter}}}: give the column's letter as Excel shows it (A, B, … AA)"
+        )
+    return column_name(letter)
+
+
 class ColumnMapping(Strict):
-    """Where one target column comes from and how it is transformed."""
+    """Where one target column comes from and how it is transformed.
+
+    ``from`` names a source column by its header (the full path of a header
+    over several rows, ``学級数/計``, or its last cell alone when no other
+    column shares it), by its letter (``{column: N}``), or ``=sheet``,
+    ``=file`` or a title cell (``=A1``)."""
 
     source: Names = Field(alias="from")
     join: str = ""
@@ -97,6 +141,13 @@ class ColumnMapping(Strict):
     @classmethod
     def _yaml_null(cls, value: object) -> object:
         return "null" if value is None else value  # YAML reads a bare null as None
+
+    @field_validator("source", mode="before")
+    @classmethod
+    def _letters(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return [_by_letter(item) for item in value]
+        return _by_letter(value)
 
     @field_validator("source")
     @classmethod

@@ -68,7 +68,10 @@ class SourceSpec(Strict):
     limits: SourceLimits = SourceLimits()
     tables: tuple[int, ...] | None = None
     sheets: Names | None = None
-    header_row: int | Literal["auto"] = "auto"
+    header_row: int | tuple[int, ...] | Literal["auto"] = "auto"
+    """The header's row (1-based), its consecutive rows when it spans two or
+    three (``[3, 4]``: group cells over names; each column is named by its
+    path, ``学級数/計``), or ``auto``: the first that names every mapped column."""
     encoding: str = "auto"
     delimiter: str = ","
     password_env: str | None = None
@@ -85,9 +88,20 @@ class SourceSpec(Strict):
 
     @field_validator("header_row")
     @classmethod
-    def _positive(cls, value: int | str) -> int | str:
+    def _positive(cls, value: int | tuple[int, ...] | str) -> int | tuple[int, ...] | str:
         if isinstance(value, int) and value < 1:
             raise ValueError("header_row counts from 1 (the first row of the sheet), or is 'auto'")
+        if isinstance(value, tuple):
+            first = value[0] if value else 0
+            if (
+                not 1 <= len(value) <= 3
+                or first < 1
+                or list(value) != list(range(first, first + len(value)))
+            ):
+                raise ValueError(
+                    "header_row lists one to three consecutive rows from the top, "
+                    "counting from 1 (e.g. [3, 4])"
+                )
         return value
 
     @field_validator("encoding")

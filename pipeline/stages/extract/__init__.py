@@ -36,6 +36,7 @@ from ikou.pipeline.stages import StageReport
 from ikou.pipeline.stages.extract.decrypt import unlock
 from ikou.pipeline.stages.extract.grid import SheetTable, table_from_grid
 from ikou.pipeline.stages.extract.readers import (
+    EVERY_SHEET,
     Limits,
     detect_format,
     read_csv,
@@ -48,11 +49,13 @@ from ikou.pipeline.stages.extract.word97 import read_doc
 
 __all__ = [
     "EXTENSIONS",
+    "Opened",
     "PasswordPrompt",
     "RawTable",
     "SourceFile",
     "format_for",
     "limits_of",
+    "open_source",
     "read_grids",
     "resolve_files",
     "run_extract",
@@ -197,19 +200,28 @@ def limits_of(spec: SourceSpec) -> Limits:
 
 
 def read_grids(
-    data: bytes, shown: str, spec: SourceSpec, declared: str, store: ArtifactStore | None = None
+    data: bytes,
+    shown: str,
+    spec: SourceSpec,
+    declared: str,
+    store: ArtifactStore | None = None,
+    *,
+    every_sheet: bool = False,
 ) -> tuple[list[tuple[str, list[list[Any]]]], str | None]:
     """The grids of one file's bytes, by the reader its first bytes (or ``declared``)
-    call for, and for a ``.doc`` which readers read it (:data:`word97.READERS`)."""
+    call for, and for a ``.doc`` which readers read it (:data:`word97.READERS`).
+    A workbook's grids carry its merged ranges and whether each sheet is hidden
+    (:class:`.grid.SheetGrid`); ``every_sheet`` reads hidden sheets too."""
     fmt = detect_format(data, declared, shown)
     limits = limits_of(spec)
+    sheets = EVERY_SHEET if every_sheet else spec.sheets
     if fmt == "xls":
-        return read_xls(data, shown, spec.sheets, limits), None
+        return read_xls(data, shown, sheets, limits), None
     if fmt in ("xlsx", "xlsm", "ods", "xlsb"):
         kind = "xlsx" if fmt == "xlsm" else fmt
-        return read_xlsx(data, shown, spec.sheets, limits, kind), None
+        return read_xlsx(data, shown, sheets, limits, kind), None
     if fmt == "xml":
-        return read_xml(data, shown, spec.sheets, limits), None
+        return read_xml(data, shown, sheets, limits), None
     if fmt == "docx":
         return read_docx(data, shown, spec.tables, limits), None
     if fmt == "doc":
@@ -217,15 +229,29 @@ def read_grids(
     return read_csv(data, shown, spec.encoding, spec.delimiter), None
 
 
-def _read_file(
+@dataclass(frozen=True)
+class Opened:
+    """One source file opened by ikou's guarded readers: what it is, the format
+    its bytes turned out to be, and its grids by sheet (or Word table)."""
+
+    info: SourceFile
+    format: str
+    grids: list[tuple[str, list[list[Any]]]]
+
+
+def open_source(
     path: Path,
     shown: str,
     spec: SourceSpec,
-    wanted: Sequence[str],
     prompt: PasswordPrompt | None = None,
     store: ArtifactStore | None = None,
-    cells: Sequence[str] = (),
-) -> tuple[SourceFile, list[tuple[str, SheetTable]]]:
+    *,
+    every_sheet: bool = False,
+) -> Opened:
+    """Read ``path`` the way a rehearsal does: its bytes once, hashed, decrypted
+    in memory when protected (Excel's built-in password first, then
+    ``password_env:`` or ``prompt``), parsed by the reader its first bytes call
+    for. ``ikou profile`` opens files here too, so both see the same grids."""
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -238,14 +264,28 @@ def _read_file(
     declared = format_for(path, spec, shown)
     opened = "plain"
     try:
-        grids, reader = read_grids(data, shown, spec, declared, store)
+        grids, reader = read_grids(data, shown, spec, declared, store, every_sheet=every_sheet)
     except EncryptedFileError:  # decrypted in memory; the plaintext never touches the disk
         if not data.startswith(_OLE):  # only OLE-wrapped Office encryption can be opened
             raise
         data, opened = unlock(data, shown, _password_source(shown, spec, prompt))
-        grids, reader = read_grids(data, shown, spec, declared, store)
+        grids, reader = read_grids(data, shown, spec, declared, store, every_sheet=every_sheet)
+    fmt = detect_format(data, declared, shown)
     del data
-    info = SourceFile(shown, path, size, sha256, opened, reader)
+    return Opened(SourceFile(shown, path, size, sha256, opened, reader), fmt, grids)
+
+
+def _read_file(
+    path: Path,
+    shown: str,
+    spec: SourceSpec,
+    wanted: Sequence[str],
+    prompt: PasswordPrompt | None = None,
+    store: ArtifactStore | None = None,
+    cells: Sequence[str] = (),
+) -> tuple[SourceFile, list[tuple[str, SheetTable]]]:
+    opened = open_source(path, shown, spec, prompt, store)
+    info, grids = opened.info, opened.grids
     word = bool(grids) and all(name.startswith("table ") for name, _ in grids)
     tables = []
     missing: HeaderNotFoundError | None = None

@@ -40,6 +40,7 @@ from ikou.errors import (
     position,
 )
 from ikou.pipeline.stages.extract.decrypt import is_encrypted_document
+from ikou.pipeline.stages.extract.grid import Merge, sheet_grid
 from ikou.pipeline.stages.extract.ods import ods_error_cells
 from ikou.pipeline.stages.extract.package import (
     ZIP_DAMAGE,
@@ -53,6 +54,7 @@ from ikou.pipeline.stages.extract.spreadsheetml import is_spreadsheetml, parse_s
 from ikou.pipeline.stages.extract.xlsb import xlsb_error_cells
 
 __all__ = [
+    "EVERY_SHEET",
     "WORKBOOK_FORMATS",
     "Grid",
     "Limits",
@@ -66,6 +68,15 @@ __all__ = [
 ]
 
 Grid = list[list[Any]]
+
+
+class _EverySheet(tuple[str, ...]):
+    """The type of :data:`EVERY_SHEET`."""
+
+
+EVERY_SHEET: tuple[str, ...] = _EverySheet()
+"""``sheets`` that selects every sheet, hidden ones too (for ``ikou profile``,
+which describes a workbook whole); a plan can never say it."""
 _CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP = b"PK\x03\x04"
 _WORD = "WordDocument".encode("utf-16-le")
@@ -152,6 +163,8 @@ def select_sheets(
     message goes into the report and the audit trail.
     """
     visible = [name for name, hidden in available if not hidden]
+    if wanted is EVERY_SHEET:
+        return [name for name, _ in available]
     if wanted is None:
         if not visible:
             raise HeaderNotFoundError(
@@ -210,12 +223,15 @@ def read_xls(
             for i, name in enumerate(names)
         ]
         out: list[tuple[str, Grid]] = []
+        hidden = dict(available)
         for name in select_sheets(available, sheets, file):
             try:
                 sheet = book.sheet_by_name(name)
                 if error := too_many_cells(file, name, sheet.nrows, sheet.ncols, limits):
                     raise error
-                out.append((name, _xls_grid(sheet, book.datemode)))
+                merged = _xls_merges(book, names.index(name))
+                grid = _xls_grid(sheet, book.datemode)
+                out.append((name, sheet_grid(grid, merged, hidden[name])))
             except SourceTooLargeError:
                 raise
             except Exception:
@@ -223,6 +239,37 @@ def read_xls(
         return out
     finally:
         book.release_resources()
+
+
+def _xls_merges(book: Any, index: int) -> list[Merge]:
+    """The merged ranges of sheet ``index``, from its MERGEDCELLS records.
+
+    xlrd reads them only with ``formatting_info``, which also turns every
+    formatted empty cell into a cell and so changes a sheet's extent; the
+    records are read here from the workbook stream xlrd keeps in memory.
+    A damaged or pre-BIFF8 stream has none to give.
+    """
+    import struct
+
+    memory = getattr(book, "mem", None)
+    positions = getattr(book, "_sh_abs_posn", None) or ()
+    if getattr(book, "biff_version", 0) < 80 or memory is None or index >= len(positions):
+        return []  # merged ranges are recorded from BIFF8 (Excel 97) on
+    at = positions[index]
+    found: list[Merge] = []
+    while at + 4 <= len(memory):
+        kind, length = struct.unpack_from("<HH", memory, at)
+        body, at = at + 4, at + 4 + length
+        if kind == 0x000A:  # EOF: the sheet's records end
+            break
+        if kind != 0x00E5 or length < 2 or at > len(memory):
+            continue
+        count = struct.unpack_from("<H", memory, body)[0]
+        for offset in range(body + 2, min(body + 2 + 8 * count, at - 7), 8):
+            r1, r2, c1, c2 = struct.unpack_from("<HHHH", memory, offset)
+            if r1 <= r2 and c1 <= c2:
+                found.append((r1, c1, r2, c2))
+    return found
 
 
 def _xls_grid(sheet: Any, datemode: int) -> Grid:
@@ -342,6 +389,7 @@ def _calamine_read(
             for meta in book.sheets_metadata
             if meta.typ == pc.SheetTypeEnum.WorkSheet
         ]
+        hidden = dict(available)
         out: list[tuple[str, Grid]] = []
         chosen = select_sheets(available, sheets, file)
         needs_marks = scan.kind == "xlsb" or (scan.kind == "ods" and scan.error_parts)
@@ -352,6 +400,7 @@ def _calamine_read(
                 if error := too_many_cells(file, name, sheet.height, sheet.width, limits):
                     raise error
                 rows = sheet.to_python(skip_empty_area=False)
+                merged = [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in sheet.merged_cell_ranges or ()]
             except SourceTooLargeError:
                 raise
             except pc.PasswordError:
@@ -364,7 +413,8 @@ def _calamine_read(
                 _put_errors(rows, _xlsx_error_cells(data, file, name))
             elif name in marks:
                 _put_errors(rows, marks[name])
-            out.append((name, rows))  # "" for empty cells: grid.py makes them None
+            # "" for empty cells: grid.py makes them None
+            out.append((name, sheet_grid(rows, merged, hidden[name])))
         return out
     finally:
         book.close()
