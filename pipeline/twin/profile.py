@@ -1,9 +1,14 @@
 """:func:`profile_files`: the **structure-only** profile of legacy files.
 
-Sheets, visibility, header row (only one ikou can believe, see
-:mod:`ikou.pipeline.stages.extract.header`; else columns are named by
-letter), what sits above it (merged ranges, which cells hold text — not the
-text), subtotal and blank rows and where they sit, and per column its kind
+Files are opened by the readers a rehearsal uses
+(:func:`ikou.pipeline.stages.extract.open_source`: the same grids, a
+write-protected workbook opened in memory). Sheets, visibility, header rows
+(only ones ikou can believe, see :mod:`ikou.pipeline.stages.extract.header`;
+else columns are named by letter; a header over several rows keeps each
+row's cells, so a twin repeats it), each column named by its path as a
+rehearsal names it (``学級数/計``), what sits above the header (merged
+ranges, which cells hold text — not the text), subtotal and blank rows and
+where they sit, and per column its kind
 and *format*: the share of each date notation, of full-width digits, of text
 in number columns, of blank markers, null rate, lengths, ranges rounded,
 distinct counts. No cell value goes into it, except the distinct values of
@@ -21,8 +26,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ikou.errors import EncryptedFileError, SourceFileError, UnreadableFileError
-from ikou.pipeline.stages.extract.decrypt import unlock
+from ikou.errors import SourceFileError, UnreadableFileError
+from ikou.pipeline.stages.extract.grid import header_key, merges_of
 from ikou.pipeline.stages.extract.header import cell_form, read_header
 
 __all__ = ["PROFILE_VERSION", "TOTAL_LABELS", "as_number", "profile_files", "squeezed"]
@@ -30,76 +35,29 @@ __all__ = ["PROFILE_VERSION", "TOTAL_LABELS", "as_number", "profile_files", "squ
 PROFILE_VERSION = 1
 
 TOTAL_LABELS = ("小計", "合計", "総計", "計", "中計", "累計")
+PROFILED = ("xls", "xlsx", "csv")  # the formats ikou synth writes twins in
 
 
-def _sheets(path: Path) -> tuple[str, list[dict[str, Any]]]:
-    """Format, and per sheet: name, hidden, grid of cells, merged ranges (1-based)."""
-    from ikou.pipeline.stages.extract import EXTENSIONS
-    from ikou.pipeline.stages.extract.readers import detect_format, read_csv, read_xls, read_xlsx
+def _sheets(path: Path) -> tuple[str, list[tuple[str, Any]]]:
+    """Format, and every sheet (hidden ones too) as ikou's guarded readers read
+    it for a rehearsal: its grid, merged ranges and visibility. A write-protected
+    workbook opens with Excel's built-in password, in memory; a real password
+    is refused (the profile asks for none)."""
+    from ikou.pipeline.plan import SourceSpec
+    from ikou.pipeline.stages.extract import EXTENSIONS, open_source
 
-    data = path.read_bytes()
     declared = EXTENSIONS.get(path.suffix.lower(), "csv")
-    try:
-        fmt = detect_format(data, declared, path.name)
-    except EncryptedFileError:  # write-protected: opens with Excel's built-in password
-        data, _ = unlock(data, path.name, lambda: None)  # in memory; a real password: exit 2
-        fmt = detect_format(data, declared, path.name)
-    if fmt not in ("xls", "xlsx", "csv"):
-        raise UnreadableFileError(
-            f"{path.name} is a {fmt} file; ikou profile reads .xls, .xlsx and CSV files — "
-            "profile a copy saved as .xlsx.",
-            file=path.name,
-        )
-    if fmt == "xls":
-        import xlrd
-
-        try:
-            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
-        except xlrd.XLRDError as exc:
-            if "encrypted" not in str(exc).lower():
-                raise UnreadableFileError(
-                    f"{path.name} cannot be read as an .xls (corrupt or truncated); open it in "
-                    "Excel and save a fresh copy.",
-                    file=path.name,
-                ) from None
-            data, _ = unlock(data, path.name, lambda: None)  # write-protected: Excel's default
-            book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
-        visibility = list(getattr(book, "_sheet_visibility", []))
-        grids = dict(read_xls(data, path.name, [n for n in book.sheet_names()]))
-        out = []
-        for index, name in enumerate(book.sheet_names()):
-            sheet = book.sheet_by_index(index)
-            merged = [[r1 + 1, c1 + 1, r2, c2] for r1, r2, c1, c2 in sheet.merged_cells]
-            out.append(
-                {
-                    "name": name,
-                    "hidden": bool(visibility[index]) if index < len(visibility) else False,
-                    "grid": grids.get(name, []),
-                    "merged": merged,
-                }
-            )
-        return "xls", out
-    if fmt == "xlsx":
-        import io
-
-        import openpyxl
-
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=False)
-        grids = dict(read_xlsx(data, path.name, book.sheetnames))
-        out = []
-        for ws in book.worksheets:
-            merged = [[m.min_row, m.min_col, m.max_row, m.max_col] for m in ws.merged_cells.ranges]
-            out.append(
-                {
-                    "name": ws.title,
-                    "hidden": ws.sheet_state != "visible",
-                    "grid": grids.get(ws.title, []),
-                    "merged": merged,
-                }
-            )
-        return "xlsx", out
-    grid = read_csv(data, path.name, "auto", ",")[0][1]
-    return "csv", [{"name": "", "hidden": False, "grid": grid, "merged": []}]
+    if declared in PROFILED:
+        spec = SourceSpec(rehearsal=path.name, format=declared)
+        opened = open_source(path, path.name, spec, every_sheet=True)
+        if opened.format in PROFILED:
+            return opened.format, opened.grids
+        declared = opened.format
+    raise UnreadableFileError(
+        f"{path.name} is a {declared} file; ikou profile reads .xls, .xlsx and CSV files — "
+        "profile a copy saved as .xlsx.",
+        file=path.name,
+    )
 
 
 def _blank(value: Any) -> bool:
@@ -174,7 +132,7 @@ def _column_profile(name: str, values: list[Any], keep: bool) -> dict[str, Any]:
         year = _as_year(value)
         if year is not None:
             years.append(year)
-    semantic = "choice" if keep else _semantic(name, forms)
+    semantic = "choice" if keep else _semantic(name.rsplit("/", 1)[-1], forms)
     out: dict[str, Any] = {
         "name": name,
         "semantic": semantic,
@@ -235,10 +193,21 @@ def squeezed(text: str) -> str:
     return text.strip().replace(" ", "").replace("\u3000", "")
 
 
-def _sheet_profile(sheet: dict[str, Any], keep: set[str], header: int | None) -> dict[str, Any]:
-    grid = sheet["grid"]
+def _kept(name: str, kept: set[str], names: list[str]) -> bool:
+    """Whether ``keep_values`` names the column ``name``: by its path, or by its
+    last header cell when no other column of the sheet ends in it."""
+    if not name or header_key(name) in kept:
+        return bool(name)
+    last = header_key(name.rsplit("/", 1)[-1])
+    return last in kept and sum(n.rsplit("/", 1)[-1] == name.rsplit("/", 1)[-1] for n in names) == 1
+
+
+def _sheet_profile(
+    name: str, grid: Any, keep: set[str], header: int | list[int] | None
+) -> dict[str, Any]:
     found = read_header(grid, header)
     head = -1 if found.row is None else found.row
+    top = head if not found.rows else found.rows[0]
     names = list(found.names)
     width = len(names)
     below = [list(r) for r in grid[head + 1 :]]
@@ -276,19 +245,29 @@ def _sheet_profile(sheet: dict[str, Any], keep: set[str], header: int | None) ->
             continue
         data.append(cells)
     above = []
-    for index, row in enumerate(grid[: max(head, 0)]):
+    for index, row in enumerate(grid[: max(top, 0)]):
         filled_cells = [c + 1 for c, v in enumerate(row) if not _blank(v)]
         if filled_cells:
             above.append({"row": index + 1, "cells": filled_cells})
+    kept = {header_key(k) for k in keep}
     columns = [
-        _column_profile(name, [r[c] for r in data], name in keep) for c, name in enumerate(names)
+        _column_profile(name, [r[c] for r in data], _kept(name, kept, names))
+        for c, name in enumerate(names)
     ]
-    out = {
-        "name": sheet["name"],
-        "hidden": sheet["hidden"],
+    if len(found.rows) > 1:  # the cells of each header row, for a twin to write them
+        for column, spec in enumerate(columns):
+            spec["header"] = [cells[column] for cells in found.cells]
+    merged = [[r1 + 1, c1 + 1, r2 + 1, c2 + 1] for r1, c1, r2, c2 in merges_of(grid)]
+    out: dict[str, Any] = {
+        "name": name,
+        "hidden": bool(getattr(grid, "hidden", False)),
         "header_row": None if found.row is None else head + 1,
+    }
+    if len(found.rows) > 1:
+        out["header_rows"] = [r + 1 for r in found.rows]
+    out |= {
         "above": above,
-        "merged": sorted(m for m in sheet["merged"] if m[0] <= head + 1),
+        "merged": sorted(m for m in merged if m[2] <= head + 1),
         "rows": len(below),
         "data_rows": len(data),
         "specials": specials,
@@ -302,9 +281,14 @@ def _sheet_profile(sheet: dict[str, Any], keep: set[str], header: int | None) ->
 
 
 def profile_files(
-    paths: list[Path], *, keep_values: tuple[str, ...] = (), header_row: int | None = None
+    paths: list[Path],
+    *,
+    keep_values: tuple[str, ...] = (),
+    header_row: int | list[int] | None = None,
 ) -> dict[str, Any]:
-    """The structure-only profile of ``paths`` (see the module's docstring)."""
+    """The structure-only profile of ``paths`` (see the module's docstring);
+    ``header_row`` (1-based, a list for a header over several rows) instead
+    of the rows the detector believes."""
     files = []
     for path in paths:
         if not path.is_file():
@@ -315,7 +299,9 @@ def profile_files(
                 "name": path.name,
                 "format": fmt,
                 "sheets": [
-                    _sheet_profile(s, set(keep_values), header_row) for s in sheets if s["grid"]
+                    _sheet_profile(name, grid, set(keep_values), header_row)
+                    for name, grid in sheets
+                    if grid
                 ],
             }
         )

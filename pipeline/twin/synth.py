@@ -274,19 +274,39 @@ def synthesize(
     return paths
 
 
-def _layout(sheet: dict[str, Any]) -> list[tuple[int, int, Any]]:
-    """Cells above the header (0-based row, column, placeholder text) and the header."""
-    cells = []
+def _layout(sheet: dict[str, Any]) -> dict[tuple[int, int], str]:
+    """The cells above the data by 0-based (row, column): placeholders where
+    text stands above the header, and the header's cells — each row's cells of
+    a header over several rows, else each column's name."""
+    cells: dict[tuple[int, int], str] = {}
     for entry in sheet["above"]:
         for column in entry["cells"]:
-            cells.append((entry["row"] - 1, column - 1, f"（見出し{entry['row']}-{column}）"))
+            cells[(entry["row"] - 1, column - 1)] = f"（見出し{entry['row']}-{column}）"
     if sheet["header_row"] is None:
         return cells
+    rows = sheet.get("header_rows") or [sheet["header_row"]]
     by_letter = set(sheet.get("named_by_letter", ()))
     for column, spec in enumerate(sheet["columns"]):
-        if spec["name"] and spec["name"] not in by_letter:
-            cells.append((sheet["header_row"] - 1, column, spec["name"]))
+        texts = spec.get("header")
+        if texts is None:
+            texts = [] if spec["name"] in by_letter else [spec["name"]]
+        for row, text in zip(rows, texts, strict=False):
+            if text:
+                cells[(row - 1, column)] = text
     return cells
+
+
+def _merges(sheet: dict[str, Any]) -> list[tuple[int, int, int, int]]:
+    """The profile's merged ranges as 0-based (first row, last row, first column,
+    last column), each cell in one range at most (a damaged file may overlap them)."""
+    taken: set[tuple[int, int]] = set()
+    out = []
+    for r1, c1, r2, c2 in sheet["merged"]:
+        cells = {(r, c) for r in range(r1 - 1, r2) for c in range(c1 - 1, c2)}
+        if len(cells) > 1 and not cells & taken:
+            taken |= cells
+            out.append((r1 - 1, r2 - 1, c1 - 1, c2 - 1))
+    return out
 
 
 def _write_xls(path: Path, sheets: list[tuple[dict[str, Any], list[list[Any]]]]) -> None:
@@ -298,13 +318,14 @@ def _write_xls(path: Path, sheets: list[tuple[dict[str, Any], list[list[Any]]]])
         ws = book.add_sheet(sheet["name"] or "Sheet1")
         if sheet["hidden"]:
             ws.visibility = 1
-        merged = {(m[0] - 1, m[1] - 1): m for m in sheet["merged"]}
-        for r, c, text in _layout(sheet):
-            m = merged.get((r, c))
-            if m is not None:
-                ws.write_merge(m[0] - 1, m[2] - 1, m[1] - 1, m[3] - 1, text)
-            else:
-                ws.write(r, c, text)
+        cells = _layout(sheet)
+        for r1, r2, c1, c2 in _merges(sheet):  # a merged range is written once, whole
+            ws.write_merge(r1, r2, c1, c2, cells.get((r1, c1), ""))
+            for r in range(r1, r2 + 1):
+                for c in range(c1, c2 + 1):
+                    cells.pop((r, c), None)
+        for (r, c), text in cells.items():
+            ws.write(r, c, text)
         start = sheet["header_row"] or 0
         for r, row in enumerate(rows, start=start):
             for c, value in enumerate(row):
@@ -323,10 +344,10 @@ def _write_xlsx(path: Path, sheets: list[tuple[dict[str, Any], list[list[Any]]]]
         ws = book.create_sheet(sheet["name"] or "Sheet1")
         if sheet["hidden"]:
             ws.sheet_state = "hidden"
-        for r, c, text in _layout(sheet):
+        for (r, c), text in _layout(sheet).items():
             ws.cell(row=r + 1, column=c + 1, value=text)
-        for m in sheet["merged"]:
-            ws.merge_cells(start_row=m[0], start_column=m[1], end_row=m[2], end_column=m[3])
+        for r1, r2, c1, c2 in _merges(sheet):
+            ws.merge_cells(start_row=r1 + 1, start_column=c1 + 1, end_row=r2 + 1, end_column=c2 + 1)
         start = (sheet["header_row"] or 0) + 1
         for r, row in enumerate(rows, start=start):
             for c, value in enumerate(row, start=1):
@@ -344,10 +365,12 @@ def _write_csv(path: Path, sheet: tuple[dict[str, Any], list[list[Any]]]) -> Non
     with path.open("w", encoding="cp932", newline="", errors="replace") as handle:
         writer = csv.writer(handle)
         if spec["header_row"] is not None:
-            for _ in range(spec["header_row"] - 1):
+            cells = _layout(spec)
+            top = (spec.get("header_rows") or [spec["header_row"]])[0]
+            for _ in range(top - 1):
                 writer.writerow([])
-            by_letter = set(spec.get("named_by_letter", ()))
-            writer.writerow(["" if c["name"] in by_letter else c["name"] for c in spec["columns"]])
+            for r in range(top - 1, spec["header_row"]):
+                writer.writerow([cells.get((r, c), "") for c in range(len(spec["columns"]))])
         for row in rows:
             writer.writerow(
                 ["" if v is None else (v.isoformat() if isinstance(v, dt.date) else v) for v in row]

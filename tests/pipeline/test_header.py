@@ -73,9 +73,13 @@ def test_records_as_text_below_a_sparse_two_row_header_never_become_names(
 
 def test_the_housing_ledgers_header_is_found_under_its_titles() -> None:
     sheet = ledger_sheet(make_ledger(80, 3))
-    header = read_header([list(r) for r in sheet.rows])
-    assert header.row == 3 and header.withheld == ()
-    assert header.names[:3] == ("入居者番号", "氏名", "フリガナ")
+    merged = [(r, first, r, last) for r, first, last in sheet.merges]
+    header = read_header([list(r) for r in sheet.rows], merged=merged)
+    assert header.row == 3 and header.rows == (2, 3) and header.withheld == ()
+    assert header.names[:3] == ("入居者/入居者番号", "入居者/氏名", "入居者/フリガナ")
+    assert header.names[-1] == "備考"  # right of the merged 家賃・世帯: under no group
+    # without the merges (a CSV), a group takes the names right of it
+    assert read_header([list(r) for r in sheet.rows]).names[-1] == "家賃・世帯/備考"
 
 
 def test_an_explicit_header_row_withholds_cells_that_look_like_data() -> None:

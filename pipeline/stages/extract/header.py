@@ -15,9 +15,18 @@ here is built to say *not found* rather than guess:
   over a column of another kind (a word over numbers, dates, codes, phones)
   or are words ledgers use for column names (番号, 氏名, 年月日 …).
 
+A header over two or three rows is the believed row with the rows right
+above it (or the one below it) that hold its group cells; each group row
+passes the same data-shape refusal, and columns are named by their paths
+exactly as a rehearsal names them (:func:`.grid.header_paths`).
+
 When no row qualifies, the caller names columns by letter and says so.
 :func:`cell_form` is the notation of one cell (era date, phone with
 hyphens, full-width digits …), shared with the profiler's format counts.
+
+Longer than 500 lines: the shapes of data, the verdict on one row and the
+test of the group rows above it are one argument for believing a header,
+and are read together.
 """
 
 from __future__ import annotations
@@ -32,7 +41,14 @@ from typing import Any
 
 from ikou.audit.hashing import CellError
 from ikou.mappings.dates import ERA_INITIALS, ERA_KANJI, ERA_LETTERS
-from ikou.pipeline.stages.extract.grid import column_letter
+from ikou.pipeline.stages.extract.grid import (
+    Merge,
+    column_letter,
+    header_key,
+    header_origins,
+    header_paths,
+    merges_of,
+)
 
 __all__ = [
     "BLANK_MARKERS",
@@ -73,6 +89,7 @@ TEXT_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("hiragana", re.compile(r"^[ぁ-ゖー・\s]+$")),
 )
 _HALFWIDTH_KANA = re.compile(r"[\uff61-\uff9f]")
+_MARK = re.compile(r"^[○◯〇△▽×◎●■□▲◇◆☆★✓✔]$")  # a mark cell: 津波 ○, ×
 
 # Shapes a column's name never has, whatever column it stands over.
 _PERSONAL: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -121,16 +138,21 @@ HEADER_WORDS = tuple(
 class Header:
     """A sheet's header as a profile may write it.
 
-    ``row`` is 0-based, ``None`` when no row could be believed; ``names`` has
-    one entry per column: the header cell's text, ``""`` for an empty cell,
-    or the column's letter where the cell was withheld (``withheld``);
-    ``note`` says in words what was not found or withheld.
+    ``row`` is the header's last row, 0-based, ``None`` when no row could be
+    believed; ``rows`` every row of the header, top first. ``names`` has one
+    entry per column: its path (``学級数/計``, as :func:`.grid.header_paths`
+    names it), ``""`` for an empty column, or the column's letter where a
+    cell was withheld (``withheld``); ``cells`` per header row each cell as
+    a twin writes it (``""`` when empty or withheld); ``note`` says in words
+    what was not found or withheld.
     """
 
     row: int | None
     names: tuple[str, ...]
     withheld: tuple[int, ...] = ()
     note: str = ""
+    rows: tuple[int, ...] = ()
+    cells: tuple[tuple[str, ...], ...] = ()
 
 
 def cell_form(value: Any) -> tuple[str, bool]:
@@ -186,6 +208,8 @@ def _kind(value: Any) -> str:
     for name, pattern in (*_PERSONAL, *_VALUE):
         if pattern.search(folded) and (name != "long number" or _digits(folded) >= 6):
             return name
+    if _MARK.match(folded):
+        return "mark"
     return "text"
 
 
@@ -246,6 +270,36 @@ def _is_header_word(value: Any) -> bool:
     return any(squeezed == w or (len(w) >= 2 and squeezed.endswith(w)) for w in HEADER_WORDS)
 
 
+def _year(value: Any) -> bool:
+    """A number cell that reads as a year (``1999``), as headers over counts by year hold."""
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and float(value).is_integer()
+        and 1900 <= value <= 2100
+    )
+
+
+def _years_below(block: list[Sequence[Any]], column: int) -> bool:
+    """Whether most numbers in ``column`` below are years too (a year over years)."""
+    numbers = [
+        r[column]
+        for r in block
+        if column < len(r)
+        and isinstance(r[column], int | float)
+        and not isinstance(r[column], bool)
+    ]
+    return bool(numbers) and sum(_year(n) for n in numbers) * 2 > len(numbers)
+
+
+def _recurs(value: Any, block: list[Sequence[Any]], column: int) -> bool:
+    """Whether ``value`` stands again in its column below: a value, not a name."""
+    key = _squeezed(value)
+    return any(
+        column < len(r) and not _empty(r[column]) and _squeezed(r[column]) == key for r in block
+    )
+
+
 def _verdict(grid: Sequence[Sequence[Any]], index: int) -> list[int] | None:
     """The columns of row ``index`` that show it is a header, or ``None`` when
     the row cannot be one (see the module's docstring)."""
@@ -259,16 +313,14 @@ def _verdict(grid: Sequence[Sequence[Any]], index: int) -> list[int] | None:
         return None
     evidenced = []
     for column, value in cells:
-        if data_shape(value) is not None:
+        year = _year(value) and not _years_below(block, column)
+        if data_shape(value) is not None and not year:
             return None
         below = _column_kinds(block, column)
-        kind = _kind(value)
+        kind = "year" if year else _kind(value)
         if kind != "text" and below.get(kind, 0) * 2 >= sum(below.values()):
             return None  # a number over numbers, a code over codes
-        key = _squeezed(value)
-        if any(
-            column < len(r) and not _empty(r[column]) and _squeezed(r[column]) == key for r in block
-        ):
+        if _recurs(value, block, column):
             return None  # recurs in its own column: a value, not a name
         dominant, count = below.most_common(1)[0] if below else ("", 0)
         over_other = (
@@ -281,57 +333,197 @@ def _verdict(grid: Sequence[Sequence[Any]], index: int) -> list[int] | None:
     return evidenced
 
 
+_UNIT = re.compile(r"^[（(【\[]?\s*単\s*位")  # （単位：千円）: a note on the table, not a group
+
+
+def _group_row(
+    grid: Sequence[Sequence[Any]],
+    upper: int,
+    rows: list[int],
+    width: int,
+    merged: Sequence[Merge],
+) -> bool:
+    """Whether row ``upper`` holds the group cells of the header ``rows`` below it.
+
+    Every cell in it must be a name (no data shape, not repeated in its
+    column below, not a unit note) that either stands over several columns
+    with names under them (a group: merged across them, or followed by
+    blanks over names) or over empty cells (a name written in the upper row,
+    or merged down) — or, in a row whose cells are mostly merged, over a
+    name. At least one must be a group, unless most are merged. A title is not: a cell
+    not merged whose blanks run over more than half the columns, or a row of
+    one cell that is not merged over some of the columns only. Of three
+    rows, the top one's groups must be merged.
+    """
+    if upper < 0 or all(_empty(v) for v in grid[upper]):
+        return False
+    origin = header_origins(grid, [upper, *rows], width, merged)
+    block = _block(grid, rows[-1] + 1)
+    spans: dict[tuple[int, int], list[int]] = {}
+    for column in range(width):
+        at = origin.get((upper, column))
+        if at is not None and not _empty(grid[at[0]][at[1]]):
+            spans.setdefault(at, []).append(column)
+    named = {x for x in range(width) if any((r, x) in origin for r in [upper, *rows])}
+    spread = {(r1, c1) for r1, c1, _, c2 in merged if c2 > c1}
+    # a row whose cells the author merged, most of them, is a header's row: a
+    # name may stand there over another name (年 over 年齢層別, written diagonally)
+    built = 2 * sum((r1, c1) in spans for r1, c1, r2, c2 in merged if (r2, c2) != (r1, c1))
+    stacked = built >= len(spans) >= 2
+    groups = 0
+    for at, columns in spans.items():
+        value = grid[at[0]][at[1]]
+        year = _year(value) and not _years_below(block, at[1])
+        if (data_shape(value) is not None and not year) or _recurs(value, block, at[1]):
+            return False
+        if isinstance(value, str) and _UNIT.match(unicodedata.normalize("NFKC", value).strip()):
+            return False
+        named_below = [x for x in columns if any(origin.get((r, x), at) != at for r in rows)]
+        if len(columns) >= 2 and named_below:
+            if at not in spread and (len(columns) * 2 > len(named) or len(rows) > 1):
+                return False  # blanks right of a title, or a third row's group not merged
+            groups += 1
+        elif named_below and not stacked:
+            return False  # one column with a name under it: not a group
+    if groups == 0 and not stacked:
+        return False
+    if len(spans) > 1:
+        return True
+    ((at, columns),) = spans.items()
+    return at in spread and not named <= set(columns)
+
+
 def _letters(columns: Sequence[int]) -> str:
     word = "column" if len(columns) == 1 else "columns"
     return f"{word} " + ", ".join(column_letter(c) for c in columns)
 
 
-def read_header(grid: Sequence[Sequence[Any]], row: int | None = None) -> Header:
-    """The header of ``grid``: at ``row`` (1-based) when given, else the row
-    among the first HEADER_SEARCH_ROWS that ikou can believe.
+def _text(value: Any) -> str:
+    """A header cell as a profile writes it: its text, a number as ``1999``."""
+    return str(value).strip() if isinstance(value, str) else header_key(value)
 
-    Of the rows that pass, the one naming the most columns; on a tie the
-    lower one, the row right above the data in a header over several rows.
-    A chosen row's cell is written as a name only when it shows it is one
-    (it stands over a column of another kind, or is a word ledgers use for
-    names); with an explicit ``row`` every cell that does not look like data.
-    Any other column is named by its letter, and the note says which.
+
+def _best_row(grid: Sequence[Sequence[Any]]) -> tuple[int, list[int]] | None:
+    """The believed row naming the most columns (the lower on a tie), and the
+    columns whose cells show it is a header.
+
+    A row with another believed row at most three rows below it stands above
+    a header: a group row of it (which :func:`read_header` adds back), or the
+    last records of a table stacked above, whose columns below are the next
+    table's — never the header's last row itself."""
+    believed = {}
+    for candidate in range(min(HEADER_SEARCH_ROWS + 3, len(grid))):
+        evidenced = _verdict(grid, candidate)
+        if evidenced is not None:
+            believed[candidate] = evidenced
+    best: tuple[int, int] | None = None
+    for candidate in believed:
+        if candidate >= HEADER_SEARCH_ROWS or any(candidate + k in believed for k in (1, 2, 3)):
+            continue
+        filled = sum(not _empty(v) for v in grid[candidate])
+        if best is None or filled >= best[1]:
+            best = (candidate, filled)
+    return None if best is None else (best[0], believed[best[0]])
+
+
+def read_header(
+    grid: Sequence[Sequence[Any]],
+    row: int | Sequence[int] | None = None,
+    merged: Sequence[Merge] | None = None,
+) -> Header:
+    """The header of ``grid``: at ``row`` (1-based; a list for a header over
+    several rows) when given, else the rows among the first
+    HEADER_SEARCH_ROWS that ikou can believe.
+
+    Of the rows that pass and stand above no other that passes (see
+    :func:`_best_row`), the one naming the most columns; on a tie the lower
+    one. Up to two rows right above it join the header when they hold its
+    group cells (:func:`_group_row`).
+    Columns are named by their paths as a rehearsal names them
+    (:func:`.grid.header_paths`). A last row's cell is a name only when it
+    shows it is one (it stands over a column of another kind, or is a word
+    ledgers use for names); with an explicit ``row`` every cell that does
+    not look like data. Any other column is named by its letter, and the
+    note says which.
     """
     width = max((len(r) for r in grid), default=0)
+    merged = merges_of(grid) if merged is None else merged
     if row is not None:
-        index = row - 1
-        cells = list(grid[index]) if 0 <= index < len(grid) else []
-        named = [c for c, v in enumerate(cells) if not _empty(v) and data_shape(v) is None]
+        rows = [row - 1] if isinstance(row, int) else [r - 1 for r in row]
+        rows = [r for r in rows if 0 <= r < len(grid)] or [len(grid)]
+        named = {
+            (r, c)
+            for r in rows
+            for c, v in enumerate(grid[r] if r < len(grid) else ())
+            if not _empty(v) and _believed(grid, r, c)
+        }
         note = "header cells of {} look like data: named by letter"
     else:
-        best: tuple[int, int, list[int]] | None = None
-        for candidate in range(min(HEADER_SEARCH_ROWS, len(grid))):
-            evidenced = _verdict(grid, candidate)
-            if evidenced is None:
-                continue
-            filled = sum(not _empty(v) for v in grid[candidate])
-            if best is None or filled >= best[1]:
-                best = (candidate, filled, evidenced)
-        if best is None:
+        found = _best_row(grid)
+        if found is None:
             letters = tuple(column_letter(c) for c in range(width))
             return Header(None, letters, (), "header not found: give --header-row")
-        index, _, named = best
-        cells = list(grid[index])
+        index, evidenced = found
+        rows = [index]
+        while len(rows) < 3 and _group_row(grid, rows[0] - 1, rows, width, merged):
+            rows.insert(0, rows[0] - 1)
+        named = {(r, c) for r in rows[:-1] for c in range(width)}
+        named |= {(index, c) for c in evidenced}
         note = (
             "header cells of {} are not confirmed as names (no column of another "
             "kind below them): named by letter; give --header-row to use them"
         )
+    return _header(grid, rows, width, merged, named, note)
+
+
+def _believed(grid: Sequence[Sequence[Any]], r: int, c: int) -> bool:
+    """An explicit header row's cell may be a name: no data shape, or a year
+    in a row where no other cell looks like data, over a column not of years."""
+    value = grid[r][c]
+    if data_shape(value) is None:
+        return True
+    others = [v for i, v in enumerate(grid[r]) if i != c and not _year(v)]
+    clean = all(data_shape(v) is None for v in others)
+    return _year(value) and clean and not _years_below(_block(grid, r + 1), c)
+
+
+def _header(
+    grid: Sequence[Sequence[Any]],
+    rows: list[int],
+    width: int,
+    merged: Sequence[Merge],
+    named: set[tuple[int, int]],
+    note: str,
+) -> Header:
+    """The header over ``rows``: each column's path, by letter where a cell of
+    its path is not in ``named``; and each row's cells as a twin writes them."""
+    if rows[-1] >= len(grid):
+        return Header(rows[-1], ("",) * width, (), "", tuple(rows), ())
+    origin = header_origins(grid, rows, width, merged)
+    paths = header_paths(grid, rows, width, merged)
     names: list[str] = []
     withheld: list[int] = []
-    for column in range(width):
-        value = cells[column] if column < len(cells) else None
-        if _empty(value):
-            names.append("")
-        elif column in named:
-            names.append(str(value).strip())
-        else:
+    for column, path in enumerate(paths):
+        sources = {origin[(r, column)] for r in rows if (r, column) in origin}
+        if any(at not in named and not _empty(grid[at[0]][at[1]]) for at in sources):
             names.append(column_letter(column))
             withheld.append(column)
+        else:
+            names.append("/".join(path))
+    cells = tuple(
+        tuple(
+            _text(grid[r][c])
+            if c < len(grid[r]) and not _empty(grid[r][c]) and (r, c) in named
+            else ""
+            for c in range(width)
+        )
+        for r in rows
+    )
     return Header(
-        index, tuple(names), tuple(withheld), note.format(_letters(withheld)) if withheld else ""
+        rows[-1],
+        tuple(names),
+        tuple(withheld),
+        note.format(_letters(withheld)) if withheld else "",
+        tuple(rows),
+        cells,
     )
