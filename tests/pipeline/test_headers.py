@@ -253,6 +253,9 @@ def test_profile_writes_a_numeric_header_cell_as_rehearse_names_it() -> None:
     ]
     header = read_header(grid)
     assert header.names == ("路線番号", "区分", "2005", "1999")  # as kobe_trafficrec's
+    # a year over a column still empty in the first rows does not refuse its row
+    emptier = [[*row, 1971.0 if r == 0 else None] for r, row in enumerate(grid)]
+    assert read_header(emptier).names == ("路線番号", "区分", "2005", "1999", "E")
     table = table_from_grid(grid, header_row="auto", wanted=["1999"], file="f", sheet=None)
     assert table.columns["1999"] == [57737.0, 26102.0, 12.0]
     # a year over years is a record, not a name

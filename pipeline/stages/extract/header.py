@@ -318,8 +318,14 @@ def _verdict(grid: Sequence[Sequence[Any]], index: int) -> list[int] | None:
             return None
         below = _column_kinds(block, column)
         kind = "year" if year else _kind(value)
-        if kind != "text" and below.get(kind, 0) * 2 >= sum(below.values()):
-            return None  # a number over numbers, a code over codes
+        if (
+            kind != "text"
+            and below.get(kind, 0) * 2 >= sum(below.values())
+            and not (year and not below)
+        ):
+            return (
+                None  # a number over numbers, a code over codes (a year may head an empty column)
+            )
         if _recurs(value, block, column):
             return None  # recurs in its own column: a value, not a name
         dominant, count = below.most_common(1)[0] if below else ("", 0)
