@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from ikou.pipeline.brief.profile import Profile, kept_value_columns, source_coun
 from ikou.pipeline.brief.tables import tables_section
 from ikou.pipeline.plan import LoadedPlan
 from ikou.pipeline.report.model import short_head
+from ikou.pipeline.twin.marker import marked_files
 
 __all__ = ["SECTIONS", "STAGES", "build_brief", "describe_target"]
 
@@ -170,18 +170,6 @@ def _handover(plan: LoadedPlan) -> dict[str, Any]:
     }
 
 
-def _marker(folder: Path) -> dict[str, Any]:
-    """The files a folder's marker (``ikou-twin.json``) lists, by name."""
-    from ikou.pipeline.twin.marker import MARKER
-
-    try:
-        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    files = data.get("files") if isinstance(data, dict) else None
-    return files if isinstance(files, dict) else {}
-
-
 def _provenance(plan: LoadedPlan, pattern: str) -> dict[str, Any]:
     """What the marker ikou synth and ikou demo write beside the files they make
     says of the test files a pattern names — by their names only: the test files
@@ -192,7 +180,7 @@ def _provenance(plan: LoadedPlan, pattern: str) -> dict[str, Any]:
     else:
         found = [full]
     names = sorted(p for p in found if p.is_file())
-    markers = {folder: _marker(folder) for folder in {p.parent for p in names}}
+    markers = {folder: marked_files(folder) for folder in {p.parent for p in names}}
     listed = [markers[p.parent].get(p.name) for p in names]
     synthetic = [entry for entry in listed if isinstance(entry, dict)]
     if not names:

@@ -16,12 +16,14 @@ from pathlib import Path
 
 from ikou.audit.hashing import file_sha256
 
-__all__ = ["MARKER", "made_by", "mark_synthetic"]
+__all__ = ["MARKER", "made_by", "mark_synthetic", "marked_files"]
 
 MARKER = "ikou-twin.json"
 
 
-def _read(folder: Path) -> dict[str, dict[str, str]]:
+def marked_files(folder: Path) -> dict[str, dict[str, str]]:
+    """The files ``folder``'s marker lists, by name (empty when it has none or
+    it cannot be read)."""
     try:
         data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -37,7 +39,7 @@ def mark_synthetic(paths: Iterable[Path], made_by: str) -> None:
     for path in paths:
         by_folder.setdefault(path.parent, []).append(path)
     for folder, written in by_folder.items():
-        files = _read(folder)
+        files = marked_files(folder)
         for path in written:
             files[path.name] = {"sha256": file_sha256(path), "made_by": made_by}
         text = json.dumps({"ikou_twin": 1, "files": files}, ensure_ascii=False, indent=2)
@@ -47,7 +49,7 @@ def mark_synthetic(paths: Iterable[Path], made_by: str) -> None:
 def made_by(path: Path, sha256: str) -> str | None:
     """Which ikou command made the file with these bytes at ``path``, by its
     folder's marker; ``None`` when the marker does not list it as it is."""
-    entry = _read(path.parent).get(path.name)
+    entry = marked_files(path.parent).get(path.name)
     if not isinstance(entry, dict) or entry.get("sha256") != sha256:
         return None
     return str(entry.get("made_by") or "ikou synth")
