@@ -1,0 +1,65 @@
+"""What a ledger writes that is not a record: total rows and footnotes.
+
+One place decides, for every part of ikou that needs to know: the built-in
+``totals`` skip rule, the ledger-total controls that name it, the profiler
+that marks such rows for a twin, and the extract stage that ends a table at
+its footnotes.
+
+A **total label** is a cell that, after NFKC and with every space and
+decoration (``＊``, ``・``, brackets, ``◎``) removed, ends in 計 — ``小計``,
+``合計``, ``総計``, ``東灘区計``, ``＊合計＊``, ``灘 区 計`` — but is not one of
+the ordinary words that also end in 計 (設計, 会計, 統計, 時計, 家計, 推計…),
+or is one of the summary labels an office declares (``前年５月``, ``内訳``),
+compared in the same normal form.
+
+A **footnote** is a text starting the way Japanese statistical tables start
+their notes: ``※``, ``*`` / ``＊``, ``注``, ``(注)``, ``a)``, ``1)``,
+``資料：``, ``出典：`` or a web address.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+__all__ = ["TOTAL_WORDS", "footnote_text", "label_form", "total_label"]
+
+TOTAL_WORDS = ("小計", "合計", "総計", "計", "中計", "累計")
+"""The structural words themselves: a profile may keep these (they are no value)."""
+
+_ORDINARY = ("設計", "会計", "統計", "時計", "家計", "推計", "余計", "生計", "主計", "早計")
+_DECORATION = re.compile(r"[\s*・･()\[\]{}<>「」『』【】〔〕〈〉《》◎○●◇◆□■※★☆]+")
+_FOOTNOTE = re.compile(
+    r"^\s*(?:※|\*|注(?:$|[\d:：)）.\s記意])|\(注|\([a-z\d]\)|[a-z\d]{1,2}\)|"
+    r"(?:資料|出典|出所)(?:$|[:：)）\s])|https?://)",
+    re.IGNORECASE,
+)
+
+
+def _normal(value: Any) -> str:
+    if value is None or isinstance(value, (bool, int, float)):
+        return ""
+    return unicodedata.normalize("NFKC", str(value))
+
+
+def label_form(value: Any) -> str:
+    """``value`` as total labels are compared: NFKC, no space or decoration."""
+    return _DECORATION.sub("", _normal(value))
+
+
+def total_label(value: Any, declared: Iterable[str] = ()) -> bool:
+    """Whether a cell's text labels a total or summary row (see the module docstring)."""
+    form = label_form(value)
+    if not form:
+        return False
+    if form in {label_form(label) for label in declared}:
+        return True
+    return form.endswith("計") and not form.endswith(_ORDINARY) and len(form) <= 20
+
+
+def footnote_text(value: Any) -> bool:
+    """Whether a cell's text starts the way a table's note or source line does."""
+    text = _normal(value)
+    return bool(text.strip()) and _FOOTNOTE.match(text) is not None
