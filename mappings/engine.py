@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from ikou.mappings.patterns import pattern_test
-from ikou.mappings.spec import OUTSIDE_GRID, ColumnMapping, SkipRule, TableMapping
+from ikou.mappings.spec import OUTSIDE_GRID, ColumnMapping, SkipRule, TableMapping, Until
+from ikou.mappings.summary import total_label
 from ikou.mappings.transforms import (
     Noted,
     Reject,
@@ -46,6 +47,7 @@ TEXT = pd.StringDtype("python")
 """The string dtype for target columns: Python storage behaves the same whether
 or not pyarrow is installed, and every operation on these columns is Python-level."""
 _BLANK_CHARS = " \t\r\n\u3000\u00a0"
+AFTER_TABLE = "after_table"  # the skip name of rows past a table's end (extract's marks, until:)
 
 
 @dataclass(frozen=True)
@@ -113,21 +115,73 @@ def _match_rows(series: pd.Series, pattern: str) -> pd.Series:
     return result.fillna(False).astype(bool)
 
 
+def _label_cells(frame: pd.DataFrame) -> pd.Series:
+    """Each row's first text cell in sheet order (not ``=sheet``/``=A1`` columns):
+    where a ledger writes a row's label (小計, ＊東灘区計＊)."""
+    label = pd.Series(None, index=frame.index, dtype=object)
+    todo = np.ones(len(frame), dtype=bool)
+    for name in frame.columns:
+        if str(name).startswith("=") or not todo.any():
+            continue
+        values = frame[name].to_numpy(dtype=object)
+        text = np.fromiter(
+            (isinstance(v, str) and bool(v.strip()) for v in values[todo]), bool, int(todo.sum())
+        )
+        rows = np.flatnonzero(todo)[text]
+        label.iloc[rows] = values[rows]
+        todo[rows] = False
+    return label
+
+
+def _total_rows(frame: pd.DataFrame, rule: SkipRule) -> pd.Series:
+    cells = frame[rule.column] if rule.column is not None else _label_cells(frame)
+    labels = rule.labels
+    found = distinct_apply(cells, lambda v: total_label(v, labels)).values
+    return found.fillna(False).astype(bool)
+
+
+def _until_rows(frame: pd.DataFrame, until: Until, positions: pd.DataFrame | None) -> pd.Series:
+    """The first row of each sheet matching ``until``, and every row after it."""
+    if until.column is not None:
+        hit = _match_rows(frame[until.column], until.matches)
+    else:
+        hit = pd.Series(False, index=frame.index)
+        for name in frame.columns:
+            if not str(name).startswith("="):
+                hit |= _match_rows(frame[name], until.matches)
+    if positions is None:
+        return hit.cummax()
+    groups = [positions["file"].to_numpy(), positions["sheet"].to_numpy()]
+    return hit.astype(int).groupby(groups, sort=False).cummax().astype(bool)
+
+
 def _apply_skips(
     frame: pd.DataFrame,
     rules: tuple[SkipRule, ...],
     last: tuple[str, ...] = (),
     positions: pd.DataFrame | None = None,
+    marks: pd.Series | None = None,
+    until: Until | None = None,
 ) -> pd.Series:
     """Name of the first skip rule matching each row (None where none does).
 
-    ``last`` names totals found by position: the last row of each sheet that
-    no rule skipped is skipped under that name (``positions`` tell sheets apart).
+    ``marks`` are the extract stage's (``footnote``, ``after_table``: rows
+    past the table's end) and come first, then ``until`` (``after_table``),
+    then the rules in order. ``last`` names totals found by position: the
+    last row of each sheet that nothing skipped is skipped under that name
+    (``positions`` tell sheets apart).
     """  # fmt: skip
     skipped = pd.Series(None, index=frame.index, dtype=object)
+    if marks is not None:
+        skipped = skipped.mask(marks.notna().to_numpy(), marks.to_numpy(dtype=object))
+    if until is not None:
+        hit = _until_rows(frame, until, positions)
+        skipped = skipped.mask(hit & skipped.isna(), AFTER_TABLE)
     for rule in rules:
         if rule.blank:
             hit = _blank_rows(frame)
+        elif rule.totals:
+            hit = _total_rows(frame, rule)
         else:
             assert rule.column is not None and rule.matches is not None
             hit = _match_rows(frame[rule.column], rule.matches)
@@ -290,16 +344,19 @@ def map_table(
     progress: Callable[[str], None] | None = None,
     distinct: dict[str, tuple[np.ndarray, list[Any]]] | None = None,
     positions: pd.DataFrame | None = None,
+    marks: pd.Series | None = None,
 ) -> MappedTable:
     """Skip, transform and type one target table from a raw frame.
 
     ``distinct`` (source column → :func:`typed_factorize` of it, as the extract
     stage made them) saves factorizing the same column again. ``positions``
     (``file``, ``sheet``, ``row`` per raw row) feed the ``=sheet`` and
-    ``=file`` names a mapping may read from.
+    ``=file`` names a mapping may read from. ``marks`` (the extract stage's
+    ``footnote`` / ``after_table`` per raw row, or ``None``) skip rows past
+    the table's end before any rule.
     """
     raw = _with_outside_grid(raw, spec, positions)
-    skipped_all = _apply_skips(raw, spec.skip, spec.last_row_totals(), positions)
+    skipped_all = _apply_skips(raw, spec.skip, spec.last_row_totals(), positions, marks, spec.until)
     keep = skipped_all.isna().to_numpy()
     kept = raw.loc[keep]
     factorized: dict[str, tuple[np.ndarray, list[Any]]] = {}

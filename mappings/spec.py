@@ -193,14 +193,28 @@ class ColumnMapping(Strict):
 
 
 class SkipRule(Strict):
-    """A named rule that skips source rows: blank rows, or rows whose
-    ``column`` matches the regular expression ``matches`` (subtotals, totals),
-    in RE2 syntax and checked with :func:`validation.contract.check_pattern`."""
+    """A named rule that skips source rows: blank rows; rows whose ``column``
+    matches the regular expression ``matches`` (RE2 syntax, checked with
+    :func:`validation.contract.check_pattern`); or, with ``totals: true`` (the
+    bare word ``totals`` in a plan), rows labelled as totals — the row's first
+    text cell, or its ``column``, ends in 計 after NFKC with spaces and
+    decoration removed (小計, 合計, 東灘区計, ＊合計＊, 灘 区 計), or is one
+    of the office's own summary ``labels`` (前年５月, 内訳): see
+    :mod:`ikou.mappings.summary`."""
 
     name: str
     blank: bool = False
     column: str | None = None
     matches: str | None = None
+    totals: bool = False
+    labels: tuple[str, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_word(cls, value: object) -> object:
+        if value == "totals":
+            return {"name": "totals", "totals": True}
+        return value
 
     @field_validator("name")
     @classmethod
@@ -214,11 +228,30 @@ class SkipRule(Strict):
 
     @model_validator(mode="after")
     def _one_kind(self) -> SkipRule:
-        if self.blank == (self.matches is not None):
-            raise ValueError("a skip rule has either 'blank: true' or 'column' with 'matches'")
+        if self.blank + (self.matches is not None) + self.totals != 1:
+            raise ValueError(
+                "a skip rule has one of 'blank: true', 'column' with 'matches', or 'totals: true'"
+            )
         if self.matches is not None and self.column is None:
             raise ValueError("a skip rule with 'matches' needs the source 'column' to look at")
+        if self.labels and not self.totals:
+            raise ValueError("'labels' (an office's own summary labels) go with 'totals: true'")
         return self
+
+
+class Until(Strict):
+    """Where a table ends, when blank rows do not say it (``until:``): the
+    first row of each sheet whose ``column`` — or, without one, any of its
+    cells — matches ``matches`` (RE2, after NFKC); it and every row after it
+    are skipped as ``after_table``."""
+
+    matches: str
+    column: str | None = None
+
+    @field_validator("matches")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        return check_pattern(value, "'until.matches'")
 
 
 class Control(Strict):
@@ -276,6 +309,7 @@ class TableMapping(Strict):
     source: str
     key: Names | None = None
     skip: tuple[SkipRule, ...] = ()
+    until: Until | None = None
     columns: dict[str, ColumnMapping]
     controls: tuple[Control, ...] = ()
     rows: RowCount | None = None
@@ -292,6 +326,9 @@ class TableMapping(Strict):
         names = [rule.name for rule in self.skip]
         if len(names) != len(set(names)):
             raise ValueError("skip rule names must be unique within a table")
+        for reserved in ("after_table", "footnote"):
+            if reserved in names:
+                raise ValueError(f"{reserved!r} is ikou's own skip name; name the rule otherwise")
         for name in self.key or ():
             if name not in self.columns:
                 raise ValueError(f"key names {name!r}, which is not a mapped column")
@@ -327,6 +364,8 @@ class TableMapping(Strict):
         for rule in self.skip:
             if rule.column is not None:
                 seen.setdefault(rule.column, None)
+        if self.until is not None and self.until.column is not None:
+            seen.setdefault(self.until.column, None)
         return tuple(name for name in seen if not name.startswith("="))
 
     def title_cells(self) -> tuple[str, ...]:

@@ -7,10 +7,13 @@ its footnotes.
 
 A **total label** is a cell that, after NFKC and with every space and
 decoration (``＊``, ``・``, brackets, ``◎``) removed, ends in 計 — ``小計``,
-``合計``, ``総計``, ``東灘区計``, ``＊合計＊``, ``灘 区 計`` — but is not one of
-the ordinary words that also end in 計 (設計, 会計, 統計, 時計, 家計, 推計…),
-or is one of the summary labels an office declares (``前年５月``, ``内訳``),
-compared in the same normal form.
+``合計``, ``総計``, ``東灘区計``, ``＊合計＊``, ``灘 区 計`` — and says so
+plainly: it is one of the words 計, 小計, 合計, 総計, 中計, 累計 or ends in
+one; or 計 follows a unit of the office or the calendar (区計, 市計, 支所計,
+団地計, 年度計, 月計 …); or the label is decorated or spaced out as a total
+row is (``＊…計＊``, ``灘 区 計``). So a place named 白川字不計 and the words
+設計, 会計, 統計, 時計 stay records. Or it is one of the summary labels an
+office declares (``前年５月``, ``内訳``), compared in the same normal form.
 
 A **footnote** is a text starting the way Japanese statistical tables start
 their notes: ``※``, ``*`` / ``＊``, ``注``, ``(注)``, ``a)``, ``1)``,
@@ -30,6 +33,10 @@ TOTAL_WORDS = ("小計", "合計", "総計", "計", "中計", "累計")
 """The structural words themselves: a profile may keep these (they are no value)."""
 
 _ORDINARY = ("設計", "会計", "統計", "時計", "家計", "推計", "余計", "生計", "主計", "早計")
+_UNITS = tuple(
+    unit + "計"
+    for unit in "区市町村郡都道府県所局部課係校園館地域年月度期別類種件"
+)
 _DECORATION = re.compile(r"[\s*・･()\[\]{}<>「」『』【】〔〕〈〉《》◎○●◇◆□■※★☆]+")
 _FOOTNOTE = re.compile(
     r"^\s*(?:※|\*|注(?:$|[\d:：)）.\s記意])|\(注|\([a-z\d]\)|[a-z\d]{1,2}\)|"
@@ -56,7 +63,13 @@ def total_label(value: Any, declared: Iterable[str] = ()) -> bool:
         return False
     if form in {label_form(label) for label in declared}:
         return True
-    return form.endswith("計") and not form.endswith(_ORDINARY) and len(form) <= 20
+    if not form.endswith("計") or form.endswith(_ORDINARY) or len(form) > 20:
+        return False
+    if form == "計" or form.endswith(tuple(w for w in TOTAL_WORDS if w != "計") + _UNITS):
+        return True
+    squeezed = re.sub(r"\s+", "", _normal(value))
+    spaced = len(_normal(value).strip()) > len(squeezed) + 1
+    return squeezed != form or spaced  # decorated (＊…計＊) or spaced out (灘 区 計)
 
 
 def footnote_text(value: Any) -> bool:

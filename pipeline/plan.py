@@ -72,6 +72,10 @@ class SourceSpec(Strict):
     """The header's row (1-based), its consecutive rows when it spans two or
     three (``[3, 4]``: group cells over names; each column is named by its
     path, ``学級数/計``), or ``auto``: the first that names every mapped column."""
+    title: str | None = None
+    """One of several tables stacked in a sheet, by its title: ``auto`` looks
+    for the header under the first row holding a cell that contains these
+    words (compared as header names are: NFKC, no spaces)."""
     encoding: str = "auto"
     delimiter: str = ","
     password_env: str | None = None
@@ -103,6 +107,15 @@ class SourceSpec(Strict):
                     "counting from 1 (e.g. [3, 4])"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _title_with_auto(self) -> SourceSpec:
+        if self.title is not None and self.header_row != "auto":
+            raise ValueError(
+                "title: picks a table for header_row: auto; with a header_row the row "
+                "already says which table"
+            )
+        return self
 
     @field_validator("encoding")
     @classmethod

@@ -40,7 +40,7 @@ def run_map(
         raw = raws[spec.source]
         result = map_table(
             raw.frame, table=name, source=spec.source, spec=spec, kinds=kinds,
-            distinct=raw.distinct, positions=raw.positions,
+            distinct=raw.distinct, positions=raw.positions, marks=raw.marks,
         )  # fmt: skip
         mapped[name] = result
         encodings[name] = encode_table(

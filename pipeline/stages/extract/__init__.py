@@ -102,6 +102,9 @@ class RawTable:
     positions: pd.DataFrame
     files: tuple[SourceFile, ...]
     distinct: dict[str, tuple[np.ndarray, list[Any]]] = field(default_factory=dict)
+    marks: pd.Series | None = None
+    """Per row, ``footnote`` or ``after_table`` where the row lies past its
+    table's end (:mod:`.extent`), else null; ``None`` when no row does."""
 
     def digest(self) -> str:
         """Canonical SHA-256 of positions and values (the extract stage's output)."""
@@ -292,7 +295,12 @@ def _read_file(
     for sheet, grid in grids:
         try:
             table = table_from_grid(
-                grid, header_row=spec.header_row, wanted=wanted, file=shown, sheet=sheet or None
+                grid,
+                header_row=spec.header_row,
+                wanted=wanted,
+                file=shown,
+                sheet=sheet or None,
+                title=spec.title,
             )
         except HeaderNotFoundError as exc:
             # a Word document holds other tables too: without tables: in the plan,
@@ -329,7 +337,14 @@ def _raw_table(
     )
     frame.index = positions.index
     distinct = {name: typed_factorize(frame[name].to_numpy(dtype=object)) for name in frame}
-    return RawTable(source, frame, positions, tuple(files), distinct)
+    marks = None
+    if any(t.marks for _, _, t in parts):
+        marks = pd.Series(
+            [m for _, _, t in parts for m in (t.marks or (None,) * len(t.rows))],
+            index=positions.index,
+            dtype=object,
+        )
+    return RawTable(source, frame, positions, tuple(files), distinct, marks)
 
 
 def run_extract(

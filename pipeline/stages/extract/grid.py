@@ -24,6 +24,7 @@ import pandas as pd
 
 from ikou.errors import HeaderNotFoundError, position
 from ikou.mappings.spec import column_ref
+from ikou.pipeline.stages.extract.extent import table_extent
 
 __all__ = [
     "AUTO_HEADER_ROWS",
@@ -75,6 +76,9 @@ class SheetTable:
     rows: list[int]
     header_row: int
     header_rows: tuple[int, ...] = ()  # every row of the header, 1-based (the last is header_row)
+    marks: tuple[str | None, ...] = ()
+    """Per row, ``None`` in the table, else ``footnote`` or ``after_table``
+    (:func:`.extent.table_extent`); empty when every row is the table's."""
 
     @property
     def columns(self) -> dict[str, list[Any]]:
@@ -296,15 +300,17 @@ def _find_header(
     merged: Sequence[Merge],
     file: str,
     sheet: str | None,
+    start: int = 0,
 ) -> tuple[list[int], list[tuple[str, ...]], _Found]:
     """The first header (lowest last row, then fewest rows, up to three) in
-    which every mapped name means one column."""
-    widths = _widths(grid, AUTO_HEADER_ROWS)
+    which every mapped name means one column, among the
+    :data:`AUTO_HEADER_ROWS` rows from ``start``."""
+    widths = _widths(grid, start + AUTO_HEADER_ROWS)
     best: tuple[_Found, list[int], list[tuple[str, ...]]] | None = None
-    for bottom in range(len(widths)):
+    for bottom in range(start, len(widths)):
         for depth in (1, 2, 3):
             rows = list(range(bottom - depth + 1, bottom + 1))
-            if rows[0] < 0 or _blank(grid[rows[0]]):
+            if rows[0] < start or _blank(grid[rows[0]]):
                 break
             paths = header_paths(grid, rows, widths[rows[0]], merged, from_above=depth == 1)
             found = _resolve(wanted, paths)
@@ -321,10 +327,29 @@ def _find_header(
         name, columns = next(iter(found.ambiguous.items()))
         raise _ambiguous(name, columns, paths, rows, file, sheet)
     shown = sorted(best[0].missing if best is not None else wanted)
+    among = (
+        f"the first {AUTO_HEADER_ROWS}"
+        if not start
+        else f"the {AUTO_HEADER_ROWS} from row {start + 1}"
+    )
     raise HeaderNotFoundError(
-        f"no row among the first {AUTO_HEADER_ROWS} of {_where(file, sheet)}, alone or with "
+        f"no row among {among} of {_where(file, sheet)}, alone or with "
         f"one or two rows above it, holds all the mapped source columns (closest lacks: "
         f"{', '.join(shown)}); check the names in the mapping or set header_row: in the plan.",
+        file=file,
+        sheet=sheet,
+    )
+
+
+def _title_row(grid: Sequence[Sequence[Any]], title: str, file: str, sheet: str | None) -> int:
+    """The first row with a cell containing ``title`` (compared as header names are)."""
+    wanted = header_key(title)
+    for index, row in enumerate(grid):
+        if any(isinstance(v, str) and wanted in header_key(v) for v in row):
+            return index
+    raise HeaderNotFoundError(
+        f"no cell of {_where(file, sheet)} holds the title {title!r} named by the plan's "
+        "title:; check the title's words or the sheet.",
         file=file,
         sheet=sheet,
     )
@@ -396,6 +421,7 @@ def table_from_grid(
     file: str,
     sheet: str | None,
     merged: Sequence[Merge] | None = None,
+    title: str | None = None,
 ) -> SheetTable:
     """Cut the data rows out of ``grid`` under its header.
 
@@ -403,9 +429,13 @@ def table_from_grid(
     [3, 4]``) whose columns are named by their paths (:func:`header_paths`);
     ``auto`` finds the first that names every mapped column. Rows above the
     header are ignored, and an empty cell of a one-row header takes the
-    name written directly above it. Data rows run from under the header's
-    last row to the last non-blank row. An empty string cell (how calamine
-    and CSV spell an empty cell) becomes ``None``.
+    name written directly above it. With ``title``, the header is looked for
+    under the first row holding a cell that contains it (one of several
+    tables stacked in the sheet). Data rows run from under the header's
+    last row to the last non-blank row; those after the table's end (its
+    footnotes, another table below it) are kept but marked
+    (:func:`.extent.table_extent`), so they are counted and never loaded. An
+    empty string cell (how calamine and CSV spell an empty cell) becomes ``None``.
     """
     if not grid or all(_blank(row) for row in grid):
         raise HeaderNotFoundError(
@@ -416,7 +446,8 @@ def table_from_grid(
     merged = merges_of(grid) if merged is None else tuple(merged)
     explicit = header_rows_of(header_row)
     if explicit is None:
-        rows, paths, found = _find_header(grid, wanted, merged, file, sheet)
+        start = 0 if title is None else _title_row(grid, title, file, sheet) + 1
+        rows, paths, found = _find_header(grid, wanted, merged, file, sheet, start)
     else:
         rows, paths, found = _explicit_header(grid, explicit, wanted, merged, file, sheet)
     index = rows[-1]
@@ -437,6 +468,11 @@ def table_from_grid(
         if name not in frame.columns:  # a second name for a column already labelled
             frame[name] = frame.iloc[:, column]
     rows_out = list(range(index + 2, index + 2 + len(body)))
+    extent = table_extent(cells, grid[index])
     return SheetTable(
-        frame=frame, rows=rows_out, header_row=index + 1, header_rows=tuple(r + 1 for r in rows)
+        frame=frame,
+        rows=rows_out,
+        header_row=index + 1,
+        header_rows=tuple(r + 1 for r in rows),
+        marks=() if extent.rows == len(body) else tuple(extent.marks()),
     )
