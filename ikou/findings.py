@@ -676,6 +676,22 @@ _CHECKS = (
         "The run stopped at the gate before the load; nothing was loaded.",
     ),
     (
+        "run.nothing_loaded",
+        "a table loaded no row",
+        "1 行も登録できなかったテーブルがあります",
+        "Every source row of a table was rejected or skipped: the counts balance, but nothing "
+        "was migrated, so the run fails and its load is rolled back. The report names the "
+        "table with its counts; the reasons are under its rejected rows and in worklist.csv.",
+    ),
+    (
+        "run.too_many_rejected",
+        "a table rejected more of its rows than the plan allows",
+        "不採用の行の割合が計画の上限を超えたテーブルがあります",
+        "A table rejected more than `rehearsal.max_rejected` percent of its source rows; the "
+        "run fails and its load is rolled back. The report names the table, its counts, the "
+        "share rejected and the limit.",
+    ),
+    (
         "production.refused",
         "the production run was refused",
         "本番移行を実行しませんでした",

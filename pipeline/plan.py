@@ -198,12 +198,19 @@ class Vendor(Strict):
 
 
 class RehearsalRule(Strict):
-    """How recent the passing rehearsal of the exact plan must be."""
+    """How recent the passing rehearsal of the exact plan must be, what it leaves
+    behind, and how many rejected rows a run may have and still pass."""
 
     max_age_days: int = 30
     keep_target: bool = False
     """Keep the rehearsal's SQLite target in its run folder (for inspection)
     instead of shredding it before the report; ``ikou shred`` destroys it later."""
+    max_rejected: float | None = None
+    """The largest share of a table's source rows, in percent (0–100, ``2.5``
+    allowed), that a run may reject and still pass — a rehearsal and a
+    production run alike. A table rejecting more fails the run
+    (``too_many_rejected``, exit 1) and nothing is committed, as a table that
+    loads no row always does (``nothing_loaded``). ``None``: no limit."""
 
     @field_validator("max_age_days")
     @classmethod
@@ -211,6 +218,19 @@ class RehearsalRule(Strict):
         if value < 1:
             raise ValueError("max_age_days must be at least 1")
         return value
+
+    @field_validator("max_rejected", mode="before")
+    @classmethod
+    def _percentage(cls, value: object) -> object:
+        if value is None:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(
+                "max_rejected is a percentage: a number from 0 to 100 (5 or 2.5, without %)"
+            )
+        if not 0 <= value <= 100:  # NaN fails this too
+            raise ValueError("max_rejected is a percentage from 0 to 100")
+        return float(value)
 
 
 class MediaRule(Strict):

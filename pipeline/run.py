@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from ikou.audit.platform import WarmChild
 from ikou.errors import IkouError
 from ikou.pipeline.importfiles import Imports, prepare_imports
 from ikou.pipeline.media.gate import media_window
-from ikou.pipeline.plan import load_plan
+from ikou.pipeline.plan import LoadedPlan, load_plan
 from ikou.pipeline.rehearsal import check_records, check_test_data, settle_imports, settle_target
 from ikou.pipeline.report import (
     RunReport,
@@ -52,6 +53,7 @@ __all__ = [
     "execute",
     "open_session",
     "rehearse",
+    "shortfalls",
     "stop",
 ]
 
@@ -88,8 +90,11 @@ def rehearse(
 
     Raises :class:`~mappings.errors.IkouError` for bad input (after recording
     the failed stage in the chain); returns a result whose report status is
-    ``reconciled`` or ``unbalanced`` otherwise. ``warm``: a child already
-    importing great-expectations (see :func:`~.stages.expect.warm_expect`).
+    ``reconciled`` otherwise, or says why not: ``unbalanced``,
+    ``expectations_failed``, ``nothing_loaded`` (a table loaded no row) or
+    ``too_many_rejected`` (more than ``rehearsal.max_rejected``; see
+    :func:`shortfalls`). ``warm``: a child already importing
+    great-expectations (see :func:`~.stages.expect.warm_expect`).
     """
     plan = load_plan(plan_path)
     session = open_session(plan, "rehearsal")
@@ -119,8 +124,9 @@ def execute(
     ``expected`` (file path → SHA-256, from a preflight) makes extraction
     refuse a source that changed since. The load, the reconciliation, the
     controls and ``after`` (the production manifest) happen in one
-    transaction, committed only when everything balances: a run that fails
-    or does not reconcile leaves the target as it was. A table the plan
+    transaction, committed only when everything balances and every table
+    loaded rows enough (:func:`shortfalls`): a run that fails, does not
+    reconcile or loads too little leaves the target as it was. A table the plan
     writes to the vendor's import file (``target.files``) joins the same
     transaction: written under a temporary name, read back and reconciled, and
     placed only after the commit (``target_url`` is ``None`` when every table
@@ -163,7 +169,7 @@ def execute(
             step("validate", 2, 6)
             validated = recorder.run("validate", run_validate, plan, mapped, raws)
             expectations = start_expect(plan, validated, warm)  # other core; gate before commit
-            reconciled, balanced, failed = _load_and_reconcile(
+            reconciled, status, failed = _load_and_reconcile(
                 session, raws, validated, target_url, imports, expectations, after, extra, step
             )
         finally:
@@ -181,7 +187,7 @@ def execute(
         warm.close()  # if it never got its tables
     step("report", 5, 6)
     result = _reported(
-        session, raws, validated, reconciled, balanced, target_url, imports, extra, lang
+        session, raws, validated, reconciled, status, target_url, imports, extra, lang
     )
     step("done", 6, 6)
     return result
@@ -223,13 +229,16 @@ def _load_and_reconcile(
     after: AfterLoad | None,
     extra: dict[str, Any],
     step: Progress,
-) -> tuple[dict[str, TableReconciliation], bool, list[ExpectationResult]]:
+) -> tuple[dict[str, TableReconciliation], str, list[ExpectationResult]]:
     """Load, read back and reconcile — then the dataset expectations, running
     meanwhile on the other core, and ``after`` (the production manifest) — in
-    one transaction, committed only when every expectation holds and
-    everything balances; the expectations that failed, if any. The import
-    files are written beside the load and placed only after the commit; a run
-    that does not commit shreds them."""
+    one transaction, committed only when every expectation holds, everything
+    balances and no table falls short (:func:`shortfalls`); the run's status
+    and the expectations that failed, if any. The import files are written
+    beside the load and placed only after the commit; a run that does not
+    commit shreds them. A table that falls short outranks a failed
+    expectation (its report keeps the tables, the expectations among them);
+    an unbalanced run outranks both."""
     plan, recorder = session.plan, session.recorder
     database = imports.database_part(validated)
     engine = open_target(target_url) if database.tables and target_url is not None else None
@@ -264,32 +273,43 @@ def _load_and_reconcile(
             balanced = all(r.balanced for r in reconciled.values()) and all(
                 c["ok"] for c in crossed
             )
+            short = shortfalls(plan, reconciled)
+            if short:
+                extra["shortfalls"] = short
+                recorder.note(
+                    "shortfall",
+                    "failed",
+                    max_rejected=_percent(plan.plan.rehearsal.max_rejected),  # no floats
+                    tables={s["table"]: {k: s[k] for k in _SHORT_COUNTS} for s in short},
+                )
             results = recorder.run("expect", expectations)
             extra["expectations"] = by_table(results)
             failed = [r for r in results if not r.success]
-            if failed:
+            if failed and not short:
                 if connection is not None:
                     connection.rollback()
                 imports.discard()
                 if imports:
                     extra["import_files"] = imports.facts()
-                return reconciled, False, failed
+                return reconciled, "expectations_failed", failed
+            status = _status(balanced, short)
+            commit = status == "reconciled"
             media_window(session, extra)  # a production run's media rule, before its commit
-            if balanced and after is not None:
+            if commit and after is not None:
                 loaded = {n: r for n, r in reconciled.items() if n in database.tables}
                 extra.update(after(session, raws, database, connection, loaded))
                 checkpoint("manifest")  # the manifest sealed, the load not committed
-            if not balanced and connection is not None:
+            if not commit and connection is not None:
                 connection.rollback()
         checkpoint("committed")  # committed, not yet chained (the files not yet placed)
-        if balanced:
+        if commit:
             imports.place()
         else:
             imports.discard()
-        loaded_rows = sum(r.loaded for r in reconciled.values()) if balanced else 0
+        loaded_rows = sum(r.loaded for r in reconciled.values()) if commit else 0
         recorder.note(
             "commit",
-            "ok" if balanced else "rolled back",
+            "ok" if commit else "rolled back",
             counts={"loaded": loaded_rows},
             target_identity=None if target_url is None else _identity_of(sqlite_file(target_url)),
         )
@@ -299,7 +319,62 @@ def _load_and_reconcile(
     finally:
         if engine is not None:
             engine.dispose()
-    return reconciled, balanced, []
+    return reconciled, status, []
+
+
+_SHORT_COUNTS = ("source_rows", "skipped", "rejected", "loaded")
+
+
+def shortfalls(
+    plan: LoadedPlan, reconciled: dict[str, TableReconciliation]
+) -> list[dict[str, Any]]:
+    """Each table that loaded no row (``nothing_loaded``), or rejected more than
+    the plan's ``rehearsal.max_rejected`` percent of its source rows
+    (``too_many_rejected``): its name, counts, share rejected and the limit —
+    counts only, never a value. Empty when the run may commit.
+
+    A run in which every row was rejected balances (every row is accounted
+    for) but has migrated nothing: it must not read as a success. The share
+    is compared exactly (``3 of 10`` is more than 10 %, ``1 of 10`` is not).
+    """
+    limit = plan.plan.rehearsal.max_rejected
+    exact = None if limit is None else Decimal(repr(limit))
+    found = []
+    for name, r in reconciled.items():
+        if r.loaded == 0:
+            reason = "nothing_loaded"
+        elif exact is not None and 100 * r.rejected > exact * r.source_rows:
+            reason = "too_many_rejected"
+        else:
+            continue
+        share = round(100 * r.rejected / r.source_rows, 2) if r.source_rows else None
+        found.append(
+            {
+                "table": name,
+                "reason": reason,
+                **{k: getattr(r, k) for k in _SHORT_COUNTS},
+                "rejected_percent": share,
+                "max_rejected": limit,
+            }
+        )
+    return found
+
+
+def _percent(limit: float | None) -> str | None:
+    """A limit in percent as the plan wrote it (``10``, ``2.5``), for the chain."""
+    return None if limit is None else format(limit, "g")
+
+
+def _status(balanced: bool, short: list[dict[str, Any]]) -> str:
+    """The run's status once loaded and reconciled: a difference first, then a
+    table that loaded nothing, then one that rejected too much."""
+    if not balanced:
+        return "unbalanced"
+    reasons = {s["reason"] for s in short}
+    for reason in ("nothing_loaded", "too_many_rejected"):
+        if reason in reasons:
+            return reason
+    return "reconciled"
 
 
 def _reported(
@@ -307,7 +382,7 @@ def _reported(
     raws: dict[str, RawTable],
     validated: Validated,
     reconciled: dict[str, TableReconciliation],
-    balanced: bool,
+    status: str,
     target_url: str | None,
     imports: Imports,
     extra: dict[str, Any],
@@ -315,7 +390,7 @@ def _reported(
 ) -> RunResult:
     """The run's result chained, its report written and chained, the run sealed."""
     plan, recorder, store, run_dir = session.plan, session.recorder, session.store, session.run_dir
-    status = "reconciled" if balanced else "unbalanced"
+    committed = status == "reconciled"
     store.shred_all()
     settled = None if target_url is None else settle_target(session, target_url)
     if settled is not None:
@@ -326,7 +401,7 @@ def _reported(
         "result",
         status,
         plan_sha256=plan.sha256,
-        counts={"loaded": sum(r.loaded for r in reconciled.values()) if balanced else 0},
+        counts={"loaded": sum(r.loaded for r in reconciled.values()) if committed else 0},
     )
     checkpoint("result")  # the outcome chained, no report yet
     report = build_report(

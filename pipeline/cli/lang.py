@@ -231,6 +231,27 @@ CONSOLE: dict[str, tuple[str, str]] = {
     "status.expectations_failed": ("expectations_failed", "期待値不適合（expectations_failed）"),
     "status.refused": ("refused", "実行せず（refused）"),
     "status.failed": ("failed", "失敗（failed）"),
+    "status.nothing_loaded": (
+        "nothing_loaded (failed: a table loaded no row; nothing was kept)",
+        "不合格・登録 0 件（nothing_loaded）：1 行も登録できなかったテーブルがあります。"
+        "移行先への登録は取り消しました",
+    ),
+    "status.too_many_rejected": (
+        "too_many_rejected (failed: a table rejected more than rehearsal.max_rejected; "
+        "nothing was kept)",
+        "不合格・不採用が上限超過（too_many_rejected）：移行先への登録は取り消しました",
+    ),
+    "shortfall.nothing_loaded": (
+        "  table {table}: no row loaded of {source:,} ({rejected:,} rejected, {skipped:,} skipped)",
+        "  テーブル {table}: 移行元 {source:,} 行のうち登録 0 行（不採用 {rejected:,} 行、"
+        "除外 {skipped:,} 行）",
+    ),
+    "shortfall.too_many_rejected": (
+        "  table {table}: {rejected:,} of {source:,} rows rejected ({share} %), more than "
+        "rehearsal.max_rejected ({limit} %)",
+        "  テーブル {table}: 移行元 {source:,} 行のうち不採用 {rejected:,} 行（{share} %）。"
+        "計画の上限 rehearsal.max_rejected（{limit} %）を超えています",
+    ),
     "report": ("report: {path}", "報告書: {path}"),
     "json": ("json:   {path}", "JSON:   {path}"),
     "audit": ("audit:  {log}  head {head}", "監査ログ: {log}  先頭 {head}"),

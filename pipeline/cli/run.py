@@ -20,7 +20,7 @@ from ikou.pipeline.cli.common import (
 )
 from ikou.pipeline.cli.lang import CONSOLE, say
 
-__all__ = ["DEMO_EXAMPLES", "demo", "rehearse", "render_run", "status_said"]
+__all__ = ["DEMO_EXAMPLES", "demo", "failed_sentence", "rehearse", "render_run", "status_said"]
 
 
 def _summary(report: dict[str, Any], console: Console) -> Table:
@@ -50,9 +50,50 @@ def render_run(result: Any, as_json: bool) -> None:
         return
     console.print(_summary(report, console))
     console.print(say("status", status=status_said(report["status"])), markup=False)
+    for line in shortfall_lines(report):
+        console.print(line, markup=False)
     console.print(say("report", path=result.report_html), markup=False)
     console.print(say("json", path=result.report_json), markup=False)
     console.print(say("audit", log=result.audit_log, head=report["chain_head_short"]), markup=False)
+
+
+def shortfall_lines(report: dict[str, Any]) -> list[str]:
+    """Why a run failed for loading too little: a line per table, counts only."""
+    lines = []
+    for s in report.get("shortfalls") or []:
+        limit = s.get("max_rejected")
+        lines.append(
+            say(
+                f"shortfall.{s['reason']}",
+                table=s["table"],
+                source=s["source_rows"],
+                rejected=s["rejected"],
+                skipped=s["skipped"],
+                share="—" if s["rejected_percent"] is None else format(s["rejected_percent"], "g"),
+                limit="—" if limit is None else format(limit, "g"),
+            )
+        )
+    return lines
+
+
+def failed_sentence(report: dict[str, Any], which: str, html: Path) -> str:
+    """The sentence a run that did not pass ends on (English, as errors are;
+    the catalog's title of ``run.<status>`` says it in Japanese): table names
+    and counts, never a value."""
+    status = report["status"]
+    tables = [s["table"] for s in report.get("shortfalls") or [] if s["reason"] == status]
+    if status == "nothing_loaded":
+        return (
+            f"the {which} loaded no row into table(s) {', '.join(tables)}, so nothing was "
+            f"kept; see {html}."
+        )
+    if status == "too_many_rejected":
+        limit = format(report["shortfalls"][0]["max_rejected"], "g")
+        return (
+            f"the {which} rejected more than rehearsal.max_rejected ({limit} %) of the rows "
+            f"of table(s) {', '.join(tables)}, so nothing was kept; see {html}."
+        )
+    return f"the {which} did not reconcile; see {html}."
 
 
 def status_said(status: str) -> str:
@@ -75,7 +116,7 @@ def _rehearse_and_render(plan: Path, lang: str, as_json: bool) -> None:
     render_run(result, as_json)
     if result.report.status != "reconciled":
         raise CheckFailed(
-            f"the rehearsal did not reconcile; see {result.report_html}.",
+            failed_sentence(result.report.data, "rehearsal", result.report_html),
             slug=f"run.{result.report.status}",
         )
 

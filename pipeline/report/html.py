@@ -150,6 +150,12 @@ class _View:
         return "、".join(f"{k}: {_fmt(v)}" for k, v in sorted(counts.items())) or "—"
 
     # times and numbers --------------------------------------------------
+    def percent(self, value: float | None) -> str:
+        """A share in percent as the report prints it (``30 %``, ``2.5 %``; ``—`` for none)."""
+        if value is None:
+            return "—"
+        return self.L["percent"].format(n=format(value, "g"))
+
     def when(self, iso: str | None) -> str:
         return local_time(iso, self.lang)
 

@@ -219,6 +219,27 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "status_unbalanced": "照合が一致しなかったため、移行先への登録は取り消しました。",
         "status_failed": "入力に問題があり、処理を中断しました。移行先には何も登録していません。",
+        "status_nothing_loaded": (
+            "1 行も登録できなかったテーブルがあります。行数の内訳は合っていても、"
+            "移行はできていません。移行先への登録は取り消しました。"
+        ),
+        "status_too_many_rejected": (
+            "不採用の行の割合が計画の上限（rehearsal.max_rejected）を超えたテーブルがあります。"
+            "移行先への登録は取り消しました。"
+        ),
+        "shortfalls": "不合格となったテーブル",
+        "shortfall_nothing_loaded": "1 行も登録できません",
+        "shortfall_too_many_rejected": "不採用が上限を超えています",
+        "rejected_percent": "不採用の割合",
+        "max_rejected": "上限",
+        "max_rejected_none": "指定なし",
+        "percent": "{n} %",
+        "shortfalls_rule": (
+            "1 行も登録できないテーブル、または不採用の行が移行元の行数に対して計画の上限"
+            "（rehearsal.max_rejected）を超える割合のテーブルがある実行は不合格とし、"
+            "何も登録しません。不採用の理由は各テーブルの「不採用の内訳」と"
+            " worklist.csv にあります。"
+        ),
         "signon_not_started": "事前確認が不合格のため、立会い・承認の確認は行っていません。",
         "funnel_text": (
             "{table}：移行元 {source} 行のうち、除外 {skipped} 行、不採用 {rejected} 行、"
@@ -267,6 +288,8 @@ LABELS: dict[str, dict[str, str]] = {
         "reconciled": "照合一致",
         "unbalanced": "不一致",
         "failed": "失敗",
+        "nothing_loaded": "不合格（登録 0 件）",
+        "too_many_rejected": "不合格（不採用が上限超過）",
         "sources": "移行元ファイル",
         "file": "ファイル",
         "sheet": "シート",
@@ -568,6 +591,26 @@ LABELS: dict[str, dict[str, str]] = {
         ),
         "status_unbalanced": "Reconciliation did not agree, so the load was rolled back.",
         "status_failed": "The input had a problem and the run stopped; nothing was loaded.",
+        "status_nothing_loaded": (
+            "A table loaded no row. The counts add up, but nothing was migrated; the load "
+            "was rolled back."
+        ),
+        "status_too_many_rejected": (
+            "A table rejected a larger share of its rows than the plan allows "
+            "(rehearsal.max_rejected); the load was rolled back."
+        ),
+        "shortfalls": "Tables that fail the run",
+        "shortfall_nothing_loaded": "no row loaded",
+        "shortfall_too_many_rejected": "more rejected than the limit",
+        "rejected_percent": "Rejected share",
+        "max_rejected": "Limit",
+        "max_rejected_none": "none",
+        "percent": "{n} %",
+        "shortfalls_rule": (
+            "A run in which a table loads no row, or rejects a larger share of its source rows "
+            "than the plan's limit (rehearsal.max_rejected), fails and loads nothing. The "
+            "reasons are under each table's rejected rows and in worklist.csv."
+        ),
         "signon_not_started": "The preflight failed, so nobody was asked to sign on.",
         "funnel_text": (
             "{table}: of {source} source rows, {skipped} skipped, {rejected} reject"
@@ -597,6 +640,8 @@ LABELS: dict[str, dict[str, str]] = {
         "reconciled": "reconciled",
         "unbalanced": "unbalanced",
         "failed": "failed",
+        "nothing_loaded": "failed: nothing loaded",
+        "too_many_rejected": "failed: too many rejected",
         "sources": "Source files",
         "file": "File",
         "sheet": "Sheet",
