@@ -29,7 +29,7 @@ import pandas as pd
 
 from ikou.mappings.patterns import pattern_test
 from ikou.mappings.spec import OUTSIDE_GRID, ColumnMapping, SkipRule, TableMapping, Until
-from ikou.mappings.summary import total_label
+from ikou.mappings.summary import label_text, total_label
 from ikou.mappings.transforms import (
     Noted,
     Reject,
@@ -116,17 +116,15 @@ def _match_rows(series: pd.Series, pattern: str) -> pd.Series:
 
 
 def _label_cells(frame: pd.DataFrame) -> pd.Series:
-    """Each row's first text cell in sheet order (not ``=sheet``/``=A1`` columns):
-    where a ledger writes a row's label (小計, ＊東灘区計＊)."""
+    """Each row's label (:func:`~ikou.mappings.summary.row_label`), in sheet
+    order and not from ``=sheet``/``=A1`` columns: where a ledger writes 小計."""
     label = pd.Series(None, index=frame.index, dtype=object)
     todo = np.ones(len(frame), dtype=bool)
     for name in frame.columns:
         if str(name).startswith("=") or not todo.any():
             continue
         values = frame[name].to_numpy(dtype=object)
-        text = np.fromiter(
-            (isinstance(v, str) and bool(v.strip()) for v in values[todo]), bool, int(todo.sum())
-        )
+        text = np.fromiter((label_text(v) for v in values[todo]), bool, int(todo.sum()))
         rows = np.flatnonzero(todo)[text]
         label.iloc[rows] = values[rows]
         todo[rows] = False

@@ -15,6 +15,9 @@ row is (``＊…計＊``, ``灘 区 計``). So a place named 白川字不計 and
 設計, 会計, 統計, 時計 stay records. Or it is one of the summary labels an
 office declares (``前年５月``, ``内訳``), compared in the same normal form.
 
+A row's **label** is its first text cell that is not digits written as
+text (:func:`row_label`): where ledgers write 小計 or ＊東灘区計＊.
+
 A **footnote** is a text starting the way Japanese statistical tables start
 their notes: ``※``, ``*`` / ``＊``, ``注``, ``(注)``, ``a)``, ``1)``,
 ``資料：``, ``出典：`` or a web address.
@@ -27,16 +30,13 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["TOTAL_WORDS", "footnote_text", "label_form", "total_label"]
+__all__ = ["TOTAL_WORDS", "footnote_text", "label_form", "label_text", "row_label", "total_label"]
 
 TOTAL_WORDS = ("小計", "合計", "総計", "計", "中計", "累計")
 """The structural words themselves: a profile may keep these (they are no value)."""
 
 _ORDINARY = ("設計", "会計", "統計", "時計", "家計", "推計", "余計", "生計", "主計", "早計")
-_UNITS = tuple(
-    unit + "計"
-    for unit in "区市町村郡都道府県所局部課係校園館地域年月度期別類種件"
-)
+_UNITS = tuple(unit + "計" for unit in "区市町村郡都道府県所局部課係校園館地域年月度期別類種件")
 _DECORATION = re.compile(r"[\s*・･()\[\]{}<>「」『』【】〔〕〈〉《》◎○●◇◆□■※★☆]+")
 _FOOTNOTE = re.compile(
     r"^\s*(?:※|\*|注(?:$|[\d:：)）.\s記意])|\(注|\([a-z\d]\)|[a-z\d]{1,2}\)|"
@@ -49,6 +49,20 @@ def _normal(value: Any) -> str:
     if value is None or isinstance(value, (bool, int, float)):
         return ""
     return unicodedata.normalize("NFKC", str(value))
+
+
+_DIGITS = re.compile(r"[\d\s,.\-+()]*")
+
+
+def label_text(value: Any) -> bool:
+    """Whether a cell can be a row's label: text, and not digits written as
+    text (a code such as ``'201506'`` in a CSV or a text-formatted cell)."""
+    return isinstance(value, str) and _DIGITS.fullmatch(_normal(value)) is None
+
+
+def row_label(row: Iterable[Any]) -> Any:
+    """A row's label: its first cell that :func:`label_text` accepts, or ``None``."""
+    return next((v for v in row if label_text(v)), None)
 
 
 def label_form(value: Any) -> str:
