@@ -289,3 +289,36 @@ def test_real_totals_rows_of_kobe_zensi_are_skipped() -> None:
     found = {label.strip() for label in labels if total_label(label)}
     assert {"＊合計＊", "＊東灘区計＊", "＊支所計＊"} <= found
     assert "白川字不計" not in found  # a town in 須磨区, not a total
+
+
+def test_the_second_table_of_a_real_sheet_loads_only_its_own_rows(tmp_path: Path) -> None:
+    """kobe_jinkou2210-2312.xls, sheet H22.10月: the population by ward (rows
+    7–29), then 《 人 口 動 態 Population Change 》 and its table (rows 32–50),
+    then the notes and a third block. ``title: 人口動態`` reads the second."""
+    source = shared_folder(REALFILES) / "kobe_jinkou2210-2312.xls"
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / source.name).write_bytes(source.read_bytes())
+    plan = (
+        "plan: jinkou\nmapping: mapping.yaml\ncontract: contract.yaml\nsources:\n"
+        f"  movement: {{rehearsal: data/{source.name}, sheets: [H22.10月], title: 人口動態}}\n"
+    )
+    mapping = (
+        "mapping: jinkou\ntables:\n  movement:\n    source: movement\n"
+        "    skip: [{name: english_names, column: 出生, matches: '^Births$'}]\n"
+        "    columns:\n      label: {from: {column: A}, transforms: [width, spaces]}\n"
+        "      births: {from: 出生, transforms: [integer]}\n"
+        "      deaths: {from: 死亡, transforms: [integer]}\n"
+        "    controls: [count, {sum: births}]\n"
+    )
+    contract = (
+        "contract: jinkou\nversion: 1\ntables:\n  movement:\n    primary_key: label\n"
+        "    columns:\n      label: {type: string, required: true}\n"
+        "      births: {type: integer, required: true}\n"
+        "      deaths: {type: integer, required: true}\n"
+    )
+    write_files(tmp_path, {"plan.yaml": plan, "mapping.yaml": mapping, "contract.yaml": contract})
+    result = rehearse(tmp_path / "plan.yaml")
+    table = result.report.data["tables"]["movement"]
+    assert result.report.status == "reconciled"
+    assert (table["loaded"], table["rejected"]) == (16, 0)
+    assert table["skipped_by_rule"] == {"english_names": 1, "footnote": 4, "after_table": 10}
