@@ -322,3 +322,51 @@ def test_the_second_table_of_a_real_sheet_loads_only_its_own_rows(tmp_path: Path
     assert result.report.status == "reconciled"
     assert (table["loaded"], table["rejected"]) == (16, 0)
     assert table["skipped_by_rule"] == {"english_names": 1, "footnote": 4, "after_table": 10}
+
+
+def test_ledger_totals_name_the_built_in_rule(tmp_path: Path) -> None:
+    """A ledger total with ``rows: totals`` reconciles the rows the built-in
+    rule finds (＊東灘区計＊ after each ward's block); the ＊合計＊ at the end,
+    which covers the file, is taken first by a rule of its own."""
+    fake = Faker("ja_JP")
+    fake.seed_instance(11)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["区", "町名", "人口"])
+    grand = 0
+    for ward in WARDS[:3]:
+        block = 0
+        for number in range(4):
+            people = fake.random_int(100, 5_000)
+            sheet.append([ward, f"{ward}{number + 1}丁目", people])
+            block += people
+        sheet.append([f"＊{ward}計＊", None, block])
+        grand += block
+    sheet.append(["＊合計＊", None, grand])
+    (tmp_path / "data").mkdir()
+    book.save(tmp_path / "data" / "towns.xlsx")
+    plan = (
+        "plan: towns\nmapping: mapping.yaml\ncontract: contract.yaml\nsources:\n"
+        "  towns: {rehearsal: data/towns.xlsx}\n"
+    )
+    mapping = (
+        "mapping: towns\ntables:\n  towns:\n    source: towns\n"
+        "    skip: [{name: grand, column: 区, matches: '合計'}, totals]\n"
+        "    totals:\n      - {name: ward_total, rows: totals, covers: block, columns: [people]}\n"
+        "      - {name: grand_total, rows: grand, covers: file, columns: [people]}\n"
+        "    columns:\n      town: {from: 町名}\n      people: {from: 人口, transforms: [integer]}\n"
+        "    controls: [count, {sum: people}]\n"
+    )
+    contract = (
+        "contract: towns\nversion: 1\ntables:\n  towns:\n    primary_key: town\n"
+        "    columns:\n      town: {type: string, required: true}\n"
+        "      people: {type: integer, required: true}\n"
+    )
+    write_files(tmp_path, {"plan.yaml": plan, "mapping.yaml": mapping, "contract.yaml": contract})
+    result = rehearse(tmp_path / "plan.yaml")
+    table = result.report.data["tables"]["towns"]
+    assert result.report.status == "reconciled", table
+    assert table["loaded"] == 12 and table["skipped_by_rule"] == {"grand": 1, "totals": 3}
+    assert [(t["name"], t["status"]) for t in table["totals"]] == [("ward_total", "holds")] * 3 + [
+        ("grand_total", "holds")
+    ]
