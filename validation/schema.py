@@ -16,7 +16,10 @@ Finding slugs: ``<column>.required``, ``<column>.pattern``, ``<column>.min``,
 ``<column>.duplicate`` (for a ``unique`` column) and ``<key>.duplicate`` for the
 primary key (columns joined with ``+`` when it has several). Under the
 mapping's ``duplicates: keep_first`` the first copy of a key is loaded with the
-note ``<key>.duplicate_kept`` and only the later copies are rejected.
+note ``<key>.duplicate_kept`` and only the later copies are rejected. Rows
+that share a key are found by grouping the rows by key once, and each group is
+kept (:attr:`ValidatedTable.collisions`: row, slug, group — never the key) so
+that every duplicate names the positions it collides with.
 
 A column mapped with ``on_error: null`` does not reject its row for a failed
 check on its own value (pattern, min, max, allowed, max_length): the cell is
@@ -31,7 +34,7 @@ in time linear in the value, never by Python's backtracking ``re``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -60,6 +63,10 @@ class ValidatedTable:
     source_rows: int
     notes: pd.DataFrame  # row (raw index), column, slug — accepted rows only
     cleared: pd.DataFrame  # row, column, slug — cells emptied under on_error: null
+    collisions: pd.DataFrame = field(default_factory=lambda: _empty_collisions())
+    """Rows sharing a key: row (raw index), slug (``<key>.duplicate``) and group
+    (the same number for the rows of one key, per slug) — never the key itself.
+    Under ``keep_first`` a group holds its loaded first copy too."""
 
     @property
     def rejected_rows(self) -> pd.Index:
@@ -140,12 +147,39 @@ def _pandera_problems(schema: pa.DataFrameSchema, frame: pd.DataFrame) -> pd.Dat
     return pd.DataFrame({"row": pd.Series([], dtype="int64"), "column": [], "slug": []})
 
 
-def _duplicates(frame: pd.DataFrame, columns: tuple[str, ...], slug: str) -> pd.DataFrame:
+def _duplicates(
+    frame: pd.DataFrame, columns: tuple[str, ...], slug: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every row whose key (``columns``, all present) another row shares —
+    rejected as ``slug`` — and the groups they form."""
+    groups = _key_groups(frame, columns, slug)
+    rows = pd.Index(groups["row"])
+    problems = pd.DataFrame({"row": rows.astype("int64"), "column": columns[0], "slug": slug})
+    return problems, groups
+
+
+def _key_groups(frame: pd.DataFrame, columns: tuple[str, ...], slug: str) -> pd.DataFrame:
+    """The rows of ``frame`` sharing a present key with another, numbered by key:
+    one grouping of the rows by key (linear), then the groups of one row dropped."""
     keyed = frame[list(columns)]
-    present = keyed.notna().all(axis=1)
-    dupes = keyed[present].duplicated(keep=False)
-    rows = dupes[dupes].index
-    return pd.DataFrame({"row": rows.astype("int64"), "column": columns[0], "slug": slug})
+    present = keyed[keyed.notna().all(axis=1)]
+    if present.empty:
+        return _empty_collisions()
+    group = present.groupby(list(columns), sort=False, dropna=False).ngroup()
+    shared = group.map(group.value_counts()) > 1
+    return pd.DataFrame(
+        {
+            "row": group.index[shared.to_numpy()].astype("int64"),
+            "slug": slug,
+            "group": group[shared].to_numpy(dtype="int64"),
+        }
+    )
+
+
+def _empty_collisions() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"row": pd.Series([], dtype="int64"), "slug": [], "group": pd.Series([], dtype="int64")}
+    )
 
 
 def validate_table(
@@ -181,15 +215,22 @@ def validate_table(
     key = contract.primary_key
     keyed = all(name in frame.columns for name in key)
     slug = "+".join(key) + ".duplicate"
+    groups = [_empty_collisions()]
     if keyed and duplicates == "reject_all":
-        found.append(_duplicates(frame, key, slug))
+        problems, grouped = _duplicates(frame, key, slug)
+        found.append(problems)
+        groups.append(grouped)
     for name in frame.columns:
         if contract.columns[name].unique and (name,) != key:
-            found.append(_duplicates(frame, (name,), f"{name}.duplicate"))
+            problems, grouped = _duplicates(frame, (name,), f"{name}.duplicate")
+            found.append(problems)
+            groups.append(grouped)
     problems = _settled(mapped, found)
     kept = _empty_problems()
     if keyed and duplicates == "keep_first":
-        later, kept = _first_kept(frame.loc[~frame.index.isin(problems["row"])], key, slug)
+        rest = frame.loc[~frame.index.isin(problems["row"])]
+        later, kept, grouped = _first_kept(rest, key, slug)
+        groups.append(grouped)
         if not later.empty:
             problems = pd.concat([problems, later], ignore_index=True)
             problems = problems.sort_values(["row", "slug"], kind="stable").reset_index(drop=True)
@@ -208,6 +249,7 @@ def validate_table(
         source_rows=mapped.source_rows,
         notes=notes.sort_values(["row", "slug"], kind="stable").reset_index(drop=True),
         cleared=cleared.sort_values(["row", "slug"], kind="stable").reset_index(drop=True),
+        collisions=pd.concat(groups, ignore_index=True),
     )
 
 
@@ -250,23 +292,21 @@ def _settled(mapped: MappedTable, found: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _first_kept(
     frame: pd.DataFrame, columns: tuple[str, ...], slug: str
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Among rows sharing a key: the later copies (rejected as ``slug``) and the
-    first copies (noted ``slug + '_kept'``), in source order."""
-    keyed = frame[list(columns)]
-    present = keyed[keyed.notna().all(axis=1)]
-    later = present.duplicated(keep="first")
-    shared = present.duplicated(keep=False)
-    first = shared & ~later
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Among rows sharing a key: the later copies (rejected as ``slug``), the
+    first copies (noted ``slug + '_kept'``), in source order, and the groups."""
+    groups = _key_groups(frame, columns, slug)  # in the frame's (source) order
+    later = groups["group"].duplicated(keep="first").to_numpy()
     return (
         pd.DataFrame(
-            {"row": later[later].index.astype("int64"), "column": columns[0], "slug": slug}
+            {"row": groups["row"].to_numpy("int64")[later], "column": columns[0], "slug": slug}
         ),
         pd.DataFrame(
             {
-                "row": first[first].index.astype("int64"),
+                "row": groups["row"].to_numpy("int64")[~later],
                 "column": columns[0],
                 "slug": slug + "_kept",
             }
         ),
+        groups,
     )

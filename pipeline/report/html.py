@@ -22,6 +22,7 @@ import markupsafe
 
 from ikou.findings import describe, lookup
 from ikou.pipeline.report.charts import bar_chart, funnel
+from ikou.pipeline.report.collisions import places_said
 from ikou.pipeline.report.dates import local_date, local_time
 from ikou.pipeline.report.labels import LABELS
 from ikou.pipeline.report.model import RunReport
@@ -164,10 +165,16 @@ class _View:
 
     # grouped positions --------------------------------------------------
     def groups(
-        self, places: list[dict[str, Any]], table: str, note: bool = False
+        self,
+        places: list[dict[str, Any]],
+        table: str,
+        note: bool = False,
+        duplicates: list[dict[str, Any]] | None = None,
     ) -> list[dict[str, Any]]:
         """Rows with findings grouped by reason: its sentence, how many rows,
-        and per file and sheet their row ranges."""
+        and per file and sheet their row ranges; for a duplicate key, also the
+        groups of rows sharing one (``duplicates``, at most :data:`RANGE_LIMIT`
+        of them, each with its first positions)."""
         by_reason: dict[str, dict[tuple[str, str], list[int]]] = defaultdict(
             lambda: defaultdict(list)
         )
@@ -182,15 +189,28 @@ class _View:
                 where.append(
                     {"file": file, "sheet": sheet, "rows": text, "left": left, "n": len(rows)}
                 )
+            same = [g for g in duplicates or [] if g["slug"] == slug]
             out.append(
                 {
                     "slug": slug,
                     "sentence": self.finding(slug, table, note=note),
                     "n": sum(w["n"] for w in where),
                     "where": where,
+                    "same_key": [self.same_key(g) for g in same[:RANGE_LIMIT]],
+                    "same_key_n": len(same),
+                    "same_key_left": max(0, len(same) - RANGE_LIMIT),
                 }
             )
         return out
+
+    def same_key(self, group: dict[str, Any]) -> str:
+        """One group of rows sharing a key, by position: its first rows, and how
+        many more."""
+        said = places_said(group["rows"], self.lang)
+        left = int(group["size"]) - len(group["rows"])
+        if left > 0:
+            said += " " + self.L["group_more_rows"].format(n=_fmt(left))
+        return said
 
     # pictures -------------------------------------------------------------
     def funnel(self, name: str, t: dict[str, Any]) -> markupsafe.Markup:

@@ -248,6 +248,9 @@ LABELS: dict[str, dict[str, str]] = {
         "reasons_chart": "{table}：不採用の理由別の行数",
         "where": "位置（ファイル・シート・行）",
         "more_rows": "ほか {n} 行（worklist.csv に全件）",
+        "same_key_groups": "同じキーの行の組（{n} 組）：",
+        "group_more_rows": "ほか {n} 行",
+        "more_groups": "ほか {n} 組（worklist.csv に全件）",
         "rejects_rule": (
             "行の位置はすべて worklist.csv（同じフォルダ）と report.json にあります"
             "。1行に複数の理由があるときは、理由ごとに数えています。"
@@ -330,6 +333,10 @@ LABELS: dict[str, dict[str, str]] = {
             "新システムで正しい値を入力してください。"
         ),
         "cleared": "空欄にしたセルのある行（位置）",
+        "opened": "開き方",
+        "opened_plain": "パスワードなし",
+        "opened_password": "パスワードで復号",
+        "opened_default": "Excel の既定のパスワードで復号（書き込み保護のみ）",
         "reader_doc97+libreoffice": (
             "ikou と LibreOffice の二つの方法で読み、表・行・列の数が一致することを確認しました"
         ),
@@ -619,6 +626,9 @@ LABELS: dict[str, dict[str, str]] = {
         "reasons_chart": "{table}: rejected rows by reason",
         "where": "Where (file, sheet, rows)",
         "more_rows": "and {n} more rows (all in worklist.csv)",
+        "same_key_groups": "Rows sharing a key, {n} group(s):",
+        "group_more_rows": "and {n} more rows",
+        "more_groups": "and {n} more groups (all in worklist.csv)",
         "rejects_rule": (
             "Every position is in worklist.csv (beside this report) and in report.j"
             "son. A row with several reasons is counted under each."
@@ -683,6 +693,10 @@ LABELS: dict[str, dict[str, str]] = {
             "cleared cells are counted here. Enter the right values in the new system."
         ),
         "cleared": "Rows loaded with cleared cells (positions)",
+        "opened": "Opened with",
+        "opened_plain": "no password",
+        "opened_password": "its password (decrypted)",
+        "opened_default": "Excel's default password (write-protection only; decrypted)",
         "reader_doc97+libreoffice": (
             "read by ikou and by LibreOffice; their tables, rows and widths agree"
         ),

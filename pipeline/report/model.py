@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ikou import __version__
 from ikou.pipeline.plan import LoadedPlan
+from ikou.pipeline.report.collisions import collision_facts
 from ikou.pipeline.session import StageEvent, utc_now
 from ikou.pipeline.stages.extract import RawTable
 from ikou.validation.reconcile import TableReconciliation
@@ -49,9 +50,13 @@ def short_head(head: str) -> str:
     return "-".join(head[i : i + 4] for i in range(0, 16, 4))
 
 
-def _positions(findings: pd.DataFrame, raw: RawTable) -> list[dict[str, Any]]:
+def _positions(
+    findings: pd.DataFrame,
+    raw: RawTable,
+    collides: dict[tuple[int, str], dict[str, Any]] | None = None,
+) -> list[dict[str, Any]]:
     """Each row with findings, in row order: file, sheet, row and its slugs in the
-    order found (never a value)."""
+    order found (never a value); a duplicate also the rows it ``collides`` with."""
     if findings.empty:
         return []
     ordered = findings.sort_values("row", kind="stable")
@@ -63,12 +68,22 @@ def _positions(findings: pd.DataFrame, raw: RawTable) -> list[dict[str, Any]]:
     files = raw.positions["file"].to_numpy(dtype=object)[at]
     sheets = raw.positions["sheet"].to_numpy(dtype=object)[at]
     numbers = raw.positions["row"].to_numpy(dtype=object)[at]
-    return [
+    places = [
         {"file": str(f), "sheet": str(s), "row": int(r), "reasons": slugs[a:b]}
         for f, s, r, a, b in zip(
             files, sheets, numbers, starts.tolist(), ends.tolist(), strict=True
         )
     ]
+    if collides:
+        for place, row in zip(places, rows[starts].tolist(), strict=True):
+            found = [
+                collides[(row, slug.removesuffix("_kept"))]
+                for slug in place["reasons"]
+                if (row, slug.removesuffix("_kept")) in collides
+            ]
+            if found:
+                place["collides"] = found
+    return places
 
 
 def redact(url: str) -> str:
@@ -158,6 +173,10 @@ def build_report(
         notes = table.notes["slug"].value_counts().sort_index()
         cleared = table.cleared["slug"].value_counts().sort_index()
         skipped = table.skipped.value_counts().sort_index()
+        raw = raws[table.source]
+        collides, groups = collision_facts(
+            table.collisions, raw, set(table.rejects["row"].tolist())
+        )
         tables[name] = {
             "source": table.source,
             "source_rows": rec.source_rows,
@@ -167,9 +186,10 @@ def build_report(
             "balanced": rec.balanced,
             "skipped_by_rule": {str(k): int(v) for k, v in skipped.items()},
             "rejects_by_reason": {str(k): int(v) for k, v in reasons.items()},
-            "rejects": _positions(table.rejects, raws[table.source]),
+            "rejects": _positions(table.rejects, raw, collides),
+            "duplicate_groups": groups,
             "notes_by_reason": {str(k): int(v) for k, v in notes.items()},
-            "notes": _positions(table.notes, raws[table.source]),
+            "notes": _positions(table.notes, raw, collides),
             "cleared_by_reason": {str(k): int(v) for k, v in cleared.items()},
             "cleared": _positions(table.cleared, raws[table.source]),
             "controls": [
@@ -191,6 +211,7 @@ def build_report(
                         "name": f.name,
                         "size": f.size,
                         "sha256": f.sha256,
+                        "opened": f.opened,  # plain, password or default (Excel's own)
                         **({"reader": f.reader} if f.reader else {}),
                     }
                     for f in raw.files

@@ -3,10 +3,11 @@
 ``worklist.csv`` sits beside the report: file, sheet and row, the column, the
 finding's slug, its sentence and what to do — rejected rows first, then rows
 loaded with a note, then cells loaded empty under ``on_error: null``, in
-source order. Like the report it holds positions, rule
-names and sentences from the finding catalog, never a cell's value; its
-SHA-256 is chained with the report's. It is written as UTF-8 with a byte
-order mark, so Excel on a Japanese Windows opens it without garbling.
+source order. A duplicate key's line names the rows it collides with ("same
+key as row 14 of sheet 2013 in ledger.xlsx"). Like the report it holds
+positions, rule names and sentences from the finding catalog, never a cell's
+value; its SHA-256 is chained with the report's. It is written as UTF-8 with
+a byte order mark, so Excel on a Japanese Windows opens it without garbling.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ikou.findings import describe
+from ikou.pipeline.report.collisions import same_key_as
 
 __all__ = ["WORKLIST", "worklist_rows", "write_worklist"]
 
@@ -60,7 +62,14 @@ def worklist_rows(report: dict[str, Any], lang: str = "ja") -> list[tuple[str, .
             ("cleared", facts.get("cleared", [])),
         ):
             for place in listed:
+                collides = {c["slug"]: c for c in place.get("collides", [])}
                 for slug in place["reasons"]:
+                    what = describe(slug, words, note=kind == "note")
+                    collision = collides.get(slug.removesuffix("_kept"))
+                    if collision is not None:
+                        what += ("（{}）" if words == "ja" else " ({})").format(
+                            same_key_as(collision, words)
+                        )
                     rows.append(
                         (
                             table,
@@ -69,7 +78,7 @@ def worklist_rows(report: dict[str, Any], lang: str = "ja") -> list[tuple[str, .
                             str(place["row"]),
                             _column(slug),
                             slug,
-                            describe(slug, words, note=kind == "note"),
+                            what,
                             _ACTION[words][kind],
                         )
                     )
