@@ -18,10 +18,20 @@ from pydantic import ValidationError
 
 from ikou.findings import CATALOG
 from ikou.pipeline.cli.lang import CONSOLE
+from ikou.pipeline.examples.housing import make_ledger, write_xls
 from ikou.pipeline.plan import RehearsalRule
+from ikou.pipeline.production import migrate
 from ikou.pipeline.report.labels import LABELS
 from ikou.pipeline.run import rehearse
-from tests.conftest import REALFILES, keep_target, run_ikou, shared_folder, write_files
+from tests.conftest import (
+    REALFILES,
+    chain_events,
+    keep_target,
+    run_ikou,
+    shared_folder,
+    write_files,
+)
+from tests.pipeline.conftest import target_of
 
 CONTRACT = """\
 contract: shortfall
@@ -216,6 +226,59 @@ def test_the_statuses_are_catalogued_and_said_in_both_languages() -> None:
         for lang in ("ja", "en"):
             assert LABELS[lang][status] and LABELS[lang][f"status_{status}"]
             assert LABELS[lang][f"shortfall_{status}"]
+
+
+# --- ikou migrate ------------------------------------------------------------
+
+
+def _every_date_invalid(path: Path, tenants: int, seed: int) -> None:
+    """A housing ledger whose every tenant moved in on a day that does not exist."""
+    ledger = make_ledger(tenants, seed)
+    for row in ledger.rows:
+        if row[7] is not None:  # a tenant's row (subtotals and the total have no date)
+            row[7] = "H31.13.1"
+    write_xls(ledger, path)
+
+
+def test_a_production_run_that_loads_nothing_fails_and_keeps_nothing(
+    production_plan: Path,
+) -> None:
+    """The rehearsal passed on its test data; the live ledger rejects every row."""
+    assert rehearse(production_plan).report.status == "reconciled"
+    _every_date_invalid(production_plan.parent / "data" / "live" / "ledger.xls", 150, 11)
+    signoff = production_plan.parent / "signoff.yaml"
+    done = run_ikou("migrate", str(production_plan), "--signoff", str(signoff), timeout=300)
+    said = done.stdout + done.stderr
+    assert done.returncode == 1, said
+    assert "status: nothing_loaded" in said and "table tenants: no row loaded" in said
+    runs = production_plan.parent / "ikou-work" / "runs"
+    (report,) = [
+        r
+        for r in (json.loads((p / "report.json").read_text("utf-8")) for p in runs.iterdir())
+        if r["mode"] == "production"
+    ]
+    assert report["status"] == "nothing_loaded" and "seal" not in report  # no manifest
+    assert {s["table"] for s in report["shortfalls"]} == {"tenants", "members"}  # fk_missing
+    assert [f["state"] for f in report["import_files"]] == ["discarded"]  # the waiting list
+    with sqlite3.connect(target_of(production_plan)) as db:
+        tables = db.execute("select name from sqlite_master where type = 'table'").fetchall()
+    assert tables == []  # rolled back: not even the CREATE TABLE
+    assert not (production_plan.parent / "ikou-work" / "manifests").exists() or not any(
+        (production_plan.parent / "ikou-work" / "manifests").iterdir()
+    )
+    events = chain_events(production_plan.parent / "ikou-work" / "audit.log")
+    commit = [e for e in events if e["stage"] == "commit" and e["mode"] == "production"]
+    assert [e["outcome"] for e in commit] == ["rolled back"]
+    shortfall = next(e for e in events if e["stage"] == "shortfall" and e["mode"] == "production")
+    assert shortfall["tables"]["tenants"]["loaded"] == 0
+
+
+def test_a_rehearsal_that_loads_nothing_does_not_let_migrate_run(production_plan: Path) -> None:
+    _every_date_invalid(production_plan.parent / "data" / "ledger.xls", 120, 7)
+    assert rehearse(production_plan).report.status == "nothing_loaded"
+    result = migrate(production_plan, signoff_file=production_plan.parent / "signoff.yaml")
+    assert result.status == "refused"
+    assert [c.code for c in result.checks if c.status == "fail"] == ["no_rehearsal"]
 
 
 # --- the public offices' files (../shared/realfiles) ---------------------------
