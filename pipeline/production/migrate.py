@@ -37,7 +37,7 @@ __all__ = ["MigrationResult", "migrate"]
 class MigrationResult:
     """What ``ikou migrate`` did."""
 
-    status: str  # "reconciled", "unbalanced", "refused"
+    status: str  # "reconciled"; or "refused", or a run's failed status (run.execute)
     checks: list[Check]
     confirmations: list[Confirmation] = field(default_factory=list)
     run: RunResult | None = None

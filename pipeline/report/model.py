@@ -31,7 +31,8 @@ class RunReport:
 
     @property
     def status(self) -> str:
-        """``reconciled``, ``unbalanced`` or ``failed``."""
+        """``reconciled``, or why not: ``unbalanced``, ``expectations_failed``,
+        ``nothing_loaded``, ``too_many_rejected``, ``refused`` or ``failed``."""
         return str(self.data["status"])
 
 
