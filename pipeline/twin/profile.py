@@ -8,12 +8,14 @@ else columns are named by letter; a header over several rows keeps each
 row's cells, so a twin repeats it), each column named by its path as a
 rehearsal names it (``学級数/計``), what sits above the header (merged
 ranges, which cells hold text — not the text), subtotal and blank rows and
-where they sit, and per column its kind
-and *format*: the share of each date notation, of full-width digits, of text
-in number columns, of blank markers, null rate, lengths, ranges rounded,
-distinct counts. No cell value goes into it, except the distinct values of
-columns the user names as non-personal (``keep_values``), and the few
-structural words ledgers use for totals (小計, 合計 …).
+where they sit, and per column its kind and *format*: the share of each
+notation — dates to the day, the month or the year, fiscal years (平成27年度,
+H27年度, 2015年度), 現在 after a date, bare years under a header that says so
+(:data:`YEAR_HEADER`) — of full-width digits, of text in number columns, of
+blank markers, null rate, lengths, ranges and years rounded, distinct
+counts. No cell value goes into it, except the distinct values of columns
+the user names as non-personal (``keep_values``), and the few structural
+words ledgers use for totals (小計, 合計 …).
 """
 
 from __future__ import annotations
@@ -28,13 +30,21 @@ from typing import Any
 
 from ikou.errors import SourceFileError, UnreadableFileError
 from ikou.pipeline.stages.extract.grid import header_key, merges_of
-from ikou.pipeline.stages.extract.header import cell_form, read_header
+from ikou.pipeline.stages.extract.header import BLANK_MARKERS, as_of, cell_form, read_header
 
 __all__ = ["PROFILE_VERSION", "TOTAL_LABELS", "as_number", "profile_files", "squeezed"]
 
 PROFILE_VERSION = 1
 
 TOTAL_LABELS = ("小計", "合計", "総計", "計", "中計", "累計")
+# A column of whole numbers from 1900 to 2100 is a column of years only under a
+# header that says so: 年, 年度 or 年次 not after a digit (１年 is a grade), or a
+# word for when something began (開設, 竣工, 供用開始 …). Without one it stays a
+# number column: counts of 1,900-2,100 (households per district) look the same.
+YEAR_HEADER = re.compile(
+    r"(?<!\d)年(?:度|次)?$|(?:西暦|開設|設立|創立|創設|竣工|建築|建設|開始|創業|開園|開校|開館|開業)$"
+)
+YEARS = (1900, 2100)
 PROFILED = ("xls", "xlsx", "csv")  # the formats ikou synth writes twins in
 
 
@@ -78,6 +88,8 @@ def _semantic(name: str, forms: Counter[str]) -> str:
     dated = sum(v for k, v in share.items() if k.startswith(("era_", "greg_")) or k == "date_cell")
     if dated >= 0.5:
         return "date"
+    if sum(v for k, v in share.items() if k.startswith("fiscal_")) >= 0.5:
+        return "fiscal_year"
     if share.get("phone_hyphen", 0) + share.get("phone_paren", 0) >= 0.3 or "電話" in name:
         return "phone"
     if share.get("katakana", 0) + share.get("halfwidth_kana", 0) + share.get("hiragana", 0) >= 0.5:
@@ -102,6 +114,33 @@ def _round(value: float) -> float:
     return float(round(value, digits))
 
 
+def _precision(forms: Counter[str]) -> str:
+    """The coarsest precision a date column's notations are written in."""
+    if any(form.endswith("_year") for form in forms):
+        return "year"
+    return "month" if any(form.endswith("_month") for form in forms) else "day"
+
+
+def _a_year(value: Any) -> bool:
+    """A whole number from 1900 to 2100, as a number cell or four digits."""
+    if isinstance(value, str) and not re.fullmatch(r"\d{4}", unicodedata.normalize("NFKC", value)):
+        return False
+    number = as_number(value)
+    return number is not None and number.is_integer() and YEARS[0] <= number <= YEARS[1]
+
+
+def _year_column(name: str, present: list[Any]) -> str | None:
+    """``fiscal_year`` or ``date`` when a column holds bare years (1961) under
+    a header that says so (see :data:`YEAR_HEADER`), else ``None``."""
+    header = re.sub(r"[\s()\[\]【】]", "", unicodedata.normalize("NFKC", name.rsplit("/", 1)[-1]))
+    if not YEAR_HEADER.search(header):
+        return None
+    values = [v for v in present if not (isinstance(v, str) and v.strip() in BLANK_MARKERS)]
+    if not values or not all(_a_year(v) for v in values):
+        return None
+    return "fiscal_year" if header.endswith("年度") else "date"
+
+
 def _column_profile(name: str, values: list[Any], keep: bool) -> dict[str, Any]:
     present = [v for v in values if not _blank(v)]
     forms: Counter[str] = Counter()
@@ -111,7 +150,7 @@ def _column_profile(name: str, values: list[Any], keep: bool) -> dict[str, Any]:
     shapes: Counter[str] = Counter()
     spaces: Counter[str] = Counter()
     numbers: list[float] = []
-    years: list[int] = []
+    suffixes: Counter[str] = Counter()
     for value in present:
         form, wide = cell_form(value)
         forms[form] += 1
@@ -129,10 +168,14 @@ def _column_profile(name: str, values: list[Any], keep: bool) -> dict[str, Any]:
         number = as_number(value)
         if number is not None:
             numbers.append(number)
-        year = _as_year(value)
-        if year is not None:
-            years.append(year)
+        word = as_of(value)
+        if word is not None:
+            suffixes[word] += 1
     semantic = "choice" if keep else _semantic(name.rsplit("/", 1)[-1], forms)
+    precision = _precision(forms)
+    years_of = _year_column(name, present) if semantic in ("id", "amount", "number") else None
+    if years_of is not None:
+        semantic, precision = years_of, "year"
     out: dict[str, Any] = {
         "name": name,
         "semantic": semantic,
@@ -153,8 +196,13 @@ def _column_profile(name: str, values: list[Any], keep: bool) -> dict[str, Any]:
             (s for s in (1000, 500, 100, 50, 10) if whole and all(n % s == 0 for n in whole)), 1
         )
         out["range"] = {"min": _round(min(numbers)), "max": _round(max(numbers)), "step": step}
-    if semantic == "date" and years:
+    if semantic == "date" and precision != "day":
+        out["precision"] = precision
+    years = [y for v in present if (y := _year_of(v, semantic, precision)) is not None]
+    if years:
         out["years"] = {"min": min(years) // 5 * 5, "max": -(-max(years) // 5) * 5}
+    if semantic in ("date", "fiscal_year") and suffixes:
+        out["as_of"] = {k: round(v / len(present), 3) for k, v in sorted(suffixes.items())}
     if shapes and semantic == "text" and sum(shapes.values()) >= 0.8 * len(present):
         total = sum(shapes.values())
         out["semantic"] = "code"
@@ -177,16 +225,26 @@ def as_number(value: Any) -> float | None:
     return None
 
 
-def _as_year(value: Any) -> int | None:
-    from ikou.mappings.dates import parse_date
+def _year_of(value: Any, semantic: str, precision: str) -> int | None:
+    """The year of a cell in a date or fiscal-year column, read by ikou's own
+    transforms as a plan would read it (``date`` at the column's precision,
+    ``fiscal_year``); ``None`` in any other column, or when it does not read."""
+    from ikou.mappings.dates import parse_date, parse_fiscal_year
     from ikou.mappings.registry import Reject
 
     try:
-        parsed = parse_date(value, lenient_era=True)
+        if semantic == "fiscal_year":
+            parsed: Any = parse_fiscal_year(value, lenient_era=True)
+        elif semantic == "date":
+            parsed = parse_date(value, lenient_era=True, precision=precision)
+        else:
+            return None
     except Reject:
         return None
-    day = parsed.value if hasattr(parsed, "value") else parsed
-    return day.year if isinstance(day, dt.date) else None
+    read = parsed.value if hasattr(parsed, "value") else parsed
+    if isinstance(read, dt.date):
+        return read.year
+    return read if isinstance(read, int) and not isinstance(read, bool) else None
 
 
 def squeezed(text: str) -> str:

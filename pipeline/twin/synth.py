@@ -43,10 +43,13 @@ def _era_parts(day: dt.date) -> tuple[Any, int]:
 def _render_date(day: dt.date, form: str) -> Any:
     era, year = _era_parts(day)
     y, m, d = year, day.month, day.day
+    first = "元" if y == 1 else y
     if form == "date_cell":
         return day
     if form == "era_kanji":
-        return f"{era.kanji}{'元' if y == 1 else y}年{m}月{d}日"
+        return f"{era.kanji}{first}年{m}月{d}日"
+    if form.endswith(("_month", "_year")):
+        return _render_period(day, form)
     if form == "era_one_kanji":
         return f"{era.kanji[0]}{y}.{m}.{d}"
     if form == "era_letter_slash":
@@ -66,6 +69,40 @@ def _render_date(day: dt.date, form: str) -> Any:
     if form == "greg_kanji":
         return f"{day.year}年{m}月{d}日"
     return f"{era.letter}{y}.{m}.{d}"
+
+
+def _render_period(day: dt.date, form: str) -> str:
+    """A date written to the month (平成25年9月, H22.10月) or the year (平成22年, 1920年)."""
+    era, y = _era_parts(day)
+    first = "元" if y == 1 else y
+    return {
+        "era_kanji_month": f"{era.kanji}{first}年{day.month}月",
+        "era_letter_month": f"{era.letter}{y}.{day.month}月",
+        "era_letter_dot_month": f"{era.letter}{y}.{day.month}",
+        "greg_kanji_month": f"{day.year}年{day.month}月",
+        "greg_slash_month": f"{day.year}/{day.month}",
+        "era_kanji_year": f"{era.kanji}{first}年",
+    }.get(form, f"{day.year}年")
+
+
+def _render_fiscal(year: int, form: str) -> Any:
+    """A fiscal year (年度) in a notation: 平成27年度, 平27年度, H27年度, 2015年度, or
+    the year alone as a number cell or digits; the era is the one its April is in."""
+    era, y = _era_parts(dt.date(year, 4, 1))
+    first = "元" if y == 1 else y
+    if form == "fiscal_era_kanji":
+        return f"{era.kanji}{first}年度"
+    if form == "fiscal_era_initial":
+        return f"{era.kanji[0]}{first}年度"
+    if form == "fiscal_era_letter":
+        return f"{era.letter}{y}年度"
+    if form == "number":
+        return float(year)
+    if form == "digits":
+        return str(year)
+    if form.startswith(("era_", "greg_")):
+        return _render_date(dt.date(year, 4, 1), form)
+    return f"{year}年度"
 
 
 def _render_number(number: int, form: str) -> Any:
@@ -104,14 +141,24 @@ def _value(column: dict[str, Any], rng: random.Random, fake: Any, row: int) -> A
     if semantic == "choice":
         values = column.get("values") or {"": 1}
         value = _pick(rng, {k: float(v) for k, v in values.items()}, "")
-    elif semantic == "date":
+    elif semantic in ("date", "fiscal_year"):
         years = column.get("years", {"min": 1950, "max": 2020})
         first = dt.date(max(1873, years["min"]), 1, 1)
         last = dt.date(min(2100, years["max"]), 12, 31)
         day = first + dt.timedelta(days=rng.randrange((last - first).days + 1))
-        if form in ("number", "digits", "text", "comma_number", "yen_suffix"):
-            return "要確認" if form == "text" else _render_date(day, "era_letter_dot")
-        value = _render_date(day, form)
+        if form == "text":
+            return "要確認"
+        if semantic == "fiscal_year":
+            value = _render_fiscal(day.year, form)
+        elif column.get("precision") == "year" and form in ("number", "digits"):
+            value = float(day.year) if form == "number" else str(day.year)
+        elif form in ("number", "digits", "comma_number", "yen_suffix"):
+            return _render_date(day, "era_letter_dot")
+        else:
+            value = _render_date(day, form)
+        written = column.get("as_of", {})
+        if written and isinstance(value, str) and rng.random() < sum(written.values()):
+            value += _pick(rng, written, "現在")  # 令和6年4月1日現在
     elif semantic == "phone":
         if form == "text":
             return "要確認"

@@ -21,8 +21,9 @@ passes the same data-shape refusal, and columns are named by their paths
 exactly as a rehearsal names them (:func:`.grid.header_paths`).
 
 When no row qualifies, the caller names columns by letter and says so.
-:func:`cell_form` is the notation of one cell (era date, phone with
-hyphens, full-width digits …), shared with the profiler's format counts.
+:func:`cell_form` is the notation of one cell (era date, a year-month, a
+fiscal year, with or without ``現在`` after it; phone with hyphens,
+full-width digits …), shared with the profiler's format counts.
 
 Longer than 500 lines: the shapes of data, the verdict on one row and the
 test of the group rows above it are one argument for believing a header,
@@ -51,9 +52,11 @@ from ikou.pipeline.stages.extract.grid import (
 )
 
 __all__ = [
+    "AS_OF",
     "BLANK_MARKERS",
     "HEADER_SEARCH_ROWS",
     "Header",
+    "as_of",
     "cell_form",
     "data_shape",
     "read_header",
@@ -79,6 +82,23 @@ NOTATIONS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("greg_dot", re.compile(r"^\d{4}\.\d{1,2}\.\d{1,2}$")),
     ("greg_kanji", re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")),
 )
+# Dates written to the month or the year, and fiscal years (年度): notations a
+# profile counts (their names end in _month, _year, or start with fiscal_), never
+# a reason to refuse a header cell (平成27年度 over amounts is a column's name).
+PERIODS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("era_kanji_month", re.compile(rf"^({_ERA_WORDS})(\d{{1,2}}|元)年\d{{1,2}}月$")),
+    ("era_letter_month", re.compile(rf"^[{_L}]\d{{1,2}}\.\d{{1,2}}月$")),
+    ("era_letter_dot_month", re.compile(rf"^[{_L}]\d{{1,2}}\.\d{{1,2}}$")),
+    ("greg_kanji_month", re.compile(r"^\d{4}年\d{1,2}月$")),
+    ("greg_slash_month", re.compile(r"^\d{4}/\d{1,2}$")),
+    ("era_kanji_year", re.compile(rf"^({_ERA_WORDS})(\d{{1,2}}|元)年$")),
+    ("greg_kanji_year", re.compile(r"^\d{4}年$")),
+    ("fiscal_era_kanji", re.compile(rf"^({_ERA_WORDS})(\d{{1,2}}|元)年度$")),
+    ("fiscal_era_initial", re.compile(rf"^[{ERA_INITIALS}](\d{{1,2}}|元)年度$")),
+    ("fiscal_era_letter", re.compile(rf"^[{_L}]\d{{1,2}}年度$")),
+    ("fiscal_greg", re.compile(r"^\d{4}年度$")),
+)
+AS_OF = ("現在", "時点", "更新", "調べ")  # 令和6年4月1日現在: what a date is the date of
 TEXT_FORMS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("phone_hyphen", re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")),
     ("phone_paren", re.compile(r"^0\d{1,4}\(\d{1,4}\)\d{3,4}$")),
@@ -170,8 +190,9 @@ def cell_form(value: Any) -> tuple[str, bool]:
     folded = unicodedata.normalize("NFKC", text)
     if text in BLANK_MARKERS:
         return f"marker:{text}", False
-    for name, pattern in NOTATIONS:
-        if pattern.match(folded):
+    dated = _without_as_of(folded)
+    for name, pattern in (*NOTATIONS, *PERIODS):
+        if pattern.match(dated):
             return name, full
     if _HALFWIDTH_KANA.search(text):
         return "halfwidth_kana", False
@@ -179,6 +200,25 @@ def cell_form(value: Any) -> tuple[str, bool]:
         if pattern.match(folded):
             return name, full
     return "text", full
+
+
+def as_of(value: Any) -> str | None:
+    """The word after a date that says what it is the date of (``現在`` in
+    ``令和6年4月1日現在``), when ``value`` is a date or period written so."""
+    if not isinstance(value, str):
+        return None
+    folded = unicodedata.normalize("NFKC", value).strip()
+    dated = _without_as_of(folded)
+    if dated == folded or not any(p.match(dated) for _, p in (*NOTATIONS, *PERIODS)):
+        return None
+    return folded[len(dated) :].strip()
+
+
+def _without_as_of(folded: str) -> str:
+    for word in AS_OF:
+        if folded.endswith(word):
+            return folded.removesuffix(word).rstrip()
+    return folded
 
 
 def _empty(value: Any) -> bool:
@@ -202,8 +242,9 @@ def _kind(value: Any) -> str:
     folded = unicodedata.normalize("NFKC", value).strip()
     if _squeezed(folded) in HEADER_WORDS:
         return "text"
+    dated = _without_as_of(folded)  # 令和6年4月1日現在 is a date too
     for _, pattern in NOTATIONS:
-        if pattern.match(folded):
+        if pattern.match(dated):
             return "date"
     for name, pattern in (*_PERSONAL, *_VALUE):
         if pattern.search(folded) and (name != "long number" or _digits(folded) >= 6):
