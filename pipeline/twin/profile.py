@@ -7,15 +7,16 @@ write-protected workbook opened in memory). Sheets, visibility, header rows
 else columns are named by letter; a header over several rows keeps each
 row's cells, so a twin repeats it), each column named by its path as a
 rehearsal names it (``学級数/計``), what sits above the header (merged
-ranges, which cells hold text — not the text), subtotal and blank rows and
-where they sit, and per column its kind and *format*: the share of each
-notation — dates to the day, the month or the year, fiscal years (平成27年度,
-H27年度, 2015年度), 現在 after a date, bare years under a header that says so
-(:data:`YEAR_HEADER`) — of full-width digits, of text in number columns, of
-blank markers, null rate, lengths, ranges and years rounded, distinct
-counts. No cell value goes into it, except the distinct values of columns
-the user names as non-personal (``keep_values``), and the few structural
-words ledgers use for totals (小計, 合計 …).
+ranges, which cells hold text — not the text), total, footnote and blank
+rows and where they sit (by their form, see :mod:`.specials`), and per
+column its kind and *format*: the share of each notation — dates to the day,
+the month or the year, fiscal years (平成27年度, H27年度, 2015年度), 現在 after
+a date, bare years under a header that says so (:data:`YEAR_HEADER`) — of
+full-width digits, of text in number columns, of blank markers, null rate,
+lengths, ranges and years rounded, distinct counts. No cell value goes into
+it, except the distinct values of columns the user names as non-personal
+(``keep_values``), and the few structural words ledgers use for totals
+(小計, 合計, ＊合計＊ …).
 """
 
 from __future__ import annotations
@@ -29,14 +30,16 @@ from pathlib import Path
 from typing import Any
 
 from ikou.errors import SourceFileError, UnreadableFileError
+from ikou.mappings.summary import TOTAL_WORDS
 from ikou.pipeline.stages.extract.grid import header_key, merges_of
 from ikou.pipeline.stages.extract.header import BLANK_MARKERS, as_of, cell_form, read_header
+from ikou.pipeline.twin.specials import footnote_rows, same_label, total_cell
 
 __all__ = ["PROFILE_VERSION", "TOTAL_LABELS", "as_number", "profile_files", "squeezed"]
 
 PROFILE_VERSION = 1
 
-TOTAL_LABELS = ("小計", "合計", "総計", "計", "中計", "累計")
+TOTAL_LABELS = TOTAL_WORDS  # the structural words a profile keeps (小計, 合計 …)
 # A column of whole numbers from 1900 to 2100 is a column of years only under a
 # header that says so: 年, 年度 or 年次 not after a digit (１年 is a grade), or a
 # word for when something began (開設, 竣工, 供用開始 …). Without one it stays a
@@ -272,33 +275,31 @@ def _sheet_profile(
     while below and all(_blank(v) for v in below[-1]):
         below.pop()
     specials, data = [], []
+    notes = footnote_rows(below)
     for offset, row in enumerate(below, start=1):
         cells = list(row) + [None] * (width - len(row))
         if all(_blank(v) for v in cells):
             specials.append({"at": offset, "kind": "blank"})
             continue
-        label = next(
-            (
-                (c, str(v).strip())
-                for c, v in enumerate(cells)
-                if isinstance(v, str) and squeezed(v) in TOTAL_LABELS
-            ),
-            None,
-        )
-        if label is not None:
+        if offset - 1 in notes:
+            specials.append({"at": offset, "kind": "footnote", **notes[offset - 1]})
+            continue
+        total = total_cell(cells)
+        if total is not None:
+            column, label = total
             filled = {
-                str(c + 1): ("number" if as_number(v) is not None else "text")
+                str(c + 1): (
+                    "label"
+                    if same_label(v, label)
+                    else "number"
+                    if as_number(v) is not None
+                    else "text"
+                )
                 for c, v in enumerate(cells)
-                if not _blank(v) and c != label[0]
+                if not _blank(v) and c != column
             }
             specials.append(
-                {
-                    "at": offset,
-                    "kind": "total",
-                    "column": label[0] + 1,
-                    "label": squeezed(label[1]),
-                    "filled": filled,
-                }
+                {"at": offset, "kind": "total", "column": column + 1, **label, "filled": filled}
             )
             continue
         data.append(cells)

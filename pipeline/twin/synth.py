@@ -15,9 +15,11 @@ from typing import Any
 
 from ikou.errors import BadInput, OutputExistsError
 from ikou.mappings.dates import era_of
+from ikou.mappings.summary import footnote_text, total_label
 from ikou.pipeline.stages.extract.header import BLANK_MARKERS
 from ikou.pipeline.twin.marker import mark_synthetic
-from ikou.pipeline.twin.profile import TOTAL_LABELS, as_number, squeezed
+from ikou.pipeline.twin.profile import as_number
+from ikou.pipeline.twin.specials import grand_total, note_line, render_label
 
 __all__ = ["synthesize", "twin_paths"]
 
@@ -211,21 +213,71 @@ def _value(column: dict[str, Any], rng: random.Random, fake: Any, row: int) -> A
             if not re.fullmatch(r"[ァ-ヶー]+|[ぁ-ゖー]+|\d+", word):  # stay plain text
                 value += word
         value = value[:target]
-        if squeezed(value) in TOTAL_LABELS or value in BLANK_MARKERS:
+        if total_label(value) or footnote_text(value) or value in BLANK_MARKERS:
             value = "備考"  # never a word the profile reads as structure
     if wide and isinstance(value, str):
         value = value.translate(_FULL)
     return value
 
 
+def _tail(sheet: dict[str, Any]) -> list[dict[str, Any]]:
+    """The footnotes at the foot of a sheet, with the blank rows among and
+    before them: written after the last record whatever ``--rows`` says."""
+    tail: list[dict[str, Any]] = []
+    at = sheet["rows"]
+    for special in sorted(sheet["specials"], key=lambda s: -int(s["at"])):
+        if special["at"] != at or special["kind"] not in ("footnote", "blank"):
+            break
+        tail.insert(0, special)
+        at -= 1
+    return tail if any(s["kind"] == "footnote" for s in tail) else []
+
+
+def _special_row(
+    special: dict[str, Any],
+    width: int,
+    sums: tuple[list[list[Any]], list[list[Any]]],
+    fake: Any,
+    rng: random.Random,
+) -> list[Any]:
+    """A total, footnote or blank row of a twin; a total's numbers add up
+    the rows of its group (``sums[0]``) or of the whole table (``sums[1]``)."""
+    if special["kind"] == "blank":
+        return [None] * width
+    column = int(special["column"]) - 1
+    filled = {int(key) - 1: kind for key, kind in special.get("filled", {}).items()}
+    cells = int(special.get("cells", 1))
+    row: list[Any] = [None] * max(width, column + cells, *(c + 1 for c in filled))
+    if special["kind"] == "footnote":
+        row[column] = note_line(str(special.get("marker", "")), fake, rng)
+        for extra in range(1, cells):
+            row[column + extra] = fake.word()
+        return row
+    label = render_label(special, fake)
+    row[column] = label
+    source = sums[1] if grand_total(special) else sums[0]
+    for c, kind in filled.items():
+        if kind == "label":
+            row[c] = label
+        elif kind == "number":
+            numbers = (as_number(r[c]) for r in source if c < len(r))
+            row[c] = float(sum(n for n in numbers if n is not None))
+        elif source and c < len(source[-1]):
+            row[c] = source[-1][c]
+    return row
+
+
 def _sheet_rows(
     sheet: dict[str, Any], rng: random.Random, fake: Any, rows: int | None
 ) -> list[list[Any]]:
     columns = sheet["columns"]
+    tail = _tail(sheet)
+    body = [s for s in sheet["specials"] if s not in tail]
+    sheet_rows = sheet["rows"] - len(tail)
     data_rows = sheet["data_rows"] if rows is None else rows
-    total_rows = sheet["rows"] if rows is None else rows + len(sheet["specials"])
-    scale = total_rows / sheet["rows"] if sheet["rows"] else 1
-    specials = {max(1, round(s["at"] * scale)): s for s in sheet["specials"]}
+    total_rows = sheet_rows if rows is None else rows + len(body)
+    scale = total_rows / sheet_rows if sheet_rows else 1
+    specials = {max(1, round(s["at"] * scale)): s for s in body}
     out: list[list[Any]] = []
     made = 0
     group: list[list[Any]] = []
@@ -235,20 +287,9 @@ def _sheet_rows(
         position += 1
         special = specials.get(position)
         if special is not None:
-            if special["kind"] == "blank":
-                out.append([None] * len(columns))
-                continue
-            row: list[Any] = [None] * len(columns)
-            row[special["column"] - 1] = special["label"]
-            source = everything if special["label"] in ("合計", "総計", "累計") else group
-            for key, kind in special.get("filled", {}).items():
-                c = int(key) - 1
-                if kind == "number":
-                    row[c] = float(sum(n for r in source if (n := as_number(r[c])) is not None))
-                elif source:
-                    row[c] = source[-1][c]
-            out.append(row)
-            group = []
+            out.append(_special_row(special, len(columns), (group, everything), fake, rng))
+            if special["kind"] != "blank":
+                group = []
             continue
         if made >= data_rows:
             continue
@@ -260,6 +301,7 @@ def _sheet_rows(
         out.append(values)
         group.append(values)
         everything.append(values)
+    out += [_special_row(s, len(columns), (group, everything), fake, rng) for s in tail]
     return out
 
 
