@@ -164,6 +164,20 @@ class _View:
         return local_date(iso, self.lang)
 
     # grouped positions --------------------------------------------------
+    def skip_rule(self, rule: str) -> str:
+        """A skip rule's name as the page prints it: ikou's own rules (the
+        rows after a table's end, its notes, its total rows) in words."""
+        return self.L.get(f"skip.{rule}", rule)
+
+    def skip_where(self, table: dict[str, Any], rule: str) -> list[dict[str, Any]]:
+        """Where a rule skipped rows: per file and sheet, their row ranges."""
+        out = []
+        for place in table.get("skipped_where", {}).get(rule, []):
+            rows = [r for a, b in place["spans"] for r in range(a, b + 1)]
+            text, left = row_ranges(rows)
+            out.append({"file": place["file"], "sheet": place["sheet"], "rows": text, "left": left})
+        return out
+
     def groups(
         self,
         places: list[dict[str, Any]],

@@ -147,6 +147,35 @@ def _record(
     }
 
 
+def _skipped_where(skipped: pd.Series, raw: RawTable) -> dict[str, list[dict[str, Any]]]:
+    """Per skip rule, per file and sheet, the skipped rows as spans of row
+    numbers (``[[40, 62]]``): where the rows after a table's end, its notes
+    and its total rows were. Positions only."""
+    if skipped.empty:
+        return {}
+    at = raw.positions.index.get_indexer(skipped.index)
+    frame = pd.DataFrame(
+        {
+            "rule": skipped.to_numpy(dtype=object),
+            "file": raw.positions["file"].to_numpy(dtype=object)[at],
+            "sheet": raw.positions["sheet"].to_numpy(dtype=object)[at],
+            "row": raw.positions["row"].to_numpy(dtype=object)[at].astype(int),
+        }
+    )
+    out: dict[str, list[dict[str, Any]]] = {}
+    for (rule, file, sheet), rows in frame.groupby(["rule", "file", "sheet"], sort=False)["row"]:
+        spans: list[list[int]] = []
+        for row in sorted(rows.tolist()):
+            if spans and row == spans[-1][1] + 1:
+                spans[-1][1] = row
+            else:
+                spans.append([row, row])
+        out.setdefault(str(rule), []).append(
+            {"file": str(file), "sheet": str(sheet), "spans": spans}
+        )
+    return out
+
+
 def build_report(
     *,
     run_id: str,
@@ -186,6 +215,7 @@ def build_report(
             "loaded": rec.loaded,
             "balanced": rec.balanced,
             "skipped_by_rule": {str(k): int(v) for k, v in skipped.items()},
+            "skipped_where": _skipped_where(table.skipped, raws[table.source]),
             "rejects_by_reason": {str(k): int(v) for k, v in reasons.items()},
             "rejects": _positions(table.rejects, raw, collides),
             "duplicate_groups": groups,

@@ -166,6 +166,13 @@ def test_stacked_tables_each_load_only_their_own_rows(tmp_path: Path) -> None:
     assert first["source_rows"] == wards + 3 + 1 + after
     assert second["loaded"] == ages and second["rejected"] == 0
     assert second["skipped_by_rule"] == {"footnote": 2}
+    # the report says where: the rows after the table's end, by range, in words
+    end = 2 + wards + 3 + 1  # the header's row, the records, the totals, the note
+    place = {"file": "data/people.xlsx", "sheet": "人口", "spans": [[end + 1, end + after]]}
+    assert first["skipped_where"]["after_table"] == [place]
+    page = result.report_html.read_text("utf-8")
+    assert "表の終わりより後の行" in page and "表の下の注記" in page and "合計・小計の行" in page
+    assert f"行 {end + 1}–{end + after}" in page
 
 
 def test_until_ends_a_table_where_the_mapping_says(tmp_path: Path) -> None:
