@@ -24,7 +24,7 @@ from ikou.pipeline.cli.common import (
     warm_expectations,
 )
 from ikou.pipeline.cli.lang import CONSOLE, console_lang, say
-from ikou.pipeline.cli.run import render_run
+from ikou.pipeline.cli.run import failed_sentence, render_run
 
 if TYPE_CHECKING:
     from ikou.pipeline.production import MigrationResult
@@ -94,7 +94,7 @@ def _render_migration(result: MigrationResult) -> None:
     render_run(result.run, as_json=False)
     if result.status != "reconciled":
         raise CheckFailed(
-            f"the production run did not reconcile; see {result.run.report_html}.",
+            failed_sentence(result.run.report.data, "production run", result.run.report_html),
             slug=f"run.{result.status}",
         )
 
