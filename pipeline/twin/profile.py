@@ -8,7 +8,9 @@ else columns are named by letter; a header over several rows keeps each
 row's cells, so a twin repeats it), each column named by its path as a
 rehearsal names it (``学級数/計``), what sits above the header (merged
 ranges, which cells hold text — not the text), total, footnote and blank
-rows and where they sit (by their form, see :mod:`.specials`), and per
+rows and where they sit (by their form, see :mod:`.specials`), every table
+stacked in the sheet by its rows (:func:`.extract.tables.tables_in`; the
+first is profiled in detail, the rows past its end only counted), and per
 column its kind and *format*: the share of each notation — dates to the day,
 the month or the year, fiscal years (平成27年度, H27年度, 2015年度), 現在 after
 a date, bare years under a header that says so (:data:`YEAR_HEADER`) — of
@@ -31,8 +33,10 @@ from typing import Any
 
 from ikou.errors import SourceFileError, UnreadableFileError
 from ikou.mappings.summary import TOTAL_WORDS
+from ikou.pipeline.stages.extract.extent import table_extent
 from ikou.pipeline.stages.extract.grid import header_key, merges_of
 from ikou.pipeline.stages.extract.header import BLANK_MARKERS, as_of, cell_form, read_header
+from ikou.pipeline.stages.extract.tables import tables_in
 from ikou.pipeline.twin.specials import footnote_rows, same_label, total_cell
 
 __all__ = ["PROFILE_VERSION", "TOTAL_LABELS", "as_number", "profile_files", "squeezed"]
@@ -274,6 +278,12 @@ def _sheet_profile(
     below = [list(r) for r in grid[head + 1 :]]
     while below and all(_blank(v) for v in below[-1]):
         below.pop()
+    tables, after = [], 0
+    if found.row is not None:  # the first table in detail; the others by position
+        tables = [t.as_dict() for t in tables_in(grid, found)]
+        extent = table_extent(below, grid[head])
+        after = extent.after
+        below = below[: extent.rows + extent.footnotes]
     specials, data = [], []
     notes = footnote_rows(below)
     for offset, row in enumerate(below, start=1):
@@ -332,6 +342,10 @@ def _sheet_profile(
         "specials": specials,
         "columns": columns,
     }
+    if tables:
+        out["tables"] = tables
+    if after:
+        out["rows_after_table"] = after
     if found.note:
         out["header_note"] = found.note
     if found.withheld:

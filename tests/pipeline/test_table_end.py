@@ -377,3 +377,35 @@ def test_ledger_totals_name_the_built_in_rule(tmp_path: Path) -> None:
     assert [(t["name"], t["status"]) for t in table["totals"]] == [("ward_total", "holds")] * 3 + [
         ("grand_total", "holds")
     ]
+
+
+def test_the_profile_lists_every_table_it_saw(tmp_path: Path) -> None:
+    """A profile names each stacked table by its rows (never its text); the
+    one under the header it believes is profiled in detail."""
+    from ikou.pipeline.twin import profile_files
+
+    wards, ages = _stacked_book(tmp_path / "people.xlsx")
+    sheet = profile_files([tmp_path / "people.xlsx"])["files"][0]["sheets"][0]
+    first, second = sheet["tables"]
+    assert first["header_rows"] == [2] and first["records"] == wards + 3
+    assert first["footnotes"] == 1
+    header = 2 + wards + 3 + 1 + 1 + 2  # the note, the blank row, the title
+    assert second == {
+        "header_rows": [header],
+        "rows": [header + 1, header + ages],
+        "records": ages,
+        "footnotes": 2,
+    }
+    # the detector believes the lower header (a stacked table's records stand
+    # above it), so that table is profiled in detail; nothing lies past its end
+    assert sheet["header_row"] == header and sheet["data_rows"] == ages
+    assert "rows_after_table" not in sheet
+
+
+def test_the_profile_lists_the_tables_of_a_real_sheet() -> None:
+    from ikou.pipeline.twin import profile_files
+
+    path = shared_folder(REALFILES) / "kobe_jinkou2210-2312.xls"
+    sheets = {s["name"]: s for s in profile_files([path])["files"][0]["sheets"]}
+    tables = sheets["H22.10月"]["tables"]
+    assert [t["rows"] for t in tables] == [[8, 29], [35, 50]]

@@ -49,43 +49,49 @@ def _blank(row: Sequence[Any]) -> bool:
     return all(v is None or (isinstance(v, str) and not v.strip()) for v in row)
 
 
+def _part(grid: Sequence[Sequence[Any]], start: int, stop: int) -> Any:
+    """Rows ``start``–``stop`` of ``grid`` as a grid of their own, merges shifted."""
+    if start == 0 and stop == len(grid):
+        return grid
+    merged = [
+        (r1 - start, c1, r2 - start, c2)
+        for r1, c1, r2, c2 in merges_of(grid)
+        if r1 >= start and r2 < stop
+    ]
+    return sheet_grid([list(row) for row in grid[start:stop]], merged)
+
+
 def tables_in(grid: Sequence[Sequence[Any]], first_header: Any = None) -> list[FoundTable]:
     """The tables stacked in ``grid``, top first (see the module docstring).
-    ``first_header`` (a :class:`.header.Header` already read) saves reading
-    the first one again."""
+    ``first_header`` (a :class:`.header.Header` already read for the whole
+    sheet) saves reading it again."""
     found: list[FoundTable] = []
-    start = 0
-    merged = merges_of(grid)
-    while start < len(grid) and len(found) < MAX_TABLES:
-        part = (
-            grid
-            if start == 0
-            else sheet_grid(
-                [list(row) for row in grid[start:]],
-                [(r1 - start, c1, r2 - start, c2) for r1, c1, r2, c2 in merged if r1 >= start],
-            )
-        )
-        header = first_header if start == 0 and first_header is not None else read_header(part)
+
+    def between(start: int, stop: int, header: Any = None) -> None:
+        if start >= stop or len(found) >= MAX_TABLES:
+            return
+        header = header if header is not None else read_header(_part(grid, start, stop))
         if header.row is None:
-            break
+            return
+        between(start, start + header.rows[0])  # a table above the one found
         top = start + header.row + 1  # the first row under the header, 0-based
-        body = [list(row) for row in grid[top:]]
+        body = [list(row) for row in grid[top:stop]]
         while body and _blank(body[-1]):
             body.pop()
         extent = table_extent(body, grid[top - 1])
         records = [i for i in range(extent.rows) if not _blank(body[i])]
+        notes = range(extent.rows, extent.rows + extent.footnotes)
         found.append(
             FoundTable(
                 header_rows=tuple(start + r + 1 for r in header.rows),
                 first=top + records[0] + 1 if records else 0,
                 last=top + records[-1] + 1 if records else 0,
                 records=len(records),
-                footnotes=sum(
-                    not _blank(body[i]) for i in range(extent.rows, extent.rows + extent.footnotes)
-                ),
+                footnotes=sum(not _blank(body[i]) for i in notes),
             )
         )
-        if not extent.after:
-            break
-        start = top + extent.rows + extent.footnotes
+        if extent.after:
+            between(top + extent.rows + extent.footnotes, stop)
+
+    between(0, len(grid), first_header)
     return found
