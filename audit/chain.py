@@ -42,6 +42,7 @@ auditor's command stay together.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
@@ -701,7 +702,11 @@ class ChainWriter:
                     body["previous_seal"] = scanner.last_seal
                 line = encode_line(body, self.key)
                 new = not self.path.exists()
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                if not _NOFOLLOW and self.path.is_symlink():  # pragma: no cover - Windows
+                    raise OSError(errno.ELOOP, "the log is a link")
+                # never through a link: the event would land in the file it points to
+                flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | _NOFOLLOW
+                fd = os.open(self.path, flags, 0o600)
                 try:
                     os.write(fd, line)
                     os.fsync(fd)
@@ -715,9 +720,8 @@ class ChainWriter:
         except ChainBroken:
             raise
         except OSError as exc:
-            raise ChainWriteError(
-                f"cannot append to the audit log {self.path}: {exc.strerror}."
-            ) from exc
+            why = "it is a link, not the log itself" if exc.errno == errno.ELOOP else exc.strerror
+            raise ChainWriteError(f"cannot append to the audit log {self.path}: {why}.") from exc
         return self.entries[-1] | {"hash": self._scanner.prev}
 
     def events(self) -> Iterator[dict[str, Any]]:

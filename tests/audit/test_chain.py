@@ -516,3 +516,21 @@ def test_a_lock_file_replaced_by_a_link_is_refused_and_its_target_untouched(
     else:
         after = (outside.read_bytes(), os.stat(outside).st_mtime_ns, os.stat(outside).st_mode)
         assert after == before
+
+
+@pytest.mark.skipif(not hasattr(os, "O_NOFOLLOW"), reason="O_NOFOLLOW is POSIX")
+def test_an_audit_log_replaced_by_a_link_is_never_written_through(
+    tmp_path: Path, key: AuditKey, keys: Path
+) -> None:
+    """An insider swaps audit.log for a link to another file (the same bytes,
+    so it still verifies): ikou refuses to append rather than write there."""
+    path = _log(tmp_path, key, keys)
+    elsewhere = tmp_path / "elsewhere.log"
+    elsewhere.write_bytes(path.read_bytes())
+    path.unlink()
+    path.symlink_to(elsewhere)
+    before = elsewhere.read_bytes()
+    writer = ChainWriter(path, key=key, key_dir=keys)
+    with pytest.raises(ChainWriteError, match="it is a link"):
+        writer.append({"time": "2026-01-01T00:00:00Z", "run_id": "r9", "stage": "s0"})
+    assert elsewhere.read_bytes() == before
